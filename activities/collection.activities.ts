@@ -1,0 +1,296 @@
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import type { DataSource, EntityManager } from 'typeorm';
+import type { AppConfig } from '../libs/config/src/config';
+import type { SecretBox } from '../libs/crypto/src/secret-box';
+import { isPlatform } from '../libs/common/src/platforms';
+import { SshError, SshSession, type CommandResult } from '../libs/ssh/src';
+import { RUN_NOTIFY_CHANNEL } from '../libs/database/src/notify';
+import type { RunEventLevel } from '../graphql/runs/run-event.entity';
+
+export interface CollectionActivityDeps {
+  dataSource: DataSource;
+  secrets: SecretBox;
+  ssh: AppConfig['ssh'];
+}
+
+export interface CollectDeviceInput {
+  runId: string;
+  deviceId: string;
+  commands: string[];
+  commandsByPlatform?: Record<string, string[]>;
+  commandTimeoutMs: number;
+}
+
+export interface CollectDeviceSummary {
+  deviceId: string;
+  deviceName: string;
+  commands: number;
+  commandErrors: number;
+  bytes: number;
+  durationMs: number;
+  /** True when an earlier attempt had already stored this device's outputs. */
+  reused: boolean;
+}
+
+interface DeviceRow {
+  run_device_id: string;
+  run_device_status: string;
+  device_id: string;
+  name: string;
+  host: string;
+  port: number;
+  platform: string;
+  enable_secret_enc: string | null;
+  credential_id: string;
+  username: string;
+  kind: 'password' | 'private_key';
+  secret_enc: string;
+  passphrase_enc: string | null;
+}
+
+/**
+ * Activities for the collection workflow. Plain functions over injected dependencies;
+ * the worker builds the deps and hands the object to Worker.create.
+ */
+export function createCollectionActivities(deps: CollectionActivityDeps) {
+  const { dataSource, secrets } = deps;
+
+  async function event(
+    manager: EntityManager | DataSource,
+    runId: string,
+    level: RunEventLevel,
+    deviceName: string | null,
+    message: string,
+  ): Promise<void> {
+    await manager.query(`INSERT INTO run_events (run_id, level, device_name, message) VALUES ($1, $2, $3, $4)`, [
+      runId,
+      level,
+      deviceName,
+      message,
+    ]);
+    // Delivered at commit when inside a transaction: listeners never see uncommitted state.
+    await manager.query(`SELECT pg_notify($1, $2)`, [RUN_NOTIFY_CHANNEL, runId]);
+  }
+
+  async function loadDevice(runId: string, deviceId: string): Promise<DeviceRow> {
+    const rows: DeviceRow[] = await dataSource.query(
+      `SELECT rd.id AS run_device_id, rd.status AS run_device_status, d.id AS device_id, d.name, d.host, d.port,
+              d.platform, d.enable_secret_enc, c.id AS credential_id, c.username, c.kind, c.secret_enc, c.passphrase_enc
+         FROM run_devices rd
+         JOIN devices d ON d.id = rd.device_id
+         JOIN credentials c ON c.id = d.credential_id
+        WHERE rd.run_id = $1 AND rd.device_id = $2`,
+      [runId, deviceId],
+    );
+    if (!rows[0]) {
+      throw ApplicationFailure.create({
+        type: 'DEVICE_GONE',
+        message: `device ${deviceId} is not part of run ${runId} or was deleted`,
+        nonRetryable: true,
+      });
+    }
+    return rows[0];
+  }
+
+  return {
+    async markRunStarted({ runId }: { runId: string }): Promise<void> {
+      await dataSource.transaction(async (manager) => {
+        await manager.query(
+          `UPDATE runs SET status = 'RUNNING', started_at = COALESCE(started_at, now()) WHERE id = $1 AND status = 'PENDING'`,
+          [runId],
+        );
+        await event(manager, runId, 'INFO', null, 'run started');
+      });
+    },
+
+    async collectDevice(input: CollectDeviceInput): Promise<CollectDeviceSummary> {
+      const ctx = Context.current();
+      const attempt = ctx.info.attempt;
+      const started = Date.now();
+      const device = await loadDevice(input.runId, input.deviceId);
+
+      // A previous attempt stored everything and then lost its worker before reporting: do not collect again.
+      if (device.run_device_status === 'SUCCEEDED') {
+        const [summary] = await dataSource.query(
+          `SELECT count(*)::int AS commands, count(error)::int AS errors, COALESCE(sum(size_bytes), 0)::int AS bytes
+             FROM command_outputs WHERE run_device_id = $1`,
+          [device.run_device_id],
+        );
+        return {
+          deviceId: device.device_id,
+          deviceName: device.name,
+          commands: summary.commands,
+          commandErrors: summary.errors,
+          bytes: summary.bytes,
+          durationMs: 0,
+          reused: true,
+        };
+      }
+      if (!isPlatform(device.platform)) {
+        throw ApplicationFailure.create({
+          type: 'UNKNOWN_PLATFORM',
+          message: `platform "${device.platform}" is not supported`,
+          nonRetryable: true,
+        });
+      }
+
+      await dataSource.transaction(async (manager) => {
+        await manager.query(
+          `UPDATE run_devices SET status = 'RUNNING', attempts = $2, started_at = COALESCE(started_at, now()) WHERE id = $1`,
+          [device.run_device_id, attempt],
+        );
+        await event(manager, input.runId, 'INFO', device.name, attempt > 1 ? `attempt ${attempt}: connecting` : 'connecting');
+      });
+
+      const secret = secrets.decrypt(device.secret_enc, `credential:${device.credential_id}:secret`);
+      const passphrase = device.passphrase_enc
+        ? secrets.decrypt(device.passphrase_enc, `credential:${device.credential_id}:passphrase`)
+        : undefined;
+      const enableSecret = device.enable_secret_enc
+        ? secrets.decrypt(device.enable_secret_enc, `device:${device.device_id}:enable`)
+        : undefined;
+
+      let commandIndex = 0;
+      let bytesSeen = 0;
+      const beat = () => ctx.heartbeat({ commandIndex, bytes: bytesSeen });
+      beat();
+      const heartbeatTimer = setInterval(beat, 1000);
+      let session: SshSession | undefined;
+      const results: CommandResult[] = [];
+      try {
+        session = await SshSession.open(
+          {
+            host: device.host,
+            port: device.port,
+            username: device.username,
+            password: device.kind === 'password' ? secret : undefined,
+            privateKey: device.kind === 'private_key' ? secret : undefined,
+            passphrase,
+            enableSecret,
+            platform: device.platform,
+          },
+          {
+            connectTimeoutMs: deps.ssh.connectTimeoutMs,
+            promptTimeoutMs: deps.ssh.promptTimeoutMs,
+            commandTimeoutMs: input.commandTimeoutMs,
+            signal: ctx.cancellationSignal,
+            onData: (bytes) => {
+              bytesSeen += bytes;
+            },
+          },
+        );
+        const commands = input.commandsByPlatform?.[device.platform] ?? input.commands;
+        for (const command of commands) {
+          results.push(await session.run(command, { timeoutMs: input.commandTimeoutMs }));
+          commandIndex++;
+          beat();
+        }
+      } catch (error) {
+        const failure = toFailure(error, ctx.cancellationSignal.aborted);
+        await dataSource.transaction(async (manager) => {
+          await manager.query(`UPDATE run_devices SET error_kind = $2, error_message = $3 WHERE id = $1`, [
+            device.run_device_id,
+            failure.type,
+            failure.message,
+          ]);
+          await event(
+            manager,
+            input.runId,
+            failure.type === 'CANCELLED' ? 'WARN' : 'ERROR',
+            device.name,
+            `attempt ${attempt} failed (${failure.type}): ${failure.message}`,
+          );
+        });
+        throw failure;
+      } finally {
+        clearInterval(heartbeatTimer);
+        await session?.close();
+      }
+
+      const bytes = results.reduce((sum, r) => sum + r.bytes, 0);
+      const commandErrors = results.filter((r) => r.error !== null).length;
+      await dataSource.transaction(async (manager) => {
+        await manager.query(`DELETE FROM command_outputs WHERE run_device_id = $1`, [device.run_device_id]);
+        for (const [seq, r] of results.entries()) {
+          await manager.query(
+            `INSERT INTO command_outputs (run_device_id, run_id, seq, command, output, size_bytes, error, duration_ms)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+            [device.run_device_id, input.runId, seq, r.command, r.output, Buffer.byteLength(r.output), r.error, Math.round(r.durationMs)],
+          );
+        }
+        await manager.query(
+          `UPDATE run_devices SET status = 'SUCCEEDED', error_kind = NULL, error_message = NULL, finished_at = now() WHERE id = $1`,
+          [device.run_device_id],
+        );
+        const note = commandErrors ? `, ${commandErrors} command(s) refused by the device` : '';
+        await event(manager, input.runId, commandErrors ? 'WARN' : 'INFO', device.name, `collected ${results.length} command(s), ${bytes} bytes${note}`);
+      });
+      return {
+        deviceId: device.device_id,
+        deviceName: device.name,
+        commands: results.length,
+        commandErrors,
+        bytes,
+        durationMs: Date.now() - started,
+        reused: false,
+      };
+    },
+
+    async recordDeviceFailure(input: { runId: string; deviceId: string; kind: string; message: string }): Promise<void> {
+      await dataSource.transaction(async (manager) => {
+        const rows: { device_name: string }[] = await manager.query(
+          `UPDATE run_devices SET status = 'FAILED', error_kind = $3, error_message = $4, finished_at = now()
+            WHERE run_id = $1 AND device_id = $2 AND status <> 'SUCCEEDED' RETURNING device_name`,
+          [input.runId, input.deviceId, input.kind, input.message],
+        );
+        if (rows[0]) await event(manager, input.runId, 'ERROR', rows[0].device_name, `failed: ${input.kind}: ${input.message}`);
+      });
+    },
+
+    async finishRun(input: {
+      runId: string;
+      cancelled: boolean;
+      error?: string;
+    }): Promise<{ runId: string; status: 'COMPLETED' | 'COMPLETED_WITH_ERRORS' | 'CANCELLED'; succeeded: number; failed: number; cancelled: number }> {
+      return dataSource.transaction(async (manager) => {
+        await manager.query(
+          `UPDATE run_devices SET status = 'CANCELLED', finished_at = now() WHERE run_id = $1 AND status IN ('PENDING', 'RUNNING')`,
+          [input.runId],
+        );
+        const counts: { status: string; n: number }[] = await manager.query(
+          `SELECT status, count(*)::int AS n FROM run_devices WHERE run_id = $1 GROUP BY status`,
+          [input.runId],
+        );
+        const count = (s: string) => counts.find((c) => c.status === s)?.n ?? 0;
+        const succeeded = count('SUCCEEDED');
+        const failed = count('FAILED');
+        const cancelled = count('CANCELLED');
+        const status = input.cancelled ? 'CANCELLED' : failed > 0 ? 'COMPLETED_WITH_ERRORS' : 'COMPLETED';
+        await manager.query(
+          `UPDATE runs SET status = $2, error = $3, finished_at = now(), started_at = COALESCE(started_at, now()) WHERE id = $1`,
+          [input.runId, input.error ? 'FAILED' : status, input.error ?? null],
+        );
+        await event(
+          manager,
+          input.runId,
+          failed || input.error ? 'WARN' : 'INFO',
+          null,
+          `run ${status.toLowerCase().replace(/_/g, ' ')}: ${succeeded} succeeded, ${failed} failed, ${cancelled} cancelled`,
+        );
+        return { runId: input.runId, status, succeeded, failed, cancelled } as const;
+      });
+    },
+  };
+}
+
+export type CollectionActivities = ReturnType<typeof createCollectionActivities>;
+
+function toFailure(error: unknown, cancelled: boolean): ApplicationFailure {
+  if (cancelled) return ApplicationFailure.create({ type: 'CANCELLED', message: 'run cancelled', nonRetryable: true });
+  if (error instanceof ApplicationFailure) return error;
+  if (error instanceof SshError) {
+    return ApplicationFailure.create({ type: error.kind, message: error.message, nonRetryable: !error.retryable });
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  return ApplicationFailure.create({ type: 'ERROR', message, nonRetryable: false });
+}

@@ -1,0 +1,63 @@
+import { ApolloDriver, type ApolloDriverConfig } from '@nestjs/apollo';
+import { DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
+import { GraphQLModule } from '@nestjs/graphql';
+import path from 'node:path';
+import type { AppConfig } from '../../../libs/config/src/config';
+import { AppConfigModule } from '../../../libs/config/src/config.module';
+import { CryptoModule } from '../../../libs/crypto/src/crypto.module';
+import { DatabaseModule } from '../../../libs/database/src/database.module';
+import { TemporalClientModule } from '../../../libs/temporal/src/temporal.module';
+import { BearerTokenGuard, tokenMatches } from '../../../graphql/common/auth.guard';
+import { GraphqlExceptionFilter } from '../../../graphql/common/graphql-exception.filter';
+import { createValidationPipe } from '../../../graphql/common/validation';
+import { CredentialsModule } from '../../../graphql/credentials/credentials.module';
+import { DevicesModule } from '../../../graphql/devices/devices.module';
+import { RunsModule } from '../../../graphql/runs/runs.module';
+import { HealthController } from './health.controller';
+
+/** The committed schema lives at the repository root; `npm run schema:print` regenerates it. */
+export const SCHEMA_FILE = path.resolve(__dirname, '../../../schema.gql');
+
+@Module({})
+export class ApiModule {
+  static forRoot(config: AppConfig, options: { writeSchema?: boolean } = {}): DynamicModule {
+    return {
+      module: ApiModule,
+      imports: [
+        AppConfigModule.forRoot(config),
+        CryptoModule,
+        DatabaseModule,
+        TemporalClientModule,
+        GraphQLModule.forRoot<ApolloDriverConfig>({
+          driver: ApolloDriver,
+          autoSchemaFile: options.writeSchema ? SCHEMA_FILE : true,
+          sortSchema: true,
+          playground: false,
+          introspection: true,
+          subscriptions: {
+            'graphql-ws': {
+              path: '/graphql',
+              // Subscriptions authenticate once, when the socket opens.
+              onConnect: (ctx: { connectionParams?: Record<string, unknown> }) => {
+                const header = ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization;
+                return tokenMatches(config.api.token, header);
+              },
+            },
+          },
+          context: (ctx: { req?: unknown; extra?: { connectionParams?: Record<string, unknown> } }) =>
+            ctx.extra ? { connectionParams: ctx.extra.connectionParams } : { req: ctx.req },
+        }),
+        CredentialsModule,
+        DevicesModule,
+        RunsModule,
+      ],
+      controllers: [HealthController],
+      providers: [
+        { provide: APP_GUARD, useClass: BearerTokenGuard },
+        { provide: APP_FILTER, useClass: GraphqlExceptionFilter },
+        { provide: APP_PIPE, useFactory: createValidationPipe },
+      ],
+    };
+  }
+}

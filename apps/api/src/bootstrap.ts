@@ -1,0 +1,21 @@
+import { NestFactory } from '@nestjs/core';
+import type { INestApplication, LogLevel } from '@nestjs/common';
+import type { AppConfig } from '../../../libs/config/src/config';
+import { ApiModule } from './app.module';
+
+export function nestLogLevels(level: AppConfig['logLevel']): LogLevel[] {
+  const order: LogLevel[] = ['error', 'warn', 'log', 'debug', 'verbose'];
+  const upTo = { error: 0, warn: 1, info: 2, debug: 4 }[level];
+  return order.slice(0, upTo + 1);
+}
+
+/** Build and start the API; tests call this too (with port 0). */
+export async function startApi(config: AppConfig, options: { writeSchema?: boolean } = {}): Promise<INestApplication> {
+  const app = await NestFactory.create(ApiModule.forRoot(config, options), {
+    logger: nestLogLevels(config.logLevel),
+    bufferLogs: false,
+  });
+  app.enableShutdownHooks();
+  await app.listen(config.api.port, config.api.host);
+  return app;
+}

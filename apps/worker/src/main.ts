@@ -1,0 +1,28 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import { ConfigError, loadConfig } from '../../../libs/config/src/config';
+import { nestLogLevels } from '../../api/src/bootstrap';
+import { WorkerModule, WorkerRunner } from './worker.module';
+
+/**
+ * The worker: a Nest application context (no HTTP listener) that runs the Temporal worker.
+ * On SIGTERM/SIGINT the Temporal runtime stops polling, lets running activities finish (up to
+ * WORKER_SHUTDOWN_GRACE_MS), run() resolves, and we close the context.
+ */
+async function main(): Promise<void> {
+  const loaded = loadConfig();
+  const config = { ...loaded, database: { ...loaded.database, migrationsRun: false } };
+  const app = await NestFactory.createApplicationContext(WorkerModule.forRoot(config), {
+    logger: nestLogLevels(config.logLevel),
+  });
+  try {
+    await app.get(WorkerRunner).run();
+  } finally {
+    await app.close();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof ConfigError ? error.message : error);
+  process.exitCode = 1;
+});

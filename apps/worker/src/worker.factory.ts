@@ -1,0 +1,39 @@
+import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import os from 'node:os';
+import type { DataSource } from 'typeorm';
+import { createCollectionActivities } from '../../../activities/collection.activities';
+import type { AppConfig } from '../../../libs/config/src/config';
+import type { SecretBox } from '../../../libs/crypto/src/secret-box';
+
+export interface SwitchboardWorkerDeps {
+  config: AppConfig;
+  dataSource: DataSource;
+  secrets: SecretBox;
+  connection: NativeConnection;
+  /** A pre-built bundle (tests bundle once per file); otherwise the workflows are bundled at start. */
+  workflowBundle?: WorkerOptions['workflowBundle'];
+  identity?: string;
+}
+
+/** Every activity the worker serves, built from its dependencies. */
+export function createActivities(deps: Pick<SwitchboardWorkerDeps, 'config' | 'dataSource' | 'secrets'>) {
+  return {
+    ...createCollectionActivities({ dataSource: deps.dataSource, secrets: deps.secrets, ssh: deps.config.ssh }),
+  };
+}
+
+export const WORKFLOWS_PATH = require.resolve('../../../workflows');
+
+export function createSwitchboardWorker(deps: SwitchboardWorkerDeps): Promise<Worker> {
+  const { config } = deps;
+  return Worker.create({
+    connection: deps.connection,
+    namespace: config.temporal.namespace,
+    taskQueue: config.temporal.taskQueue,
+    identity: deps.identity ?? `switchboard-worker@${os.hostname()}:${process.pid}`,
+    ...(deps.workflowBundle ? { workflowBundle: deps.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+    activities: createActivities(deps),
+    maxConcurrentActivityTaskExecutions: config.worker.maxConcurrentActivities,
+    shutdownGraceTime: config.worker.shutdownGraceMs,
+  });
+}

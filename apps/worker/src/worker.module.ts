@@ -1,0 +1,53 @@
+import { DynamicModule, Inject, Injectable, Logger, Module } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { NativeConnection } from '@temporalio/worker';
+import { DataSource } from 'typeorm';
+import type { AppConfig } from '../../../libs/config/src/config';
+import { APP_CONFIG, AppConfigModule } from '../../../libs/config/src/config.module';
+import { CryptoModule } from '../../../libs/crypto/src/crypto.module';
+import { SecretBox } from '../../../libs/crypto/src/secret-box';
+import { DatabaseModule } from '../../../libs/database/src/database.module';
+import { createSwitchboardWorker } from './worker.factory';
+
+/** Runs the Temporal worker until it is shut down (SIGINT/SIGTERM are handled by the Temporal runtime). */
+@Injectable()
+export class WorkerRunner {
+  private readonly logger = new Logger('Worker');
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly secrets: SecretBox,
+  ) {}
+
+  async run(): Promise<void> {
+    const connection = await NativeConnection.connect({ address: this.config.temporal.address });
+    try {
+      const worker = await createSwitchboardWorker({
+        config: this.config,
+        dataSource: this.dataSource,
+        secrets: this.secrets,
+        connection,
+      });
+      this.logger.log(
+        `serving task queue ${this.config.temporal.taskQueue} on ${this.config.temporal.address} ` +
+          `(namespace ${this.config.temporal.namespace}, ${this.config.worker.maxConcurrentActivities} activity slots)`,
+      );
+      await worker.run();
+      this.logger.log('worker stopped');
+    } finally {
+      await connection.close();
+    }
+  }
+}
+
+@Module({})
+export class WorkerModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: WorkerModule,
+      imports: [AppConfigModule.forRoot(config), CryptoModule, DatabaseModule],
+      providers: [WorkerRunner],
+    };
+  }
+}

@@ -1,0 +1,51 @@
+import {
+  Column,
+  CreateDateColumn,
+  Entity,
+  JoinColumn,
+  ManyToOne,
+  PrimaryGeneratedColumn,
+  UpdateDateColumn,
+} from 'typeorm';
+import type { Platform } from '../../libs/common/src/platforms';
+import { CredentialEntity } from '../credentials/credential.entity';
+
+@Entity({ name: 'devices' })
+export class DeviceEntity {
+  @PrimaryGeneratedColumn('uuid')
+  id!: string;
+
+  @Column({ type: 'text' })
+  name!: string;
+
+  @Column({ type: 'text' })
+  host!: string;
+
+  @Column({ type: 'integer', default: 22 })
+  port!: number;
+
+  @Column({ type: 'text' })
+  platform!: Platform;
+
+  @Column({ type: 'text', nullable: true })
+  site!: string | null;
+
+  @Column({ type: 'text', array: true, default: () => "'{}'" })
+  tags!: string[];
+
+  @Column({ name: 'credential_id', type: 'uuid' })
+  credentialId!: string;
+
+  @ManyToOne(() => CredentialEntity, { onDelete: 'RESTRICT' })
+  @JoinColumn({ name: 'credential_id' })
+  credential?: CredentialEntity;
+
+  @Column({ name: 'enable_secret_enc', type: 'text', nullable: true })
+  enableSecretEnc!: string | null;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt!: Date;
+
+  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
+  updatedAt!: Date;
+}

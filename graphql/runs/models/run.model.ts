@@ -1,0 +1,106 @@
+import { Field, ID, Int, ObjectType, registerEnumType } from '@nestjs/graphql';
+import { RUN_DEVICE_STATUSES, type RunDeviceStatus } from '../run-device.entity';
+import { RUN_STATUSES, type RunStatus } from '../run.entity';
+import { Connection } from '../../common/pagination';
+
+const asEnum = <T extends string>(values: readonly T[]) => Object.fromEntries(values.map((v) => [v, v])) as Record<T, T>;
+
+export const RunStatusEnum = asEnum(RUN_STATUSES);
+export const RunDeviceStatusEnum = asEnum(RUN_DEVICE_STATUSES);
+registerEnumType(RunStatusEnum, {
+  name: 'RunStatus',
+  description:
+    'PENDING: accepted, not started. RUNNING. COMPLETED: every device succeeded. COMPLETED_WITH_ERRORS: finished, some devices failed. CANCELLING: cancel requested. CANCELLED. FAILED: the run itself could not complete.',
+});
+registerEnumType(RunDeviceStatusEnum, { name: 'RunDeviceStatus' });
+
+@ObjectType()
+export class RunProgress {
+  @Field(() => Int) total!: number;
+  @Field(() => Int) pending!: number;
+  @Field(() => Int) running!: number;
+  @Field(() => Int) succeeded!: number;
+  @Field(() => Int) failed!: number;
+  @Field(() => Int) cancelled!: number;
+}
+
+@ObjectType()
+export class RunSelectorModel {
+  @Field(() => [ID], { nullable: true }) deviceIds?: string[];
+  @Field(() => String, { nullable: true }) site?: string;
+  @Field(() => [String], { nullable: true }) tags?: string[];
+  @Field(() => String, { nullable: true }) platform?: string;
+}
+
+@ObjectType()
+export class PlatformCommands {
+  @Field() platform!: string;
+  @Field(() => [String]) commands!: string[];
+}
+
+@ObjectType('Run')
+export class RunModel {
+  @Field(() => ID) id!: string;
+  @Field() kind!: string;
+  @Field(() => RunStatusEnum) status!: RunStatus;
+  @Field(() => [String]) commands!: string[];
+  @Field(() => Int) concurrency!: number;
+  @Field(() => Int, { nullable: true, description: 'Per-command timeout in milliseconds.' }) commandTimeoutMs!: number | null;
+  @Field(() => RunSelectorModel) selector!: RunSelectorModel;
+  @Field({ description: 'Temporal workflow id of this run.' }) workflowId!: string;
+  @Field(() => String, { nullable: true }) error!: string | null;
+  @Field() createdAt!: Date;
+  @Field(() => Date, { nullable: true }) startedAt!: Date | null;
+  @Field(() => Date, { nullable: true }) finishedAt!: Date | null;
+}
+
+@ObjectType('CommandOutput')
+export class CommandOutputModel {
+  @Field(() => Int) seq!: number;
+  @Field() command!: string;
+  @Field({ description: 'Cleaned output (no echo, prompt, paging or escape sequences); see `truncated`.' })
+  output!: string;
+  @Field({ description: 'True when `output` was cut to the requested maxBytes.' }) truncated!: boolean;
+  @Field(() => Int) sizeBytes!: number;
+  @Field(() => String, { nullable: true, description: "The device's error line when it refused the command." })
+  error!: string | null;
+  @Field(() => Int) durationMs!: number;
+  @Field() collectedAt!: Date;
+}
+
+@ObjectType('RunDevice')
+export class RunDeviceModel {
+  @Field(() => ID) id!: string;
+  @Field(() => ID, { nullable: true, description: 'Null when the device was deleted since.' }) deviceId!: string | null;
+  @Field() deviceName!: string;
+  @Field() platform!: string;
+  @Field() host!: string;
+  @Field(() => RunDeviceStatusEnum) status!: RunDeviceStatus;
+  @Field(() => Int) attempts!: number;
+  @Field(() => String, { nullable: true, description: 'AUTH_FAILED, CONNECTION_LOST, COMMAND_TIMEOUT, ...' })
+  errorKind!: string | null;
+  @Field(() => String, { nullable: true }) errorMessage!: string | null;
+  @Field(() => Date, { nullable: true }) startedAt!: Date | null;
+  @Field(() => Date, { nullable: true }) finishedAt!: Date | null;
+}
+
+@ObjectType('RunEvent')
+export class RunEventModel {
+  @Field(() => ID) id!: string;
+  @Field() ts!: Date;
+  @Field() level!: string;
+  @Field(() => String, { nullable: true }) deviceName!: string | null;
+  @Field() message!: string;
+}
+
+@ObjectType()
+export class RunUpdate {
+  @Field(() => RunModel) run!: RunModel;
+  @Field(() => [RunEventModel], { description: 'Log events since the previous update.' }) events!: RunEventModel[];
+}
+
+@ObjectType()
+export class RunConnection extends Connection(RunModel, 'Run') {}
+
+@ObjectType()
+export class RunDeviceConnection extends Connection(RunDeviceModel, 'RunDevice') {}

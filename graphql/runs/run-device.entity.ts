@@ -1,0 +1,44 @@
+import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
+
+export const RUN_DEVICE_STATUSES = ['PENDING', 'RUNNING', 'SUCCEEDED', 'FAILED', 'CANCELLED'] as const;
+export type RunDeviceStatus = (typeof RUN_DEVICE_STATUSES)[number];
+
+/** One device in one run. Name, platform and host are copied so history survives device edits. */
+@Entity({ name: 'run_devices' })
+export class RunDeviceEntity {
+  @PrimaryGeneratedColumn('uuid')
+  id!: string;
+
+  @Column({ name: 'run_id', type: 'uuid' })
+  runId!: string;
+
+  @Column({ name: 'device_id', type: 'uuid', nullable: true })
+  deviceId!: string | null;
+
+  @Column({ name: 'device_name', type: 'text' })
+  deviceName!: string;
+
+  @Column({ type: 'text' })
+  platform!: string;
+
+  @Column({ type: 'text' })
+  host!: string;
+
+  @Column({ type: 'text' })
+  status!: RunDeviceStatus;
+
+  @Column({ type: 'integer', default: 0 })
+  attempts!: number;
+
+  @Column({ name: 'error_kind', type: 'text', nullable: true })
+  errorKind!: string | null;
+
+  @Column({ name: 'error_message', type: 'text', nullable: true })
+  errorMessage!: string | null;
+
+  @Column({ name: 'started_at', type: 'timestamptz', nullable: true })
+  startedAt!: Date | null;
+
+  @Column({ name: 'finished_at', type: 'timestamptz', nullable: true })
+  finishedAt!: Date | null;
+}

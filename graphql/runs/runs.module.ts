@@ -1,0 +1,11 @@
+import { Module } from '@nestjs/common';
+import { DevicesModule } from '../devices/devices.module';
+import { RunNotifications } from './run-notifications';
+import { RunDeviceResolver, RunsResolver } from './runs.resolver';
+import { RunsService } from './runs.service';
+
+@Module({
+  imports: [DevicesModule],
+  providers: [RunsService, RunsResolver, RunDeviceResolver, RunNotifications],
+})
+export class RunsModule {}

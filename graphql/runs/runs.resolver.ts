@@ -1,0 +1,131 @@
+import { Args, ID, Int, Mutation, Parent, Query, ResolveField, Resolver, Subscription } from '@nestjs/graphql';
+import { FINAL_RUN_STATUSES, RunEntity } from './run.entity';
+import { StartCollectionInput } from './dto/start-collection.input';
+import { RunDevicesArgs, RunsArgs } from './dto/runs.args';
+import {
+  CommandOutputModel,
+  PlatformCommands,
+  RunConnection,
+  RunDeviceConnection,
+  RunDeviceModel,
+  RunEventModel,
+  RunModel,
+  RunProgress,
+  RunUpdate,
+} from './models/run.model';
+import { RunNotifications } from './run-notifications';
+import { RunsService } from './runs.service';
+
+@Resolver(() => RunModel)
+export class RunsResolver {
+  constructor(
+    private readonly service: RunsService,
+    private readonly notifications: RunNotifications,
+  ) {}
+
+  @Mutation(() => RunModel, { description: 'Collect command output from devices; returns the run at once.' })
+  startCollection(@Args('input') input: StartCollectionInput): Promise<RunEntity> {
+    return this.service.startCollection(input);
+  }
+
+  @Mutation(() => RunModel, { description: 'Cancel a run: running devices stop and their SSH sessions close.' })
+  cancelRun(@Args('id', { type: () => ID }) id: string): Promise<RunEntity> {
+    return this.service.cancel(id);
+  }
+
+  @Query(() => RunModel)
+  run(@Args('id', { type: () => ID }) id: string): Promise<RunEntity> {
+    return this.service.get(id);
+  }
+
+  @Query(() => RunConnection, { description: 'Runs, newest first.' })
+  runs(@Args() args: RunsArgs) {
+    return this.service.list(args);
+  }
+
+  @ResolveField(() => RunProgress)
+  progress(@Parent() run: RunEntity): Promise<RunProgress> {
+    return this.service.progress(run.id);
+  }
+
+  @ResolveField(() => [PlatformCommands])
+  commandsByPlatform(@Parent() run: RunEntity): PlatformCommands[] {
+    return Object.entries(run.commandsByPlatform ?? {}).map(([platform, commands]) => ({ platform, commands }));
+  }
+
+  @ResolveField(() => String, { description: "This run's page in the Temporal Web UI." })
+  temporalUrl(@Parent() run: RunEntity): string {
+    return this.service.temporalUrl(run);
+  }
+
+  @ResolveField(() => RunDeviceConnection)
+  devices(@Parent() run: RunEntity, @Args() args: RunDevicesArgs) {
+    return this.service.devicesOf(run.id, args);
+  }
+
+  @ResolveField(() => [RunEventModel], { description: 'The run log, oldest first.' })
+  events(
+    @Parent() run: RunEntity,
+    @Args('afterId', { type: () => ID, nullable: true }) afterId?: string,
+    @Args('first', { type: () => Int, defaultValue: 200 }) first = 200,
+  ): Promise<RunEventModel[]> {
+    return this.service.eventsOf(run.id, afterId, Math.min(Math.max(first, 1), 1000));
+  }
+
+  @Subscription(() => RunUpdate, {
+    description: 'Progress and log events of a run as they happen; the first update is the current state.',
+    resolve: (value: RunUpdate) => value,
+  })
+  runUpdated(@Args('runId', { type: () => ID }) runId: string): AsyncIterableIterator<RunUpdate> {
+    return this.follow(runId);
+  }
+
+  private async *follow(runId: string): AsyncIterableIterator<RunUpdate> {
+    let run = await this.service.get(runId);
+    let events = await this.service.latestEvents(runId, 50);
+    let lastEventId = events.at(-1)?.id;
+    let wake: (() => void) | undefined;
+    let dirty = false;
+    const unsubscribe = this.notifications.subscribe(runId, () => {
+      dirty = true;
+      wake?.();
+    });
+    try {
+      yield { run, events };
+      while (!FINAL_RUN_STATUSES.includes(run.status)) {
+        if (!dirty) {
+          // Wake on a notification, or re-check every few seconds in case one was missed.
+          await new Promise<void>((resolve) => {
+            const timer = setTimeout(resolve, 5000);
+            wake = () => {
+              clearTimeout(timer);
+              resolve();
+            };
+          });
+          wake = undefined;
+        }
+        dirty = false;
+        run = await this.service.get(runId);
+        events = await this.service.eventsOf(runId, lastEventId, 1000);
+        lastEventId = events.at(-1)?.id ?? lastEventId;
+        yield { run, events };
+      }
+    } finally {
+      unsubscribe();
+    }
+  }
+}
+
+@Resolver(() => RunDeviceModel)
+export class RunDeviceResolver {
+  constructor(private readonly runs: RunsService) {}
+
+  @ResolveField(() => [CommandOutputModel])
+  outputs(
+    @Parent() runDevice: RunDeviceModel,
+    @Args('maxBytes', { type: () => Int, nullable: true, description: 'Cut each output to this many bytes.' })
+    maxBytes?: number,
+  ): Promise<CommandOutputModel[]> {
+    return this.runs.outputsOf(runDevice.id, maxBytes ?? undefined);
+  }
+}

@@ -1,0 +1,272 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { randomUUID } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import { temporalWorkflowUrl, type AppConfig } from '../../libs/config/src/config';
+import { APP_CONFIG } from '../../libs/config/src/config.module';
+import { SwitchboardError } from '../../libs/common/src/errors';
+import { PLATFORMS, isPlatform } from '../../libs/common/src/platforms';
+import type { CollectionInput, collectionWorkflow } from '../../workflows/collection.workflow';
+import { decodeCursor, encodeCursor, type ConnectionShape } from '../common/pagination';
+import { DevicesService } from '../devices/devices.service';
+import { CommandOutputEntity } from './command-output.entity';
+import type { CommandOutputModel, RunDeviceModel, RunEventModel, RunModel, RunProgress } from './models/run.model';
+import { RunDeviceEntity, type RunDeviceStatus } from './run-device.entity';
+import { RunEventEntity } from './run-event.entity';
+import { FINAL_RUN_STATUSES, RunEntity, type RunSelector, type RunStatus } from './run.entity';
+import type { StartCollectionInput } from './dto/start-collection.input';
+
+@Injectable()
+export class RunsService {
+  private readonly logger = new Logger(RunsService.name);
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly temporal: Client,
+    private readonly devices: DevicesService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  /** Create the run and its device rows, then start its workflow (workflow id derived from the run id). */
+  async startCollection(input: StartCollectionInput): Promise<RunEntity> {
+    const { collection, temporal, ssh } = this.config;
+    const concurrency = input.concurrency ?? collection.defaultConcurrency;
+    if (concurrency > collection.maxConcurrency) {
+      throw SwitchboardError.badInput('concurrency', `must be at most ${collection.maxConcurrency}`);
+    }
+    const selector: RunSelector = input.deviceIds
+      ? { deviceIds: input.deviceIds }
+      : { site: input.selector?.site, tags: input.selector?.tags, platform: input.selector?.platform };
+    if (input.deviceIds && input.selector) {
+      throw SwitchboardError.badInput('selector', 'give either deviceIds or selector, not both');
+    }
+    if (!input.deviceIds && !input.selector) {
+      throw SwitchboardError.badInput('deviceIds', 'give deviceIds or a selector');
+    }
+    const commandsByPlatform: Record<string, string[]> = {};
+    for (const [i, entry] of (input.commandsByPlatform ?? []).entries()) {
+      if (!isPlatform(entry.platform)) {
+        throw SwitchboardError.badInput(
+          `commandsByPlatform[${i}].platform`,
+          `unknown platform "${entry.platform}"; expected one of ${PLATFORMS.join(', ')}`,
+        );
+      }
+      if (commandsByPlatform[entry.platform]) {
+        throw SwitchboardError.badInput(`commandsByPlatform[${i}].platform`, `${entry.platform} is listed twice`);
+      }
+      commandsByPlatform[entry.platform] = entry.commands;
+    }
+    const devices = await this.devices.resolveSelection(selector);
+    if (devices.length === 0) throw SwitchboardError.badInput('selector', 'matches no devices');
+
+    const commandTimeoutMs = input.commandTimeoutSeconds ? input.commandTimeoutSeconds * 1000 : ssh.commandTimeoutMs;
+    const runId = randomUUID();
+    const workflowId = `collection-${runId}`;
+    const run = await this.dataSource.transaction(async (manager) => {
+      const entity = manager.create(RunEntity, {
+        id: runId,
+        kind: 'collection',
+        status: 'PENDING',
+        workflowId,
+        commands: input.commands,
+        commandsByPlatform,
+        concurrency,
+        commandTimeoutMs,
+        selector,
+        totalDevices: devices.length,
+        error: null,
+        startedAt: null,
+        finishedAt: null,
+      });
+      await manager.insert(RunEntity, entity);
+      for (let i = 0; i < devices.length; i += 1000) {
+        await manager.insert(
+          RunDeviceEntity,
+          devices.slice(i, i + 1000).map((d) => ({
+            runId,
+            deviceId: d.id,
+            deviceName: d.name,
+            platform: d.platform,
+            host: d.host,
+            status: 'PENDING' as const,
+          })),
+        );
+      }
+      return entity;
+    });
+
+    const workflowInput: CollectionInput = {
+      runId,
+      deviceIds: devices.map((d) => d.id),
+      commands: input.commands,
+      commandsByPlatform,
+      concurrency,
+      commandTimeoutMs,
+      timeouts: {
+        // Connect, reach a prompt, then every command at its own timeout, plus margin.
+        deviceStartToCloseMs:
+          ssh.connectTimeoutMs +
+          ssh.promptTimeoutMs +
+          commandTimeoutMs * (Math.max(input.commands.length, ...Object.values(commandsByPlatform).map((c) => c.length)) + 2) +
+          30_000,
+        heartbeatMs: collection.heartbeatTimeoutMs,
+      },
+      retry: { maximumAttempts: collection.maxAttempts, initialIntervalMs: collection.retryInitialMs },
+    };
+    try {
+      await this.temporal.workflow.start<typeof collectionWorkflow>('collectionWorkflow', {
+        taskQueue: temporal.taskQueue,
+        workflowId,
+        args: [workflowInput],
+        workflowIdConflictPolicy: 'USE_EXISTING',
+        memo: { runId, kind: 'collection', devices: devices.length },
+      });
+    } catch (error) {
+      if (!(error instanceof WorkflowExecutionAlreadyStartedError)) {
+        const message = error instanceof Error ? error.message : String(error);
+        await this.dataSource.query(`UPDATE runs SET status = 'FAILED', error = $2, finished_at = now() WHERE id = $1`, [
+          runId,
+          `could not start workflow: ${message}`,
+        ]);
+        this.logger.error(`starting workflow ${workflowId} failed: ${message}`);
+        throw error;
+      }
+    }
+    this.logger.log(`run ${runId}: collection of ${input.commands.length} command(s) from ${devices.length} device(s)`);
+    return run;
+  }
+
+  async cancel(id: string): Promise<RunEntity> {
+    const run = await this.get(id);
+    if (FINAL_RUN_STATUSES.includes(run.status)) {
+      throw SwitchboardError.conflict(`run ${id} already ended (${run.status})`);
+    }
+    await this.temporal.workflow.getHandle(run.workflowId).cancel();
+    await this.dataSource.query(`UPDATE runs SET status = 'CANCELLING' WHERE id = $1 AND status IN ('PENDING', 'RUNNING')`, [
+      id,
+    ]);
+    return this.get(id);
+  }
+
+  async get(id: string): Promise<RunEntity> {
+    const run = await this.find(id);
+    if (!run) throw SwitchboardError.notFound('run', id);
+    return run;
+  }
+
+  async find(id: string): Promise<RunEntity | null> {
+    if (!isUuid(id)) return null;
+    return this.dataSource.getRepository(RunEntity).findOneBy({ id });
+  }
+
+  async list(args: { status?: RunStatus; first: number; after?: string }): Promise<ConnectionShape<RunModel>> {
+    const qb = this.dataSource.getRepository(RunEntity).createQueryBuilder('r');
+    if (args.status) qb.andWhere('r.status = :status', { status: args.status });
+    const totalCount = await qb.clone().getCount();
+    if (args.after) {
+      const [createdAt, id] = decodeCursor(args.after, 2);
+      qb.andWhere('(r.created_at, r.id) < (:createdAt::timestamptz, :id::uuid)', { createdAt, id });
+    }
+    const rows = await qb
+      .orderBy('r.created_at', 'DESC')
+      .addOrderBy('r.id', 'DESC')
+      .take(args.first + 1)
+      .getMany();
+    return page(rows, args.first, totalCount, (r) => encodeCursor([r.createdAt.toISOString(), r.id]));
+  }
+
+  async progress(runId: string): Promise<RunProgress> {
+    const rows: { status: RunDeviceStatus; n: number }[] = await this.dataSource.query(
+      `SELECT status, count(*)::int AS n FROM run_devices WHERE run_id = $1 GROUP BY status`,
+      [runId],
+    );
+    const count = (s: RunDeviceStatus) => rows.find((r) => r.status === s)?.n ?? 0;
+    return {
+      total: rows.reduce((sum, r) => sum + r.n, 0),
+      pending: count('PENDING'),
+      running: count('RUNNING'),
+      succeeded: count('SUCCEEDED'),
+      failed: count('FAILED'),
+      cancelled: count('CANCELLED'),
+    };
+  }
+
+  async devicesOf(
+    runId: string,
+    args: { status?: RunDeviceStatus; first: number; after?: string },
+  ): Promise<ConnectionShape<RunDeviceModel>> {
+    const qb = this.dataSource.getRepository(RunDeviceEntity).createQueryBuilder('rd').where('rd.run_id = :runId', { runId });
+    if (args.status) qb.andWhere('rd.status = :status', { status: args.status });
+    const totalCount = await qb.clone().getCount();
+    if (args.after) {
+      const [name] = decodeCursor(args.after, 1);
+      qb.andWhere('rd.device_name > :name', { name });
+    }
+    const rows = await qb
+      .orderBy('rd.device_name', 'ASC')
+      .take(args.first + 1)
+      .getMany();
+    return page(rows, args.first, totalCount, (r) => encodeCursor([r.deviceName]));
+  }
+
+  async outputsOf(runDeviceId: string, maxBytes?: number): Promise<CommandOutputModel[]> {
+    const rows = await this.dataSource
+      .getRepository(CommandOutputEntity)
+      .find({ where: { runDeviceId }, order: { seq: 'ASC' } });
+    return rows.map((r) => {
+      const truncated = maxBytes !== undefined && r.sizeBytes > maxBytes;
+      return {
+        seq: r.seq,
+        command: r.command,
+        output: truncated ? Buffer.from(r.output).subarray(0, maxBytes).toString('utf8') : r.output,
+        truncated,
+        sizeBytes: r.sizeBytes,
+        error: r.error,
+        durationMs: r.durationMs,
+        collectedAt: r.collectedAt,
+      };
+    });
+  }
+
+  async eventsOf(runId: string, afterId: string | undefined, first: number): Promise<RunEventModel[]> {
+    const qb = this.dataSource
+      .getRepository(RunEventEntity)
+      .createQueryBuilder('e')
+      .where('e.run_id = :runId', { runId })
+      .orderBy('e.id', 'ASC')
+      .take(first);
+    if (afterId) qb.andWhere('e.id > :afterId', { afterId });
+    return qb.getMany();
+  }
+
+  /** The newest `last` events, oldest first (for a subscriber's first update). */
+  async latestEvents(runId: string, last: number): Promise<RunEventModel[]> {
+    const rows = await this.dataSource
+      .getRepository(RunEventEntity)
+      .createQueryBuilder('e')
+      .where('e.run_id = :runId', { runId })
+      .orderBy('e.id', 'DESC')
+      .take(last)
+      .getMany();
+    return rows.reverse();
+  }
+
+  temporalUrl(run: RunEntity): string {
+    return temporalWorkflowUrl(this.config.temporal, run.workflowId);
+  }
+}
+
+function page<T>(rows: T[], first: number, totalCount: number, cursor: (row: T) => string): ConnectionShape<T> {
+  const nodes = rows.slice(0, first);
+  const edges = nodes.map((node) => ({ node, cursor: cursor(node) }));
+  return {
+    edges,
+    totalCount,
+    pageInfo: { hasNextPage: rows.length > first, endCursor: edges.at(-1)?.cursor ?? null },
+  };
+}
+
+function isUuid(value: string): boolean {
+  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value);
+}

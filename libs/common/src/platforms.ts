@@ -1,0 +1,20 @@
+/**
+ * Platforms are named as netmiko `device_type`s, the names network teams already use.
+ * Pure data: safe to import from workflows, activities, the API and the device lab.
+ */
+export const PLATFORMS = ['cisco_ios', 'huawei', 'hp_comware', 'juniper_junos', 'arista_eos', 'linux'] as const;
+
+export type Platform = (typeof PLATFORMS)[number];
+
+export function isPlatform(value: unknown): value is Platform {
+  return typeof value === 'string' && (PLATFORMS as readonly string[]).includes(value);
+}
+
+export const PLATFORM_VENDOR: Record<Platform, string> = {
+  cisco_ios: 'Cisco IOS',
+  huawei: 'Huawei VRP',
+  hp_comware: 'H3C / HP Comware',
+  juniper_junos: 'Juniper Junos',
+  arista_eos: 'Arista EOS',
+  linux: 'Linux',
+};

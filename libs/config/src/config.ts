@@ -1,0 +1,141 @@
+import { z } from 'zod';
+
+/**
+ * The one place that reads the environment. Everything else receives a typed AppConfig.
+ * A bad value stops the process with a message naming every bad key (see ConfigError).
+ */
+const int = (min: number, max: number) =>
+  z.coerce
+    .number({ message: 'must be a number' })
+    .int({ message: 'must be an integer' })
+    .min(min, { message: `must be at least ${min}` })
+    .max(max, { message: `must be at most ${max}` });
+
+const url = (protocols: string[]) =>
+  z.string().refine(
+    (value) => {
+      try {
+        return protocols.includes(new URL(value).protocol);
+      } catch {
+        return false;
+      }
+    },
+    { message: `must be a URL starting with ${protocols.map((p) => p + '//').join(' or ')}` },
+  );
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const key32 = z.string().transform((value, ctx) => {
+  const trimmed = value.trim();
+  const bytes = /^[0-9a-fA-F]{64}$/.test(trimmed) ? Buffer.from(trimmed, 'hex') : Buffer.from(trimmed, 'base64');
+  if (bytes.length !== 32) {
+    ctx.addIssue({ code: 'custom', message: 'must be 32 bytes, as 64 hex characters or base64' });
+    return z.NEVER;
+  }
+  return bytes;
+});
+
+const envSchema = z.object({
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  API_HOST: z.string().min(1).default('127.0.0.1'),
+  API_PORT: int(0, 65535).default(4000),
+  API_TOKEN: z.string({ message: 'is required' }).min(16, { message: 'must be at least 16 characters' }),
+  DATABASE_URL: url(['postgres:', 'postgresql:']),
+  DATABASE_POOL_SIZE: int(1, 200).default(10),
+  DATABASE_MIGRATIONS_RUN: bool.default(true),
+  TEMPORAL_ADDRESS: z.string().regex(/^[^:\s]+:\d{1,5}$/, { message: 'must be host:port' }).default('127.0.0.1:7233'),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().min(1).default('switchboard'),
+  TEMPORAL_UI_URL: url(['http:', 'https:']).default('http://127.0.0.1:8233'),
+  CREDENTIALS_KEY: key32,
+  SSH_CONNECT_TIMEOUT_MS: int(100, 600_000).default(10_000),
+  SSH_PROMPT_TIMEOUT_MS: int(100, 600_000).default(20_000),
+  SSH_COMMAND_TIMEOUT_MS: int(100, 3_600_000).default(60_000),
+  COLLECTION_DEFAULT_CONCURRENCY: int(1, 10_000).default(50),
+  COLLECTION_MAX_CONCURRENCY: int(1, 10_000).default(1000),
+  COLLECTION_MAX_ATTEMPTS: int(1, 100).default(3),
+  COLLECTION_HEARTBEAT_TIMEOUT_MS: int(1000, 600_000).default(30_000),
+  COLLECTION_RETRY_INITIAL_MS: int(10, 600_000).default(2_000),
+  WORKER_MAX_CONCURRENT_ACTIVITIES: int(1, 10_000).default(200),
+  WORKER_SHUTDOWN_GRACE_MS: int(0, 600_000).default(15_000),
+});
+
+export type Env = Record<string, string | undefined>;
+
+export interface AppConfig {
+  logLevel: 'debug' | 'info' | 'warn' | 'error';
+  api: { host: string; port: number; token: string };
+  database: { url: string; poolSize: number; migrationsRun: boolean };
+  temporal: { address: string; namespace: string; taskQueue: string; uiUrl: string };
+  credentialsKey: Buffer;
+  ssh: { connectTimeoutMs: number; promptTimeoutMs: number; commandTimeoutMs: number };
+  collection: {
+    defaultConcurrency: number;
+    maxConcurrency: number;
+    maxAttempts: number;
+    heartbeatTimeoutMs: number;
+    retryInitialMs: number;
+  };
+  worker: { maxConcurrentActivities: number; shutdownGraceMs: number };
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export function loadConfig(env: Env = process.env): AppConfig {
+  // Empty strings count as unset, as shells and .env files often leave them.
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = envSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => {
+      const key = issue.path.join('.') || '(environment)';
+      // Never echo values: some of these keys are secrets.
+      const message = issue.code === 'invalid_type' && cleaned[key] === undefined ? 'is required' : issue.message;
+      return `${key} ${message}`;
+    });
+    throw new ConfigError(problems);
+  }
+  const e = parsed.data;
+  if (e.COLLECTION_DEFAULT_CONCURRENCY > e.COLLECTION_MAX_CONCURRENCY) {
+    throw new ConfigError(['COLLECTION_DEFAULT_CONCURRENCY must not exceed COLLECTION_MAX_CONCURRENCY']);
+  }
+  return {
+    logLevel: e.LOG_LEVEL,
+    api: { host: e.API_HOST, port: e.API_PORT, token: e.API_TOKEN },
+    database: { url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE, migrationsRun: e.DATABASE_MIGRATIONS_RUN },
+    temporal: {
+      address: e.TEMPORAL_ADDRESS,
+      namespace: e.TEMPORAL_NAMESPACE,
+      taskQueue: e.TEMPORAL_TASK_QUEUE,
+      uiUrl: e.TEMPORAL_UI_URL.replace(/\/+$/, ''),
+    },
+    credentialsKey: e.CREDENTIALS_KEY,
+    ssh: {
+      connectTimeoutMs: e.SSH_CONNECT_TIMEOUT_MS,
+      promptTimeoutMs: e.SSH_PROMPT_TIMEOUT_MS,
+      commandTimeoutMs: e.SSH_COMMAND_TIMEOUT_MS,
+    },
+    collection: {
+      defaultConcurrency: e.COLLECTION_DEFAULT_CONCURRENCY,
+      maxConcurrency: e.COLLECTION_MAX_CONCURRENCY,
+      maxAttempts: e.COLLECTION_MAX_ATTEMPTS,
+      heartbeatTimeoutMs: e.COLLECTION_HEARTBEAT_TIMEOUT_MS,
+      retryInitialMs: e.COLLECTION_RETRY_INITIAL_MS,
+    },
+    worker: {
+      maxConcurrentActivities: e.WORKER_MAX_CONCURRENT_ACTIVITIES,
+      shutdownGraceMs: e.WORKER_SHUTDOWN_GRACE_MS,
+    },
+  };
+}
+
+/** Link to a workflow's page in the Temporal Web UI. */
+export function temporalWorkflowUrl(config: AppConfig['temporal'], workflowId: string): string {
+  return `${config.uiUrl}/namespaces/${encodeURIComponent(config.namespace)}/workflows/${encodeURIComponent(workflowId)}`;
+}

@@ -1,0 +1,38 @@
+import { DataSource, type DataSourceOptions } from 'typeorm';
+import type { AppConfig } from '../../config/src/config';
+import { CredentialEntity } from '../../../graphql/credentials/credential.entity';
+import { DeviceEntity } from '../../../graphql/devices/device.entity';
+import { CommandOutputEntity } from '../../../graphql/runs/command-output.entity';
+import { RunDeviceEntity } from '../../../graphql/runs/run-device.entity';
+import { RunEventEntity } from '../../../graphql/runs/run-event.entity';
+import { RunEntity } from '../../../graphql/runs/run.entity';
+import { CreateInventory1764000000000 } from '../../../migrations/1764000000000-CreateInventory';
+import { CreateRuns1764000000001 } from '../../../migrations/1764000000001-CreateRuns';
+
+export const ENTITIES = [CredentialEntity, DeviceEntity, RunEntity, RunDeviceEntity, CommandOutputEntity, RunEventEntity];
+export const MIGRATIONS = [CreateInventory1764000000000, CreateRuns1764000000001];
+
+/** Migrations are explicit classes (no globs), so the same list works from TypeScript and compiled JS. */
+export function dataSourceOptions(database: AppConfig['database']): DataSourceOptions {
+  return {
+    type: 'postgres',
+    url: database.url,
+    entities: ENTITIES,
+    migrations: MIGRATIONS,
+    migrationsTableName: 'schema_migrations',
+    synchronize: false,
+    migrationsRun: false,
+    extra: { max: database.poolSize, application_name: 'switchboard' },
+  };
+}
+
+export async function runMigrations(database: AppConfig['database']): Promise<string[]> {
+  const dataSource = new DataSource(dataSourceOptions({ ...database, poolSize: 1 }));
+  await dataSource.initialize();
+  try {
+    const applied = await dataSource.runMigrations({ transaction: 'each' });
+    return applied.map((m) => m.name);
+  } finally {
+    await dataSource.destroy();
+  }
+}

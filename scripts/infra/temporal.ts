@@ -1,0 +1,138 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { Connection } from '@temporalio/client';
+import { freePort, startManaged, waitFor, type Managed } from './process';
+
+export const TEMPORAL_CLI_MODULE = 'github.com/temporalio/cli/cmd/temporal@v1.5.1';
+
+function goBin(): string | undefined {
+  try {
+    return execFileSync('go', ['env', 'GOPATH'], { encoding: 'utf8' }).trim().split(path.delimiter)[0] + '/bin';
+  } catch {
+    return undefined;
+  }
+}
+
+function onPath(name: string): string | undefined {
+  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
+    const candidate = path.join(dir, name);
+    if (dir && existsSync(candidate)) return candidate;
+  }
+  return undefined;
+}
+
+/** TEMPORAL_CLI, then PATH, then $(go env GOPATH)/bin. */
+export function findTemporalCli(): string | undefined {
+  const explicit = process.env.TEMPORAL_CLI;
+  if (explicit) {
+    if (!existsSync(explicit)) throw new Error(`TEMPORAL_CLI points to ${explicit}, which does not exist`);
+    return explicit;
+  }
+  const found = onPath('temporal');
+  if (found) return found;
+  const bin = goBin();
+  if (bin && existsSync(path.join(bin, 'temporal'))) return path.join(bin, 'temporal');
+  return undefined;
+}
+
+/** Find the Temporal CLI, building it with `go install` when missing. */
+export function findOrBuildTemporalCli(log: (line: string) => void = console.log): string {
+  const found = findTemporalCli();
+  if (found) return found;
+  if (!onPath('go')) {
+    throw new Error(
+      'The Temporal CLI was not found (looked at TEMPORAL_CLI, PATH and $(go env GOPATH)/bin) and Go is not installed to build it.\n' +
+        `Install Go (https://go.dev/dl/) and run: CGO_ENABLED=0 go install ${TEMPORAL_CLI_MODULE}\n` +
+        'or set TEMPORAL_CLI to a temporal binary, or TEMPORAL_ADDRESS to an existing cluster.',
+    );
+  }
+  log(`Temporal CLI not found; building it with go install ${TEMPORAL_CLI_MODULE} (a few minutes, once)...`);
+  const attempt = (extraEnv: Record<string, string>) =>
+    spawnSync('go', ['install', TEMPORAL_CLI_MODULE], {
+      stdio: 'inherit',
+      env: { ...process.env, CGO_ENABLED: '0', ...extraEnv },
+    });
+  let result = attempt({});
+  if (result.status !== 0) {
+    log('go install failed; retrying once with GOSUMDB=off in case the checksum database is unreachable');
+    result = attempt({ GOSUMDB: 'off' });
+  }
+  const built = findTemporalCli();
+  if (result.status !== 0 || !built) {
+    throw new Error(
+      `Building the Temporal CLI failed (go install exited ${result.status}). ` +
+        `Run CGO_ENABLED=0 go install ${TEMPORAL_CLI_MODULE} by hand to see why, or set TEMPORAL_ADDRESS.`,
+    );
+  }
+  return built;
+}
+
+export async function temporalAnswers(address: string, timeoutMs = 2000): Promise<boolean> {
+  const connection = await Connection.connect({ address, connectTimeout: timeoutMs });
+  try {
+    await connection.workflowService.getSystemInfo({});
+    return true;
+  } finally {
+    await connection.close();
+  }
+}
+
+export interface TemporalDevServer {
+  address: string;
+  uiUrl: string | undefined;
+  process: Managed;
+  stop(): Promise<void>;
+}
+
+/** Start `temporal server start-dev` on a SQLite file, wait until it answers. */
+export async function startTemporalDevServer(options: {
+  dataDir: string;
+  port?: number;
+  uiPort?: number;
+  headless?: boolean;
+  logFile?: string;
+  namespace?: string;
+}): Promise<TemporalDevServer> {
+  const cli = findOrBuildTemporalCli();
+  mkdirSync(options.dataDir, { recursive: true });
+  const port = options.port ?? (await freePort());
+  const args = [
+    'server',
+    'start-dev',
+    '--db-filename',
+    path.join(options.dataDir, 'temporal.sqlite'),
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(port),
+    '--log-level',
+    'warn',
+    // The dev server's metrics endpoint defaults to a fixed port; pick a free one so that two servers can coexist.
+    '--metrics-port',
+    String(await freePort()),
+    '--http-port',
+    String(await freePort()),
+  ];
+  if (options.namespace && options.namespace !== 'default') args.push('--namespace', options.namespace);
+  if (options.headless) args.push('--headless');
+  else args.push('--ui-port', String(options.uiPort ?? 8233));
+  const managed = startManaged('temporal', cli, args, { logFile: options.logFile });
+  const address = `127.0.0.1:${port}`;
+  let exitedEarly = false;
+  void managed.exited.then(() => (exitedEarly = true));
+  await waitFor(
+    `the Temporal dev server on ${address}`,
+    async () => {
+      if (exitedEarly) throw new Error(`temporal exited early; see ${options.logFile ?? 'its output'}`);
+      return temporalAnswers(address);
+    },
+    { timeoutMs: 120_000, intervalMs: 300 },
+  );
+  return {
+    address,
+    uiUrl: options.headless ? undefined : `http://127.0.0.1:${options.uiPort ?? 8233}`,
+    process: managed,
+    stop: () => managed.stop('SIGTERM', 10_000),
+  };
+}

@@ -1,0 +1,20 @@
+import { NestFactory } from '@nestjs/core';
+import { GraphQLSchemaBuilderModule, GraphQLSchemaFactory } from '@nestjs/graphql';
+import { lexicographicSortSchema, printSchema } from 'graphql';
+import { CredentialsResolver } from '../graphql/credentials/credentials.resolver';
+import { DevicesResolver } from '../graphql/devices/devices.resolver';
+import { RunDeviceResolver, RunsResolver } from '../graphql/runs/runs.resolver';
+
+/** Every resolver of the API; the schema is generated from them without starting anything. */
+export const RESOLVERS = [CredentialsResolver, DevicesResolver, RunsResolver, RunDeviceResolver];
+
+export async function buildSchemaText(): Promise<string> {
+  const app = await NestFactory.create(GraphQLSchemaBuilderModule, { logger: false });
+  try {
+    await app.init();
+    const schema = await app.get(GraphQLSchemaFactory).create(RESOLVERS);
+    return printSchema(lexicographicSortSchema(schema)) + '\n';
+  } finally {
+    await app.close();
+  }
+}

@@ -1,0 +1,143 @@
+import {
+  ActivityCancellationType,
+  ActivityFailure,
+  ApplicationFailure,
+  CancellationScope,
+  TimeoutFailure,
+  defineQuery,
+  isCancellation,
+  proxyActivities,
+  setHandler,
+} from '@temporalio/workflow';
+import type { CollectionActivities } from '../activities/collection.activities';
+
+export interface CollectionInput {
+  runId: string;
+  deviceIds: string[];
+  commands: string[];
+  /** Replaces `commands` for the devices of a platform. */
+  commandsByPlatform?: Record<string, string[]>;
+  /** How many devices are collected at the same time. */
+  concurrency: number;
+  commandTimeoutMs: number;
+  timeouts: { deviceStartToCloseMs: number; heartbeatMs: number };
+  retry: { maximumAttempts: number; initialIntervalMs: number };
+}
+
+export interface CollectionResult {
+  runId: string;
+  status: 'COMPLETED' | 'COMPLETED_WITH_ERRORS' | 'CANCELLED';
+  succeeded: number;
+  failed: number;
+  cancelled: number;
+}
+
+export interface CollectionProgress {
+  total: number;
+  running: number;
+  succeeded: number;
+  failed: number;
+}
+
+export const collectionProgressQuery = defineQuery<CollectionProgress>('progress');
+
+/** Errors the SSH driver marks permanent; retrying them only locks accounts or wastes time. */
+export const PERMANENT_ERROR_TYPES = ['AUTH_FAILED', 'UNKNOWN_PLATFORM', 'ENABLE_FAILED', 'NO_CREDENTIAL', 'DEVICE_GONE'];
+
+/**
+ * Collect command output from many devices: one activity per device, at most `concurrency` at once.
+ * A device that fails is recorded and the run goes on; outputs live in PostgreSQL, only summaries
+ * pass through the workflow history. Cancelling the run cancels the activities, which close their
+ * SSH sessions before the run is marked cancelled.
+ */
+export async function collectionWorkflow(input: CollectionInput): Promise<CollectionResult> {
+  const bookkeeping = proxyActivities<CollectionActivities>({
+    startToCloseTimeout: '1 minute',
+    retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
+  });
+  const devices = proxyActivities<CollectionActivities>({
+    startToCloseTimeout: input.timeouts.deviceStartToCloseMs,
+    heartbeatTimeout: input.timeouts.heartbeatMs,
+    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+    retry: {
+      maximumAttempts: input.retry.maximumAttempts,
+      initialInterval: input.retry.initialIntervalMs,
+      backoffCoefficient: 2,
+      maximumInterval: '1 minute',
+      nonRetryableErrorTypes: PERMANENT_ERROR_TYPES,
+    },
+  });
+
+  const progress: CollectionProgress = { total: input.deviceIds.length, running: 0, succeeded: 0, failed: 0 };
+  setHandler(collectionProgressQuery, () => progress);
+
+  const queue = [...input.deviceIds];
+  let cancelled = false;
+  try {
+    await bookkeeping.markRunStarted({ runId: input.runId });
+  } catch (error) {
+    if (!isCancellation(error)) throw error;
+    cancelled = true;
+    queue.length = 0;
+  }
+
+  const collectOne = async (deviceId: string): Promise<void> => {
+    progress.running++;
+    try {
+      await devices.collectDevice({
+        runId: input.runId,
+        deviceId,
+        commands: input.commands,
+        commandsByPlatform: input.commandsByPlatform,
+        commandTimeoutMs: input.commandTimeoutMs,
+      });
+      progress.succeeded++;
+    } catch (error) {
+      if (isCancellation(error)) throw error;
+      progress.failed++;
+      await bookkeeping.recordDeviceFailure({ runId: input.runId, deviceId, ...describeFailure(error) });
+    } finally {
+      progress.running--;
+    }
+  };
+
+  const lane = async (): Promise<void> => {
+    while (queue.length > 0 && !cancelled) {
+      const deviceId = queue.shift()!;
+      try {
+        await collectOne(deviceId);
+      } catch (error) {
+        if (isCancellation(error)) {
+          cancelled = true;
+          return;
+        }
+        throw error;
+      }
+    }
+  };
+
+  const lanes = Math.max(1, Math.min(input.concurrency, input.deviceIds.length));
+  // allSettled: on cancellation every lane waits for its activity to close its session before we finish.
+  const outcomes = await Promise.allSettled(Array.from({ length: lanes }, () => lane()));
+  const unexpected = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+  if (CancellationScope.current().consideredCancelled) cancelled = true;
+
+  const result = await CancellationScope.nonCancellable(() =>
+    bookkeeping.finishRun({
+      runId: input.runId,
+      cancelled,
+      error: unexpected ? String((unexpected.reason as Error)?.message ?? unexpected.reason) : undefined,
+    }),
+  );
+  if (unexpected) throw unexpected.reason;
+  return result;
+}
+
+function describeFailure(error: unknown): { kind: string; message: string } {
+  const cause = error instanceof ActivityFailure ? error.cause : error;
+  if (cause instanceof ApplicationFailure) return { kind: cause.type ?? 'ERROR', message: cause.message };
+  if (cause instanceof TimeoutFailure) {
+    return { kind: 'ACTIVITY_TIMEOUT', message: `device did not finish in time (${cause.timeoutType})` };
+  }
+  return { kind: 'ERROR', message: cause instanceof Error ? cause.message : String(cause) };
+}

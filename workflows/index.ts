@@ -1,0 +1,2 @@
+// Every workflow the worker registers. Keep this file free of anything but workflow exports.
+export { collectionWorkflow } from './collection.workflow';
