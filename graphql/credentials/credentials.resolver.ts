@@ -1,0 +1,40 @@
+import { Args, ID, Mutation, Query, Resolver } from '@nestjs/graphql';
+import { CreateCredentialInput } from './dto/create-credential.input';
+import { CredentialsArgs } from './dto/credentials.args';
+import { UpdateCredentialInput } from './dto/update-credential.input';
+import { Credential, CredentialConnection, toCredentialModel } from './models/credential.model';
+import { CredentialsService } from './credentials.service';
+
+@Resolver(() => Credential)
+export class CredentialsResolver {
+  constructor(private readonly service: CredentialsService) {}
+
+  @Query(() => CredentialConnection, { description: 'Credentials sorted by name.' })
+  async credentials(@Args() args: CredentialsArgs): Promise<CredentialConnection> {
+    const page = await this.service.list(args);
+    return { ...page, edges: page.edges.map((e) => ({ cursor: e.cursor, node: toCredentialModel(e.node) })) };
+  }
+
+  @Query(() => Credential, { description: 'NOT_FOUND when there is no credential with this id.' })
+  async credential(@Args('id', { type: () => ID }) id: string): Promise<Credential> {
+    return toCredentialModel(await this.service.getById(id));
+  }
+
+  @Mutation(() => Credential)
+  async createCredential(@Args('input') input: CreateCredentialInput): Promise<Credential> {
+    return toCredentialModel(await this.service.create(input));
+  }
+
+  @Mutation(() => Credential)
+  async updateCredential(
+    @Args('id', { type: () => ID }) id: string,
+    @Args('input') input: UpdateCredentialInput,
+  ): Promise<Credential> {
+    return toCredentialModel(await this.service.update(id, input));
+  }
+
+  @Mutation(() => Boolean, { description: 'CONFLICT while devices still use the credential.' })
+  deleteCredential(@Args('id', { type: () => ID }) id: string): Promise<boolean> {
+    return this.service.delete(id);
+  }
+}

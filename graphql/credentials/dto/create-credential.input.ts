@@ -1,0 +1,53 @@
+import { Field, InputType } from '@nestjs/graphql';
+import { Transform } from 'class-transformer';
+import { IsNotEmpty, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+
+export const CREDENTIAL_NAME_MAX = 128;
+export const USERNAME_MAX = 256;
+export const SECRET_MAX = 1024;
+export const PRIVATE_KEY_MAX = 16384;
+
+/** PEM (PKCS#1, PKCS#8, SEC1, encrypted PKCS#8) or OpenSSH private key armour. */
+export const PRIVATE_KEY_PATTERN =
+  /^\s*-----BEGIN ((?:RSA |DSA |EC |OPENSSH |ENCRYPTED )?PRIVATE KEY)-----\r?\n[\s\S]+?\r?\n-----END \1-----\s*$/;
+export const PRIVATE_KEY_MESSAGE =
+  '$property must be a PEM or OpenSSH private key (-----BEGIN ... PRIVATE KEY----- ... -----END ... PRIVATE KEY-----)';
+
+export const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
+
+@InputType()
+export class CreateCredentialInput {
+  @Field({ description: 'Unique name, used by device imports to refer to this credential.' })
+  @Transform(trim)
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(CREDENTIAL_NAME_MAX)
+  name!: string;
+
+  @Field()
+  @Transform(trim)
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(USERNAME_MAX)
+  username!: string;
+
+  @Field({ nullable: true, description: 'Give exactly one of password and privateKey. Write-only.' })
+  @IsOptional()
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(SECRET_MAX)
+  password?: string;
+
+  @Field({ nullable: true, description: 'PEM or OpenSSH private key. Write-only.' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(PRIVATE_KEY_MAX)
+  @Matches(PRIVATE_KEY_PATTERN, { message: PRIVATE_KEY_MESSAGE })
+  privateKey?: string;
+
+  @Field({ nullable: true, description: 'Passphrase of an encrypted private key. Write-only.' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(SECRET_MAX)
+  passphrase?: string;
+}

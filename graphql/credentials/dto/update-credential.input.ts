@@ -1,0 +1,55 @@
+import { Field, InputType } from '@nestjs/graphql';
+import { Transform } from 'class-transformer';
+import { IsNotEmpty, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import {
+  CREDENTIAL_NAME_MAX,
+  PRIVATE_KEY_MAX,
+  PRIVATE_KEY_MESSAGE,
+  PRIVATE_KEY_PATTERN,
+  SECRET_MAX,
+  USERNAME_MAX,
+  trim,
+} from './create-credential.input';
+
+/**
+ * Every field optional. A new password or privateKey replaces the secret (and the kind); a new
+ * private key drops the old passphrase unless one is given. `passphrase: ""` removes the passphrase.
+ */
+@InputType()
+export class UpdateCredentialInput {
+  @Field({ nullable: true })
+  @IsOptional()
+  @Transform(trim)
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(CREDENTIAL_NAME_MAX)
+  name?: string;
+
+  @Field({ nullable: true })
+  @IsOptional()
+  @Transform(trim)
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(USERNAME_MAX)
+  username?: string;
+
+  @Field({ nullable: true })
+  @IsOptional()
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(SECRET_MAX)
+  password?: string;
+
+  @Field({ nullable: true })
+  @IsOptional()
+  @IsString()
+  @MaxLength(PRIVATE_KEY_MAX)
+  @Matches(PRIVATE_KEY_PATTERN, { message: PRIVATE_KEY_MESSAGE })
+  privateKey?: string;
+
+  @Field({ nullable: true })
+  @IsOptional()
+  @IsString()
+  @MaxLength(SECRET_MAX)
+  passphrase?: string;
+}

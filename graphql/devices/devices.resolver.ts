@@ -1,0 +1,65 @@
+import { Args, Context, ID, Int, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
+import { CredentialLoader } from '../credentials/credential.loader';
+import { Credential, toCredentialModel } from '../credentials/models/credential.model';
+import { CreateDeviceInput } from './dto/create-device.input';
+import { DeleteDevicesArgs } from './dto/delete-devices.args';
+import { DevicesArgs } from './dto/devices.args';
+import { ImportDevicesInput } from './dto/import-devices.input';
+import { UpdateDeviceInput } from './dto/update-device.input';
+import { ImportDevicesResult } from './models/import-devices-result.model';
+import { Device, DeviceConnection, toDeviceModel } from './models/device.model';
+import { DevicesService } from './devices.service';
+
+@Resolver(() => Device)
+export class DevicesResolver {
+  constructor(
+    private readonly service: DevicesService,
+    private readonly credentialLoader: CredentialLoader,
+  ) {}
+
+  @Query(() => Device, { description: 'NOT_FOUND when there is no device with this id.' })
+  async device(@Args('id', { type: () => ID }) id: string): Promise<Device> {
+    return toDeviceModel(await this.service.getById(id));
+  }
+
+  @Query(() => DeviceConnection, { description: 'Devices sorted by name.' })
+  async devices(@Args() args: DevicesArgs): Promise<DeviceConnection> {
+    const page = await this.service.list(args);
+    return { ...page, edges: page.edges.map((e) => ({ cursor: e.cursor, node: toDeviceModel(e.node) })) };
+  }
+
+  @Mutation(() => Device)
+  async createDevice(@Args('input') input: CreateDeviceInput): Promise<Device> {
+    return toDeviceModel(await this.service.create(input));
+  }
+
+  @Mutation(() => Device)
+  async updateDevice(
+    @Args('id', { type: () => ID }) id: string,
+    @Args('input') input: UpdateDeviceInput,
+  ): Promise<Device> {
+    return toDeviceModel(await this.service.update(id, input));
+  }
+
+  @Mutation(() => Boolean, { description: 'NOT_FOUND when there is no device with this id.' })
+  deleteDevice(@Args('id', { type: () => ID }) id: string): Promise<boolean> {
+    return this.service.delete(id);
+  }
+
+  @Mutation(() => Int, { description: 'Deletes the devices that exist among ids; returns how many.' })
+  deleteDevices(@Args() args: DeleteDevicesArgs): Promise<number> {
+    return this.service.deleteMany(args.ids);
+  }
+
+  @Mutation(() => ImportDevicesResult)
+  async importDevices(@Args('input') input: ImportDevicesInput): Promise<ImportDevicesResult> {
+    const outcome = await this.service.import(input);
+    return { ...outcome, devices: outcome.devices.map(toDeviceModel) };
+  }
+
+  @ResolveField('credential', () => Credential, { nullable: true })
+  async credential(@Parent() device: Device, @Context() context: unknown): Promise<Credential | null> {
+    const credential = await this.credentialLoader.load(context, device.credentialId);
+    return credential && toCredentialModel(credential);
+  }
+}

@@ -1,0 +1,82 @@
+import { Field, ID, InputType, Int } from '@nestjs/graphql';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+} from 'class-validator';
+import { PLATFORMS } from '../../../libs/common/src/platforms';
+import {
+  DEVICE_NAME_PATTERN,
+  DEVICE_NAME_RULE,
+  ENABLE_SECRET_MAX,
+  PLATFORM_RULE,
+  PORT_RULE,
+  SITE_MAX,
+  TAGS_MAX,
+  TAG_PATTERN,
+  TAG_RULE,
+} from '../device-import';
+import { IsDeviceHost } from './device-validators';
+
+/** Absent or null fields are left alone. `site: ""` or null clears the site; `enableSecret: ""` clears the secret. */
+@InputType()
+export class UpdateDeviceInput {
+  @Field({ nullable: true })
+  @IsOptional()
+  @IsString()
+  @Matches(DEVICE_NAME_PATTERN, { message: `$property ${DEVICE_NAME_RULE}` })
+  name?: string;
+
+  @Field({ nullable: true })
+  @IsOptional()
+  @IsString()
+  @IsDeviceHost()
+  host?: string;
+
+  @Field(() => Int, { nullable: true })
+  @IsOptional()
+  @IsInt({ message: `$property ${PORT_RULE}` })
+  @Min(1, { message: `$property ${PORT_RULE}` })
+  @Max(65535, { message: `$property ${PORT_RULE}` })
+  port?: number;
+
+  @Field({ nullable: true })
+  @IsOptional()
+  @IsIn(PLATFORMS, { message: `$property ${PLATFORM_RULE}` })
+  platform?: string;
+
+  @Field(() => String, { nullable: true })
+  @IsOptional()
+  @IsString()
+  @MaxLength(SITE_MAX)
+  site?: string | null;
+
+  @Field(() => [String], { nullable: true, description: 'Replaces the tags.' })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(TAGS_MAX)
+  @Matches(TAG_PATTERN, { each: true, message: `$property ${TAG_RULE}` })
+  tags?: string[] | null;
+
+  @Field(() => ID, { nullable: true })
+  @IsOptional()
+  @IsUUID('all', { message: '$property must be a UUID' })
+  credentialId?: string;
+
+  @Field(() => String, {
+    nullable: true,
+    description: 'A string sets the enable secret; "" clears it. Write-only.',
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(ENABLE_SECRET_MAX)
+  enableSecret?: string | null;
+}

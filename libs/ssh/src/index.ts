@@ -1,0 +1,25 @@
+export { SshError, SSH_ERROR_KINDS, isRetryableKind, isSshError, toSshError } from './errors';
+export type { SshErrorKind, SshPhase } from './errors';
+export { getProfile, hasPrivilegedMode, escapeRegExp } from './profiles';
+export type { PlatformProfile, PrivilegedModeProfile, PromptMode } from './profiles';
+export {
+  basePromptOf,
+  cleanOutput,
+  detectCommandError,
+  endsWithAnyPrompt,
+  endsWithPager,
+  endsWithPrompt,
+  findBasePrompt,
+  lastLine,
+  normalizeTerminalOutput,
+  platformsMatchingPrompt,
+  promptRegex,
+  removePagerPrompts,
+  renderLine,
+  stripAnsi,
+  stripCommandEcho,
+  stripTrailingPrompt,
+} from './clean';
+export type { CleanOptions } from './clean';
+export { SshSession, TAIL_KEEP } from './session';
+export type { CommandResult, RunOptions, SshSessionOptions, SshTarget } from './session';

@@ -1,0 +1,214 @@
+/**
+ * Per-platform CLI behaviour (pure data and regular expressions), following docs/vendor-cli.md and
+ * the real vendors' behaviour (modelled on netmiko's drivers).
+ *
+ * All prompt regexes apply to ONE line that has already been cleaned of escape sequences and
+ * carriage returns (see clean.ts), and are anchored at both ends.
+ */
+import { Platform } from '../../common/src/platforms';
+
+export type PromptMode = 'user' | 'privileged' | 'config';
+
+export interface PrivilegedModeProfile {
+  /** Command that raises privileges (`enable`, `super`, `sudo -s`). */
+  command: string;
+  /** The password prompt printed after `command` (matched against the last line). */
+  passwordPrompt: RegExp;
+  /**
+   * How to tell from the prompt line that privileges were obtained, when the prompt shows it
+   * (`R1#`); null when the prompt stays the same (Huawei/H3C `super`).
+   */
+  privilegedPrompt: RegExp | null;
+  /** Text in the reply that means the attempt failed (checked on the cleaned reply). */
+  failure: RegExp;
+}
+
+export interface PlatformProfile {
+  platform: Platform;
+  /**
+   * A prompt of this platform in any mode, for when the base prompt is not yet known (login).
+   * Group 1 is the base prompt (netmiko `base_prompt`, e.g. `R1`, `HW1`, `admin@mx1`).
+   */
+  anyPrompt: RegExp;
+  /** Example prompts per mode (documentation, and used by tests). */
+  promptExamples: Partial<Record<PromptMode, string>>;
+  /** Builds the regex matching this device's prompt in any mode, from its base prompt. */
+  promptFor(basePrompt: string): RegExp;
+  /** null when the platform has no privileged mode (Junos: the login class decides). */
+  privileged: PrivilegedModeProfile | null;
+  /** Command that turns paging off for this session; null when not needed. */
+  pagingOff: string | null;
+  /** A pager prompt, alone on the last line (after cleaning). */
+  pagerPrompts: RegExp[];
+  /** The same pager prompts where they leaked into output, at the start of a line. */
+  pagerLeaks: RegExp[];
+  /** Configuration mode commands (not used by the collector yet). */
+  config: { enter: string; exit: string; up: string };
+  /** Lines (cleaned, whole line) that mean the device rejected the command. */
+  errorPatterns: RegExp[];
+  /** Context lines printed just before the prompt that are not output (Junos `[edit]`). */
+  contextLines: RegExp[];
+}
+
+/** Escapes a string for use inside a RegExp. */
+export function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
+}
+
+const CISCO_PAGER = /^\s*--More--\s*$/;
+const CISCO_PAGER_LEAK = /^ ?--More-- ?/;
+const VRP_PAGER = /^\s*---- More ----\s*$/;
+const VRP_PAGER_LEAK = /^\s*---- More ----/;
+const JUNOS_PAGER = /^\s*---\(more(?: \d{1,3}%)?\)---\s*$/;
+const JUNOS_PAGER_LEAK = /^\s*---\(more(?: \d{1,3}%)?\)---/;
+
+/** Cisco IOS and Arista EOS share the CLI style. */
+const CISCO_ERRORS: RegExp[] = [
+  /^% ?Invalid input detected at '\^' marker\.?$/,
+  /^% ?Invalid input\b.*$/,
+  /^% ?Incomplete command\.?.*$/,
+  /^% ?Ambiguous command.*$/,
+  /^% ?Unrecognized command.*$/,
+  /^% ?Unknown command.*$/,
+  /^% ?Invalid command at '\^' marker\.?$/,
+  /^% ?Unavailable command.*$/,
+];
+
+const ciscoStyle = (platform: 'cisco_ios' | 'arista_eos', examples: PlatformProfile['promptExamples']) =>
+  ({
+    platform,
+    // Hostnames: letters, digits, `-`, `_`, `.`, `/`, `:`; then an optional mode in parentheses.
+    anyPrompt: /^([\w.\-/:]{1,80})(?:\([\w.\-/: ]{0,80}\))?[>#]\s*$/,
+    promptExamples: examples,
+    promptFor: (base: string) => new RegExp(`^${escapeRegExp(base)}(?:\\([\\w.\\-/: ]{0,80}\\))?[>#]\\s*$`),
+    privileged: {
+      command: 'enable',
+      passwordPrompt: /^\s*Password:\s*$/i,
+      privilegedPrompt: /#\s*$/,
+      failure: /% ?(?:Access denied|Bad (?:secrets?|passwords?)|No password set|Authentication failed)/i,
+    },
+    pagingOff: 'terminal length 0',
+    pagerPrompts: [CISCO_PAGER],
+    pagerLeaks: [CISCO_PAGER_LEAK],
+    config: { enter: 'configure terminal', exit: 'end', up: 'exit' },
+    errorPatterns: CISCO_ERRORS,
+    contextLines: [],
+  }) satisfies PlatformProfile;
+
+/** Huawei VRP and H3C Comware share the `<host>` / `[host-view]` style. */
+const vrpPromptFor = (base: string) =>
+  new RegExp(
+    `^(?:HRP_[MS]|RBM_[PS])?(?:<[~*]?${escapeRegExp(base)}>|\\[[~*]?${escapeRegExp(base)}(?:-[^\\]]{0,120})?\\])\\s*$`,
+  );
+const VRP_ANY_PROMPT =
+  /^(?:HRP_[MS]|RBM_[PS])?(?:<[~*]?([^\s<>[\]]{1,120})>|\[[~*]?([^\s<>[\]]{1,120})\])\s*$/;
+
+const PROFILES: Record<Platform, PlatformProfile> = {
+  cisco_ios: ciscoStyle('cisco_ios', {
+    user: 'R1>',
+    privileged: 'R1#',
+    config: 'R1(config-if)#',
+  }),
+  arista_eos: ciscoStyle('arista_eos', {
+    user: 'sw1>',
+    privileged: 'sw1#',
+    config: 'sw1(config-if-Et1)#',
+  }),
+  huawei: {
+    platform: 'huawei',
+    anyPrompt: VRP_ANY_PROMPT,
+    promptExamples: { user: '<HW1>', config: '[HW1-GigabitEthernet0/0/1]' },
+    promptFor: vrpPromptFor,
+    privileged: {
+      command: 'super',
+      passwordPrompt: /^\s*Password:\s*$/i,
+      privilegedPrompt: null,
+      failure: /^\s*Error:|fail|denied|incorrect|wrong password|password is wrong/im,
+    },
+    pagingOff: 'screen-length 0 temporary-display',
+    pagerPrompts: [VRP_PAGER],
+    pagerLeaks: [VRP_PAGER_LEAK],
+    config: { enter: 'system-view', exit: 'return', up: 'quit' },
+    errorPatterns: [/^Error:.*$/],
+    contextLines: [],
+  },
+  hp_comware: {
+    platform: 'hp_comware',
+    anyPrompt: VRP_ANY_PROMPT,
+    promptExamples: { user: '<H3C1>', config: '[H3C1-GigabitEthernet1/0/1]' },
+    promptFor: vrpPromptFor,
+    privileged: {
+      command: 'super',
+      passwordPrompt: /^\s*Password:\s*$/i,
+      privilegedPrompt: null,
+      failure: /^\s*(?:%|Error:)|fail|denied|incorrect|invalid password|wrong password/im,
+    },
+    pagingOff: 'screen-length disable',
+    pagerPrompts: [VRP_PAGER],
+    pagerLeaks: [VRP_PAGER_LEAK],
+    config: { enter: 'system-view', exit: 'return', up: 'quit' },
+    errorPatterns: [
+      /^% ?(?:Unrecognized|Incomplete|Ambiguous|Wrong parameter|Too many parameters)\b.*$/,
+      /^% ?.* found at '\^' position\.?$/,
+    ],
+    contextLines: [],
+  },
+  juniper_junos: {
+    platform: 'juniper_junos',
+    anyPrompt: /^((?:[\w.-]{1,64}@)?[\w.-]{1,80})(?::[\w.-]{1,20})?[>#%]\s*$/,
+    promptExamples: { user: 'admin@mx1> ', config: 'admin@mx1# ' },
+    promptFor: (base: string) => new RegExp(`^${escapeRegExp(base)}(?::[\\w.\\-]{1,20})?[>#%]\\s*$`),
+    privileged: null,
+    pagingOff: 'set cli screen-length 0',
+    pagerPrompts: [JUNOS_PAGER],
+    pagerLeaks: [JUNOS_PAGER_LEAK],
+    config: { enter: 'configure', exit: 'exit configuration-mode', up: 'up' },
+    errorPatterns: [
+      /^\s*unknown command\.?\s*$/,
+      /^\s*syntax error(?:, expecting .*|\.)?\s*$/,
+      /^error: .*$/,
+    ],
+    contextLines: [
+      /^\s*\[edit(?: [^\]]*)?\]\s*$/,
+      /^\s*\{(?:master|backup|primary|secondary|linecard)[^}]*\}\s*$/,
+    ],
+  },
+  linux: {
+    platform: 'linux',
+    // `user@host:~$`, `[user@host ~]$`, `root@host:/home/admin#`, `bash-5.1$`.
+    anyPrompt: /^\[?([\w.-]{1,64}@[\w.-]{1,80}|[\w.-]{1,80})(?:[: ][^\n]{0,200}?)?\]?[$#%>]\s*$/,
+    promptExamples: { user: 'admin@srv1:~$ ', privileged: 'root@srv1:/home/admin# ' },
+    // The working directory is part of the prompt and changes with `cd`: match on user@host only.
+    promptFor: (base: string) =>
+      new RegExp(`^\\[?${escapeRegExp(base)}(?:[: ][^\\n]{0,200}?)?\\]?[$#%>]\\s*$`),
+    privileged: {
+      command: 'sudo -s',
+      passwordPrompt: /(?:^\[sudo\] password for [^:]*:|^Password:)\s*$/i,
+      privilegedPrompt: /#\s*$/,
+      failure:
+        /Sorry, try again|incorrect password|not in the sudoers|is not allowed to|authentication failure/i,
+    },
+    pagingOff: null,
+    pagerPrompts: [],
+    pagerLeaks: [],
+    config: { enter: '', exit: '', up: '' },
+    errorPatterns: [
+      /^-?(?:ba|k|da)?sh: (?:line \d+: )?\S.*: command not found$/,
+      /^[^\s:]+: command not found$/,
+      /^-?sh: \d+: \S.*: not found$/,
+      /^zsh: command not found: .*$/,
+      /^Command '.*' not found\b.*$/,
+    ],
+    contextLines: [],
+  },
+};
+
+export function getProfile(platform: Platform): PlatformProfile {
+  const profile = (PROFILES as Partial<Record<string, PlatformProfile>>)[platform];
+  if (!profile) throw new Error(`No CLI profile for platform ${JSON.stringify(platform)}`);
+  return profile;
+}
+
+export function hasPrivilegedMode(platform: Platform): boolean {
+  return getProfile(platform).privileged !== null;
+}
