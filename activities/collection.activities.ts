@@ -62,12 +62,10 @@ export function createCollectionActivities(deps: CollectionActivityDeps) {
     deviceName: string | null,
     message: string,
   ): Promise<void> {
-    await manager.query(`INSERT INTO run_events (run_id, level, device_name, message) VALUES ($1, $2, $3, $4)`, [
-      runId,
-      level,
-      deviceName,
-      message,
-    ]);
+    await manager.query(
+      `INSERT INTO run_events (run_id, level, device_name, message) VALUES ($1, $2, $3, $4)`,
+      [runId, level, deviceName, message],
+    );
     // Delivered at commit when inside a transaction: listeners never see uncommitted state.
     await manager.query(`SELECT pg_notify($1, $2)`, [RUN_NOTIFY_CHANNEL, runId]);
   }
@@ -139,7 +137,13 @@ export function createCollectionActivities(deps: CollectionActivityDeps) {
           `UPDATE run_devices SET status = 'RUNNING', attempts = $2, started_at = COALESCE(started_at, now()) WHERE id = $1`,
           [device.run_device_id, attempt],
         );
-        await event(manager, input.runId, 'INFO', device.name, attempt > 1 ? `attempt ${attempt}: connecting` : 'connecting');
+        await event(
+          manager,
+          input.runId,
+          'INFO',
+          device.name,
+          attempt > 1 ? `attempt ${attempt}: connecting` : 'connecting',
+        );
       });
 
       const secret = secrets.decrypt(device.secret_enc, `credential:${device.credential_id}:secret`);
@@ -215,7 +219,16 @@ export function createCollectionActivities(deps: CollectionActivityDeps) {
           await manager.query(
             `INSERT INTO command_outputs (run_device_id, run_id, seq, command, output, size_bytes, error, duration_ms)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-            [device.run_device_id, input.runId, seq, r.command, r.output, Buffer.byteLength(r.output), r.error, Math.round(r.durationMs)],
+            [
+              device.run_device_id,
+              input.runId,
+              seq,
+              r.command,
+              r.output,
+              Buffer.byteLength(r.output),
+              r.error,
+              Math.round(r.durationMs),
+            ],
           );
         }
         await manager.query(
@@ -223,7 +236,13 @@ export function createCollectionActivities(deps: CollectionActivityDeps) {
           [device.run_device_id],
         );
         const note = commandErrors ? `, ${commandErrors} command(s) refused by the device` : '';
-        await event(manager, input.runId, commandErrors ? 'WARN' : 'INFO', device.name, `collected ${results.length} command(s), ${bytes} bytes${note}`);
+        await event(
+          manager,
+          input.runId,
+          commandErrors ? 'WARN' : 'INFO',
+          device.name,
+          `collected ${results.length} command(s), ${bytes} bytes${note}`,
+        );
       });
       return {
         deviceId: device.device_id,
@@ -236,14 +255,29 @@ export function createCollectionActivities(deps: CollectionActivityDeps) {
       };
     },
 
-    async recordDeviceFailure(input: { runId: string; deviceId: string; kind: string; message: string }): Promise<void> {
+    async recordDeviceFailure(input: {
+      runId: string;
+      deviceId: string;
+      kind: string;
+      message: string;
+    }): Promise<void> {
       await dataSource.transaction(async (manager) => {
+        // A CTE makes this a SELECT: TypeORM returns [rows, count] for UPDATE ... RETURNING.
         const rows: { device_name: string }[] = await manager.query(
-          `UPDATE run_devices SET status = 'FAILED', error_kind = $3, error_message = $4, finished_at = now()
-            WHERE run_id = $1 AND device_id = $2 AND status <> 'SUCCEEDED' RETURNING device_name`,
+          `WITH failed AS (
+             UPDATE run_devices SET status = 'FAILED', error_kind = $3, error_message = $4, finished_at = now()
+              WHERE run_id = $1 AND device_id = $2 AND status <> 'SUCCEEDED' RETURNING device_name)
+           SELECT device_name FROM failed`,
           [input.runId, input.deviceId, input.kind, input.message],
         );
-        if (rows[0]) await event(manager, input.runId, 'ERROR', rows[0].device_name, `failed: ${input.kind}: ${input.message}`);
+        if (rows[0])
+          await event(
+            manager,
+            input.runId,
+            'ERROR',
+            rows[0].device_name,
+            `failed: ${input.kind}: ${input.message}`,
+          );
       });
     },
 
@@ -251,7 +285,13 @@ export function createCollectionActivities(deps: CollectionActivityDeps) {
       runId: string;
       cancelled: boolean;
       error?: string;
-    }): Promise<{ runId: string; status: 'COMPLETED' | 'COMPLETED_WITH_ERRORS' | 'CANCELLED'; succeeded: number; failed: number; cancelled: number }> {
+    }): Promise<{
+      runId: string;
+      status: 'COMPLETED' | 'COMPLETED_WITH_ERRORS' | 'CANCELLED';
+      succeeded: number;
+      failed: number;
+      cancelled: number;
+    }> {
       return dataSource.transaction(async (manager) => {
         await manager.query(
           `UPDATE run_devices SET status = 'CANCELLED', finished_at = now() WHERE run_id = $1 AND status IN ('PENDING', 'RUNNING')`,
@@ -286,10 +326,15 @@ export function createCollectionActivities(deps: CollectionActivityDeps) {
 export type CollectionActivities = ReturnType<typeof createCollectionActivities>;
 
 function toFailure(error: unknown, cancelled: boolean): ApplicationFailure {
-  if (cancelled) return ApplicationFailure.create({ type: 'CANCELLED', message: 'run cancelled', nonRetryable: true });
+  if (cancelled)
+    return ApplicationFailure.create({ type: 'CANCELLED', message: 'run cancelled', nonRetryable: true });
   if (error instanceof ApplicationFailure) return error;
   if (error instanceof SshError) {
-    return ApplicationFailure.create({ type: error.kind, message: error.message, nonRetryable: !error.retryable });
+    return ApplicationFailure.create({
+      type: error.kind,
+      message: error.message,
+      nonRetryable: !error.retryable,
+    });
   }
   const message = error instanceof Error ? error.message : String(error);
   return ApplicationFailure.create({ type: 'ERROR', message, nonRetryable: false });

@@ -23,7 +23,10 @@ function ensureDependencies() {
   if (want === have) return;
   console.log('[switchboard] installing dependencies (npm ci)...');
   const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-  const result = spawnSync(npm, ['ci', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: root, stdio: 'inherit' });
+  const result = spawnSync(npm, ['ci', '--no-audit', '--no-fund', '--loglevel=error'], {
+    cwd: root,
+    stdio: 'inherit',
+  });
   if (result.status !== 0) {
     console.error('[switchboard] npm ci failed; see the output above.');
     process.exit(result.status ?? 1);
@@ -33,11 +36,15 @@ function ensureDependencies() {
 
 ensureDependencies();
 const script = path.join(root, 'scripts', `${mode}.ts`);
-const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', script, ...process.argv.slice(3)], {
-  cwd: root,
-  stdio: 'inherit',
-  env: { ...process.env, TS_NODE_PROJECT: path.join(root, 'tsconfig.json') },
-});
+const child = spawn(
+  process.execPath,
+  ['-r', 'ts-node/register/transpile-only', script, ...process.argv.slice(3)],
+  {
+    cwd: root,
+    stdio: 'inherit',
+    env: { ...process.env, TS_NODE_PROJECT: path.join(root, 'tsconfig.json') },
+  },
+);
 // Ctrl-C reaches the whole foreground process group; the child does the orderly shutdown.
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
   process.on(signal, () => {

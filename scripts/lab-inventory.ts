@@ -28,12 +28,18 @@ export async function registerLabInventory(options: {
   for (const [key, name] of logins) {
     const [username, password] = key.split('\u0000');
     try {
-      await gql.request(`mutation ($input: CreateCredentialInput!) { createCredential(input: $input) { id } }`, {
-        input: { name, username, password },
-      });
+      await gql.request(
+        `mutation ($input: CreateCredentialInput!) { createCredential(input: $input) { id } }`,
+        {
+          input: { name, username, password },
+        },
+      );
     } catch (error) {
       // Already registered by an earlier start: keep it.
-      if (!(error instanceof GraphQLRequestError && error.errors.every((e) => e.extensions?.code === 'CONFLICT'))) throw error;
+      if (!(
+        error instanceof GraphQLRequestError && error.errors.every((e) => e.extensions?.code === 'CONFLICT')
+      ))
+        throw error;
     }
   }
   const rows = options.inventory.map((d, i) => ({
@@ -47,7 +53,12 @@ export async function registerLabInventory(options: {
     enable_secret: d.enableSecret,
   }));
   const result = await gql.request<{
-    importDevices: { created: number; updated: number; failed: number; errors: { row: number; field: string; message: string }[] };
+    importDevices: {
+      created: number;
+      updated: number;
+      failed: number;
+      errors: { row: number; field: string; message: string }[];
+    };
   }>(
     `mutation ($input: ImportDevicesInput!) {
       importDevices(input: $input) { created updated failed errors { row field message } }
@@ -56,7 +67,9 @@ export async function registerLabInventory(options: {
   );
   const r = result.importDevices;
   if (r.failed > 0) {
-    throw new Error(`lab import had ${r.failed} bad rows: ${r.errors.map((e) => `row ${e.row} ${e.field}: ${e.message}`).join('; ')}`);
+    throw new Error(
+      `lab import had ${r.failed} bad rows: ${r.errors.map((e) => `row ${e.row} ${e.field}: ${e.message}`).join('; ')}`,
+    );
   }
   const byPlatform = new Map<string, number>();
   for (const d of options.inventory) byPlatform.set(d.platform, (byPlatform.get(d.platform) ?? 0) + 1);

@@ -11,6 +11,7 @@ describe('schema.gql', () => {
   it('never exposes a secret', async () => {
     const schema = await buildSchemaText();
     const types = schema.split(/\n(?=type |input |enum )/).filter((block) => block.startsWith('type '));
-    for (const block of types) expect(block).not.toMatch(/\b(password|privateKey|passphrase|enableSecret|secret\w*)\s*:/i);
+    for (const block of types)
+      expect(block).not.toMatch(/\b(password|privateKey|passphrase|enableSecret|secret\w*)\s*:/i);
   });
 });

@@ -42,7 +42,10 @@ async function shutdown(code: number): Promise<never> {
 function localSecrets(): { apiToken: string; credentialsKey: string } {
   const file = path.join(dataDir, 'secrets.json');
   if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8'));
-  const secrets = { apiToken: randomBytes(24).toString('base64url'), credentialsKey: randomBytes(32).toString('base64') };
+  const secrets = {
+    apiToken: randomBytes(24).toString('base64url'),
+    credentialsKey: randomBytes(32).toString('base64'),
+  };
   writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
   return secrets;
 }
@@ -51,7 +54,9 @@ function watch(managed: Managed): void {
   stack.push({ name: managed.name, stop: () => managed.stop() });
   void managed.exited.then((code) => {
     if (stopping) return;
-    say(`${managed.name} exited unexpectedly (code ${code}); see ${path.join(logDir, managed.name + '.log')}`);
+    say(
+      `${managed.name} exited unexpectedly (code ${code}); see ${path.join(logDir, managed.name + '.log')}`,
+    );
     void shutdown(1);
   });
 }
@@ -70,7 +75,8 @@ async function main(): Promise<void> {
   const apiPort = Number(env.API_PORT ?? 4000);
   const labDevices = Number(env.LAB_DEVICES ?? 60);
   const labBasePort = Number(env.LAB_BASE_PORT ?? 22000);
-  if (await portIsOpen('127.0.0.1', apiPort)) throw new Error(`port ${apiPort} is in use; set API_PORT to another port`);
+  if (await portIsOpen('127.0.0.1', apiPort))
+    throw new Error(`port ${apiPort} is in use; set API_PORT to another port`);
 
   const [databaseUrl, temporal] = await Promise.all([
     (async () => {
@@ -93,7 +99,9 @@ async function main(): Promise<void> {
         return { address: env.TEMPORAL_ADDRESS, uiUrl: env.TEMPORAL_UI_URL ?? 'http://127.0.0.1:8233' };
       }
       if (await portIsOpen('127.0.0.1', 7233)) {
-        throw new Error('port 7233 is in use: is another Temporal server running? Set TEMPORAL_ADDRESS to use it.');
+        throw new Error(
+          'port 7233 is in use: is another Temporal server running? Set TEMPORAL_ADDRESS to use it.',
+        );
       }
       say('Temporal: starting the dev server (SQLite under ' + path.join(dataDir, 'temporal') + ')');
       const server = await startTemporalDevServer({
@@ -123,7 +131,15 @@ async function main(): Promise<void> {
   const lab = startManaged(
     'device-lab',
     process.execPath,
-    [dist('device-lab'), '--devices', String(labDevices), '--base-port', String(labBasePort), '--inventory', inventoryFile],
+    [
+      dist('device-lab'),
+      '--devices',
+      String(labDevices),
+      '--base-port',
+      String(labBasePort),
+      '--inventory',
+      inventoryFile,
+    ],
     { cwd: root, env: appEnv, logFile: path.join(logDir, 'device-lab.log') },
   );
   watch(lab);
@@ -135,9 +151,13 @@ async function main(): Promise<void> {
   });
   watch(api);
   const apiUrl = `http://127.0.0.1:${apiPort}`;
-  await waitFor('the API to answer /healthz (it migrates the database first)', async () => (await fetch(`${apiUrl}/healthz`)).ok, {
-    timeoutMs: 120_000,
-  });
+  await waitFor(
+    'the API to answer /healthz (it migrates the database first)',
+    async () => (await fetch(`${apiUrl}/healthz`)).ok,
+    {
+      timeoutMs: 120_000,
+    },
+  );
 
   const worker = startManaged('worker', process.execPath, [dist('worker')], {
     cwd: root,

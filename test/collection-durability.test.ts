@@ -23,7 +23,11 @@ describe('durability', () => {
   let stack: Stack;
 
   beforeAll(async () => {
-    stack = await startStack({ lab: { devices: 24 }, worker: false, env: { COLLECTION_HEARTBEAT_TIMEOUT_MS: '3000' } });
+    stack = await startStack({
+      lab: { devices: 24 },
+      worker: false,
+      env: { COLLECTION_HEARTBEAT_TIMEOUT_MS: '3000' },
+    });
   });
   afterAll(async () => {
     await stack?.stop();
@@ -55,7 +59,8 @@ describe('durability', () => {
       const done = await waitForRunEnd(stack, run.id, 180_000);
       expect(done.status).toBe('COMPLETED');
       expect(done.progress.succeeded).toBe(24);
-      for (const name of doneAtKill) expect({ name, logins: stack.lab.totalLogins(name) }).toEqual({ name, logins: 1 });
+      for (const name of doneAtKill)
+        expect({ name, logins: stack.lab.totalLogins(name) }).toEqual({ name, logins: 1 });
       expect(before.length).toBeGreaterThanOrEqual(8);
       const devices = await runDevices(stack, run.id);
       expect(devices.every((d) => d.outputs.length === 3)).toBe(true);
@@ -91,7 +96,9 @@ describe('durability', () => {
       expect(done.progress.running + done.progress.pending).toBe(0);
       await waitFor('every lab session to close', () => stack.lab.openSessions() === 0, { timeoutMs: 5000 });
 
-      const again = await stack.gql.raw(`mutation ($id: ID!) { cancelRun(id: $id) { status } }`, { id: run.id });
+      const again = await stack.gql.raw(`mutation ($id: ID!) { cancelRun(id: $id) { status } }`, {
+        id: run.id,
+      });
       expect(again.errors?.[0].extensions?.code).toBe('CONFLICT');
     } finally {
       for (const d of slow) stack.lab.clearFaults(d.name);

@@ -39,7 +39,14 @@ describe('collection through API → Temporal → worker → lab', () => {
 
     const done = await waitForRunEnd(stack, run.id);
     expect(done.status).toBe('COMPLETED');
-    expect(done.progress).toEqual({ total: 30, pending: 0, running: 0, succeeded: 30, failed: 0, cancelled: 0 });
+    expect(done.progress).toEqual({
+      total: 30,
+      pending: 0,
+      running: 0,
+      succeeded: 30,
+      failed: 0,
+      cancelled: 0,
+    });
 
     const devices = await runDevices(stack, run.id);
     expect(devices).toHaveLength(30);
@@ -50,7 +57,9 @@ describe('collection through API → Temporal → worker → lab', () => {
       for (const output of device.outputs) {
         expect(output.error).toBeNull();
         expect(output.output.length).toBeGreaterThan(0);
-        expect(normalise(output.output)).toBe(normalise(stack.lab.expectedOutput(device.deviceName, output.command)));
+        expect(normalise(output.output)).toBe(
+          normalise(stack.lab.expectedOutput(device.deviceName, output.command)),
+        );
         expect(output.sizeBytes).toBe(Buffer.byteLength(output.output));
       }
     }
@@ -77,13 +86,23 @@ describe('collection through API → Temporal → worker → lab', () => {
     expect(done.status).toBe('COMPLETED');
     const [device] = await runDevices(stack, run.id);
     expect(device.status).toBe('SUCCEEDED');
-    expect(device.outputs.map((o) => o.error)).toEqual([null, "% Invalid input detected at '^' marker.", null]);
+    expect(device.outputs.map((o) => o.error)).toEqual([
+      null,
+      "% Invalid input detected at '^' marker.",
+      null,
+    ]);
   });
 
   it('selects devices by platform and by site', async () => {
-    const byPlatform = await startCollection(stack, { selector: { platform: 'juniper_junos' }, commands: ['show version'] });
+    const byPlatform = await startCollection(stack, {
+      selector: { platform: 'juniper_junos' },
+      commands: ['show version'],
+    });
     expect((await waitForRunEnd(stack, byPlatform.id)).progress.total).toBe(5);
-    const bySite = await startCollection(stack, { selector: { site: 'lab-b', platform: 'linux' }, commands: ['uname -a'] });
+    const bySite = await startCollection(stack, {
+      selector: { site: 'lab-b', platform: 'linux' },
+      commands: ['uname -a'],
+    });
     const done = await waitForRunEnd(stack, bySite.id);
     const names = (await runDevices(stack, bySite.id, false)).map((d) => d.deviceName);
     const expected = stack.lab
@@ -108,7 +127,10 @@ describe('collection through API → Temporal → worker → lab', () => {
         webSocketImpl: WebSocket,
         connectionParams: { authorization: `Bearer ${TEST_TOKEN}` },
       });
-      type Update = { run: { status: string; progress: { succeeded: number } }; events: { message: string }[] };
+      type Update = {
+        run: { status: string; progress: { succeeded: number } };
+        events: { message: string }[];
+      };
       const updates: Update[] = [];
       try {
         const iterator = ws.iterate<{ runUpdated: Update }>({
@@ -119,13 +141,21 @@ describe('collection through API → Temporal → worker → lab', () => {
         for await (const result of iterator) {
           expect(result.errors).toBeUndefined();
           updates.push(result.data!.runUpdated);
-          if (['COMPLETED', 'COMPLETED_WITH_ERRORS', 'CANCELLED', 'FAILED'].includes(result.data!.runUpdated.run.status)) break;
+          if (
+            ['COMPLETED', 'COMPLETED_WITH_ERRORS', 'CANCELLED', 'FAILED'].includes(
+              result.data!.runUpdated.run.status,
+            )
+          )
+            break;
         }
       } finally {
         await ws.dispose();
       }
       expect(updates.length).toBeGreaterThanOrEqual(3);
-      expect(updates.at(-1)!.run).toMatchObject({ status: 'COMPLETED', progress: { succeeded: huawei.length } });
+      expect(updates.at(-1)!.run).toMatchObject({
+        status: 'COMPLETED',
+        progress: { succeeded: huawei.length },
+      });
       // Progress only ever moves forward, and every device's completion shows up in the log.
       const succeeded = updates.map((u) => u.run.progress.succeeded);
       expect([...succeeded].sort((a, b) => a - b)).toEqual(succeeded);
@@ -137,11 +167,21 @@ describe('collection through API → Temporal → worker → lab', () => {
   });
 
   it('refuses a subscription without the token', async () => {
-    const ws = createClient({ url: stack.url.replace('http', 'ws') + '/graphql', webSocketImpl: WebSocket, retryAttempts: 0 });
+    const ws = createClient({
+      url: stack.url.replace('http', 'ws') + '/graphql',
+      webSocketImpl: WebSocket,
+      retryAttempts: 0,
+    });
     const outcome = await new Promise<string>((resolve) => {
       ws.subscribe(
-        { query: 'subscription { runUpdated(runId: "00000000-0000-0000-0000-000000000000") { run { id } } }' },
-        { next: () => resolve('next'), error: (e) => resolve(`error:${(e as { code?: number }).code ?? e}`), complete: () => resolve('complete') },
+        {
+          query: 'subscription { runUpdated(runId: "00000000-0000-0000-0000-000000000000") { run { id } } }',
+        },
+        {
+          next: () => resolve('next'),
+          error: (e) => resolve(`error:${(e as { code?: number }).code ?? e}`),
+          complete: () => resolve('complete'),
+        },
       );
     });
     await ws.dispose();
@@ -150,7 +190,11 @@ describe('collection through API → Temporal → worker → lab', () => {
 
   it('lists runs newest first with cursor pagination', async () => {
     const first = await stack.gql.request<{
-      runs: { totalCount: number; edges: { node: { id: string } }[]; pageInfo: { hasNextPage: boolean; endCursor: string } };
+      runs: {
+        totalCount: number;
+        edges: { node: { id: string } }[];
+        pageInfo: { hasNextPage: boolean; endCursor: string };
+      };
     }>(`{ runs(first: 2) { totalCount edges { node { id } } pageInfo { hasNextPage endCursor } } }`);
     expect(first.runs.totalCount).toBeGreaterThanOrEqual(4);
     expect(first.runs.pageInfo.hasNextPage).toBe(true);
@@ -160,7 +204,9 @@ describe('collection through API → Temporal → worker → lab', () => {
     );
     const ids = [...first.runs.edges, ...second.runs.edges].map((e) => e.node.id);
     expect(new Set(ids).size).toBe(4);
-    const all = await stack.gql.request<{ runs: { edges: { node: { id: string } }[] } }>(`{ runs(first: 4) { edges { node { id } } } }`);
+    const all = await stack.gql.request<{ runs: { edges: { node: { id: string } }[] } }>(
+      `{ runs(first: 4) { edges { node { id } } } }`,
+    );
     expect(all.runs.edges.map((e) => e.node.id)).toEqual(ids);
     await waitFor('run lookup', () => getRun(stack, ids[0]));
   });

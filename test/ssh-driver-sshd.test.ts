@@ -20,7 +20,10 @@ describe('SSH driver against OpenSSH sshd', () => {
   const hostname = os.hostname();
 
   beforeAll(async () => {
-    if (!SSHD) throw new Error('OpenSSH sshd is not installed (apt-get install -y openssh-server); .ci/run installs it');
+    if (!SSHD)
+      throw new Error(
+        'OpenSSH sshd is not installed (apt-get install -y openssh-server); .ci/run installs it',
+      );
     const dir = mkdtempSync(path.join(os.tmpdir(), 'switchboard-sshd-'));
     execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', path.join(dir, 'host_key')]);
     execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', path.join(dir, 'client_key')]);
@@ -47,10 +50,14 @@ describe('SSH driver against OpenSSH sshd', () => {
         '',
       ].join('\n'),
     );
-    sshd = spawn(SSHD, ['-D', '-e', '-f', path.join(dir, 'sshd_config')], { stdio: ['ignore', 'ignore', 'pipe'] });
+    sshd = spawn(SSHD, ['-D', '-e', '-f', path.join(dir, 'sshd_config')], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let log = '';
     sshd.stderr!.on('data', (d: Buffer) => (log += d.toString()));
-    await waitFor(`sshd on port ${port} (${log})`, () => portIsOpen('127.0.0.1', port), { timeoutMs: 10_000 });
+    await waitFor(`sshd on port ${port} (${log})`, () => portIsOpen('127.0.0.1', port), {
+      timeoutMs: 10_000,
+    });
   });
 
   afterAll(() => {
@@ -92,9 +99,13 @@ describe('SSH driver against OpenSSH sshd', () => {
   });
 
   it('reports a rejected key as AUTH_FAILED', async () => {
-    const otherKey = execFileSync('bash', ['-c', 'd=$(mktemp -d); ssh-keygen -q -t ed25519 -N "" -f $d/k; cat $d/k'], {
-      encoding: 'utf8',
-    });
+    const otherKey = execFileSync(
+      'bash',
+      ['-c', 'd=$(mktemp -d); ssh-keygen -q -t ed25519 -N "" -f $d/k; cat $d/k'],
+      {
+        encoding: 'utf8',
+      },
+    );
     await expect(
       SshSession.open(
         { host: '127.0.0.1', port, username, privateKey: otherKey, platform: 'linux' },

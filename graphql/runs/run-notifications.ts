@@ -26,7 +26,10 @@ export class RunNotifications implements OnModuleInit, OnApplicationShutdown {
   }
 
   private async connect(): Promise<void> {
-    const client = new Client({ connectionString: this.config.database.url, application_name: 'switchboard-listen' });
+    const client = new Client({
+      connectionString: this.config.database.url,
+      application_name: 'switchboard-listen',
+    });
     client.on('notification', (msg) => msg.payload && this.schedule(msg.payload));
     client.on('error', (error) => this.logger.warn(`notification connection error: ${error.message}`));
     client.on('end', () => {

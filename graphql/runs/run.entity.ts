@@ -10,7 +10,12 @@ export const RUN_STATUSES = [
   'FAILED',
 ] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
-export const FINAL_RUN_STATUSES: readonly RunStatus[] = ['COMPLETED', 'COMPLETED_WITH_ERRORS', 'CANCELLED', 'FAILED'];
+export const FINAL_RUN_STATUSES: readonly RunStatus[] = [
+  'COMPLETED',
+  'COMPLETED_WITH_ERRORS',
+  'CANCELLED',
+  'FAILED',
+];
 
 export interface RunSelector {
   deviceIds?: string[];

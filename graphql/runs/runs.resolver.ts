@@ -1,4 +1,14 @@
-import { Args, ID, Int, Mutation, Parent, Query, ResolveField, Resolver, Subscription } from '@nestjs/graphql';
+import {
+  Args,
+  ID,
+  Int,
+  Mutation,
+  Parent,
+  Query,
+  ResolveField,
+  Resolver,
+  Subscription,
+} from '@nestjs/graphql';
 import { FINAL_RUN_STATUSES, RunEntity } from './run.entity';
 import { StartCollectionInput } from './dto/start-collection.input';
 import { RunDevicesArgs, RunsArgs } from './dto/runs.args';
@@ -28,7 +38,9 @@ export class RunsResolver {
     return this.service.startCollection(input);
   }
 
-  @Mutation(() => RunModel, { description: 'Cancel a run: running devices stop and their SSH sessions close.' })
+  @Mutation(() => RunModel, {
+    description: 'Cancel a run: running devices stop and their SSH sessions close.',
+  })
   cancelRun(@Args('id', { type: () => ID }) id: string): Promise<RunEntity> {
     return this.service.cancel(id);
   }
@@ -50,7 +62,10 @@ export class RunsResolver {
 
   @ResolveField(() => [PlatformCommands])
   commandsByPlatform(@Parent() run: RunEntity): PlatformCommands[] {
-    return Object.entries(run.commandsByPlatform ?? {}).map(([platform, commands]) => ({ platform, commands }));
+    return Object.entries(run.commandsByPlatform ?? {}).map(([platform, commands]) => ({
+      platform,
+      commands,
+    }));
   }
 
   @ResolveField(() => String, { description: "This run's page in the Temporal Web UI." })

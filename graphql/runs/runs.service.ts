@@ -11,7 +11,13 @@ import type { CollectionInput, collectionWorkflow } from '../../workflows/collec
 import { decodeCursor, encodeCursor, type ConnectionShape } from '../common/pagination';
 import { DevicesService } from '../devices/devices.service';
 import { CommandOutputEntity } from './command-output.entity';
-import type { CommandOutputModel, RunDeviceModel, RunEventModel, RunModel, RunProgress } from './models/run.model';
+import type {
+  CommandOutputModel,
+  RunDeviceModel,
+  RunEventModel,
+  RunModel,
+  RunProgress,
+} from './models/run.model';
 import { RunDeviceEntity, type RunDeviceStatus } from './run-device.entity';
 import { RunEventEntity } from './run-event.entity';
 import { FINAL_RUN_STATUSES, RunEntity, type RunSelector, type RunStatus } from './run.entity';
@@ -53,14 +59,19 @@ export class RunsService {
         );
       }
       if (commandsByPlatform[entry.platform]) {
-        throw SwitchboardError.badInput(`commandsByPlatform[${i}].platform`, `${entry.platform} is listed twice`);
+        throw SwitchboardError.badInput(
+          `commandsByPlatform[${i}].platform`,
+          `${entry.platform} is listed twice`,
+        );
       }
       commandsByPlatform[entry.platform] = entry.commands;
     }
     const devices = await this.devices.resolveSelection(selector);
     if (devices.length === 0) throw SwitchboardError.badInput('selector', 'matches no devices');
 
-    const commandTimeoutMs = input.commandTimeoutSeconds ? input.commandTimeoutSeconds * 1000 : ssh.commandTimeoutMs;
+    const commandTimeoutMs = input.commandTimeoutSeconds
+      ? input.commandTimeoutSeconds * 1000
+      : ssh.commandTimeoutMs;
     const runId = randomUUID();
     const workflowId = `collection-${runId}`;
     const run = await this.dataSource.transaction(async (manager) => {
@@ -108,7 +119,8 @@ export class RunsService {
         deviceStartToCloseMs:
           ssh.connectTimeoutMs +
           ssh.promptTimeoutMs +
-          commandTimeoutMs * (Math.max(input.commands.length, ...Object.values(commandsByPlatform).map((c) => c.length)) + 2) +
+          commandTimeoutMs *
+            (Math.max(input.commands.length, ...Object.values(commandsByPlatform).map((c) => c.length)) + 2) +
           30_000,
         heartbeatMs: collection.heartbeatTimeoutMs,
       },
@@ -125,15 +137,17 @@ export class RunsService {
     } catch (error) {
       if (!(error instanceof WorkflowExecutionAlreadyStartedError)) {
         const message = error instanceof Error ? error.message : String(error);
-        await this.dataSource.query(`UPDATE runs SET status = 'FAILED', error = $2, finished_at = now() WHERE id = $1`, [
-          runId,
-          `could not start workflow: ${message}`,
-        ]);
+        await this.dataSource.query(
+          `UPDATE runs SET status = 'FAILED', error = $2, finished_at = now() WHERE id = $1`,
+          [runId, `could not start workflow: ${message}`],
+        );
         this.logger.error(`starting workflow ${workflowId} failed: ${message}`);
         throw error;
       }
     }
-    this.logger.log(`run ${runId}: collection of ${input.commands.length} command(s) from ${devices.length} device(s)`);
+    this.logger.log(
+      `run ${runId}: collection of ${input.commands.length} command(s) from ${devices.length} device(s)`,
+    );
     return run;
   }
 
@@ -143,9 +157,10 @@ export class RunsService {
       throw SwitchboardError.conflict(`run ${id} already ended (${run.status})`);
     }
     await this.temporal.workflow.getHandle(run.workflowId).cancel();
-    await this.dataSource.query(`UPDATE runs SET status = 'CANCELLING' WHERE id = $1 AND status IN ('PENDING', 'RUNNING')`, [
-      id,
-    ]);
+    await this.dataSource.query(
+      `UPDATE runs SET status = 'CANCELLING' WHERE id = $1 AND status IN ('PENDING', 'RUNNING')`,
+      [id],
+    );
     return this.get(id);
   }
 
@@ -160,7 +175,11 @@ export class RunsService {
     return this.dataSource.getRepository(RunEntity).findOneBy({ id });
   }
 
-  async list(args: { status?: RunStatus; first: number; after?: string }): Promise<ConnectionShape<RunModel>> {
+  async list(args: {
+    status?: RunStatus;
+    first: number;
+    after?: string;
+  }): Promise<ConnectionShape<RunModel>> {
     const qb = this.dataSource.getRepository(RunEntity).createQueryBuilder('r');
     if (args.status) qb.andWhere('r.status = :status', { status: args.status });
     const totalCount = await qb.clone().getCount();
@@ -196,7 +215,10 @@ export class RunsService {
     runId: string,
     args: { status?: RunDeviceStatus; first: number; after?: string },
   ): Promise<ConnectionShape<RunDeviceModel>> {
-    const qb = this.dataSource.getRepository(RunDeviceEntity).createQueryBuilder('rd').where('rd.run_id = :runId', { runId });
+    const qb = this.dataSource
+      .getRepository(RunDeviceEntity)
+      .createQueryBuilder('rd')
+      .where('rd.run_id = :runId', { runId });
     if (args.status) qb.andWhere('rd.status = :status', { status: args.status });
     const totalCount = await qb.clone().getCount();
     if (args.after) {
@@ -257,7 +279,12 @@ export class RunsService {
   }
 }
 
-function page<T>(rows: T[], first: number, totalCount: number, cursor: (row: T) => string): ConnectionShape<T> {
+function page<T>(
+  rows: T[],
+  first: number,
+  totalCount: number,
+  cursor: (row: T) => string,
+): ConnectionShape<T> {
   const nodes = rows.slice(0, first);
   const edges = nodes.map((node) => ({ node, cursor: cursor(node) }));
   return {

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Client } from 'pg';
 import { freePort, startManaged, waitFor, type Managed } from './process';
@@ -52,6 +52,10 @@ export async function startLocalPostgres(options: {
   }
   const root = process.getuid?.() === 0;
   const dataDir = path.resolve(options.dataDir);
+  if (root) {
+    mkdirSync(dataDir, { recursive: true });
+    letPostgresUserTraverse(path.dirname(dataDir));
+  }
   const socketDir = path.join(dataDir, 'socket');
   if (!existsSync(path.join(dataDir, 'PG_VERSION'))) {
     mkdirSync(dataDir, { recursive: true });
@@ -68,7 +72,9 @@ export async function startLocalPostgres(options: {
     execFileSync(cmd, args, { stdio: 'pipe' });
     writeFileSync(
       path.join(dataDir, 'postgresql.auto.conf'),
-      ['fsync = off', 'synchronous_commit = off', 'full_page_writes = off', 'max_connections = 300', ''].join('\n'),
+      ['fsync = off', 'synchronous_commit = off', 'full_page_writes = off', 'max_connections = 300', ''].join(
+        '\n',
+      ),
     );
     if (root) execFileSync('chown', ['-R', 'postgres:postgres', dataDir]);
   }
@@ -109,6 +115,22 @@ export async function startLocalPostgres(options: {
     // SIGINT is PostgreSQL's "fast shutdown".
     stop: () => managed.stop('SIGINT', 20_000),
   };
+}
+
+/**
+ * As root, the cluster runs as the `postgres` user, which must be able to reach the data directory.
+ * Directories made by mktemp are 0700: grant traverse-only (o+x) on the ancestors that lack it.
+ */
+function letPostgresUserTraverse(dir: string): void {
+  for (let current = dir; current !== path.dirname(current); current = path.dirname(current)) {
+    const mode = statSync(current).mode;
+    if ((mode & 0o001) === 0) {
+      chmodSync(current, mode | 0o001);
+      console.log(
+        `[postgres] granted traverse permission (o+x) on ${current} so the postgres user can reach its data`,
+      );
+    }
+  }
 }
 
 export async function createDatabaseIfMissing(adminUrl: string, database: string): Promise<void> {

@@ -46,7 +46,9 @@ export function freePort(host = '127.0.0.1'): Promise<number> {
     server.once('error', reject);
     server.listen(0, host, () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
     });
   });
 }
@@ -73,7 +75,8 @@ export function startManaged(
   const forward = (chunk: Buffer) => {
     log?.write(chunk);
     if (options.echo) {
-      for (const line of chunk.toString('utf8').split('\n')) if (line.trim()) process.stdout.write(`[${name}] ${line}\n`);
+      for (const line of chunk.toString('utf8').split('\n'))
+        if (line.trim()) process.stdout.write(`[${name}] ${line}\n`);
     }
   };
   child.stdout?.on('data', forward);

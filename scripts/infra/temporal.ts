@@ -8,7 +8,9 @@ export const TEMPORAL_CLI_MODULE = 'github.com/temporalio/cli/cmd/temporal@v1.5.
 
 function goBin(): string | undefined {
   try {
-    return execFileSync('go', ['env', 'GOPATH'], { encoding: 'utf8' }).trim().split(path.delimiter)[0] + '/bin';
+    return (
+      execFileSync('go', ['env', 'GOPATH'], { encoding: 'utf8' }).trim().split(path.delimiter)[0] + '/bin'
+    );
   } catch {
     return undefined;
   }

@@ -35,5 +35,7 @@ export default async function globalSetup(): Promise<void> {
   process.env.SWITCHBOARD_TEST_TEMPORAL_ADDRESS = temporalAddress;
   process.env.SWITCHBOARD_TEST_SCRATCH = scratch;
   (globalThis as Record<string, unknown>).__switchboardInfra = started;
-  console.log(`\n[test] PostgreSQL ${pgUrl.replace(/\/\/[^@]*@/, '//')}, Temporal ${temporalAddress}, logs in ${scratch}`);
+  console.log(
+    `\n[test] PostgreSQL ${pgUrl.replace(/\/\/[^@]*@/, '//')}, Temporal ${temporalAddress}, logs in ${scratch}`,
+  );
 }

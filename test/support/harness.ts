@@ -1,6 +1,13 @@
 import 'reflect-metadata';
 import type { INestApplication } from '@nestjs/common';
-import { bundleWorkflowCode, NativeConnection, type Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import {
+  bundleWorkflowCode,
+  DefaultLogger,
+  NativeConnection,
+  Runtime,
+  type Worker,
+  type WorkflowBundleWithSourceMap,
+} from '@temporalio/worker';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import path from 'node:path';
@@ -18,13 +25,21 @@ import { graphqlClient } from '../../scripts/graphql-client';
 import { registerLabInventory } from '../../scripts/lab-inventory';
 
 export { waitFor };
+
+// Keep the Temporal runtime quiet in tests: warnings and errors only.
+try {
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+} catch {
+  /* already installed by an earlier test file in this process */
+}
 export const TEST_TOKEN = 'test-token-0123456789abcdef';
 const root = path.resolve(__dirname, '../..');
 
 function infra(): { pgUrl: string; temporalAddress: string } {
   const pgUrl = process.env.SWITCHBOARD_TEST_PG_URL;
   const temporalAddress = process.env.SWITCHBOARD_TEST_TEMPORAL_ADDRESS;
-  if (!pgUrl || !temporalAddress) throw new Error('integration tests must run through jest --selectProjects integration');
+  if (!pgUrl || !temporalAddress)
+    throw new Error('integration tests must run through jest --selectProjects integration');
   return { pgUrl, temporalAddress };
 }
 
@@ -105,11 +120,15 @@ export async function startInProcessWorker(config: AppConfig): Promise<InProcess
 
 /** A worker as a separate OS process (for crash tests), running the real apps/worker entry point. */
 export function spawnWorkerProcess(env: Env): ChildProcess & { output: () => string } {
-  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'apps/worker/src/main.ts'], {
-    cwd: root,
-    env: { ...process.env, ...env, TS_NODE_PROJECT: path.join(root, 'tsconfig.json') },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['-r', 'ts-node/register/transpile-only', 'apps/worker/src/main.ts'],
+    {
+      cwd: root,
+      env: { ...process.env, ...env, TS_NODE_PROJECT: path.join(root, 'tsconfig.json') },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let output = '';
   child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
@@ -180,7 +199,14 @@ export interface RunView {
   workflowId: string;
   temporalUrl: string;
   error: string | null;
-  progress: { total: number; pending: number; running: number; succeeded: number; failed: number; cancelled: number };
+  progress: {
+    total: number;
+    pending: number;
+    running: number;
+    succeeded: number;
+    failed: number;
+    cancelled: number;
+  };
 }
 
 export async function startCollection(stack: Stack, input: Record<string, unknown>): Promise<RunView> {
@@ -192,7 +218,10 @@ export async function startCollection(stack: Stack, input: Record<string, unknow
 }
 
 export async function getRun(stack: Stack, id: string): Promise<RunView> {
-  const data = await stack.gql.request<{ run: RunView }>(`query ($id: ID!) { run(id: $id) { ${RUN_FIELDS} } }`, { id });
+  const data = await stack.gql.request<{ run: RunView }>(
+    `query ($id: ID!) { run(id: $id) { ${RUN_FIELDS} } }`,
+    { id },
+  );
   return data.run;
 }
 
@@ -223,7 +252,9 @@ export async function runDevices(stack: Stack, id: string, withOutputs = true): 
   let after: string | null = null;
   for (;;) {
     const data: {
-      run: { devices: { edges: { node: RunDeviceView }[]; pageInfo: { hasNextPage: boolean; endCursor: string } } };
+      run: {
+        devices: { edges: { node: RunDeviceView }[]; pageInfo: { hasNextPage: boolean; endCursor: string } };
+      };
     } = await stack.gql.request(
       `query ($id: ID!, $after: String) { run(id: $id) { devices(first: 200, after: $after) {
         edges { node { deviceName platform status attempts errorKind errorMessage

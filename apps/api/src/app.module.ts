@@ -45,8 +45,9 @@ export class ApiModule {
               },
             },
           },
-          context: (ctx: { req?: unknown; extra?: { connectionParams?: Record<string, unknown> } }) =>
-            ctx.extra ? { connectionParams: ctx.extra.connectionParams } : { req: ctx.req },
+          // HTTP requests bring `req`; graphql-ws brings the socket's `connectionParams` (and `extra`).
+          context: (ctx: { req?: unknown; extra?: unknown; connectionParams?: Record<string, unknown> }) =>
+            ctx.extra ? { connectionParams: ctx.connectionParams ?? {} } : { req: ctx.req },
         }),
         CredentialsModule,
         DevicesModule,

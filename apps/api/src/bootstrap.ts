@@ -10,7 +10,10 @@ export function nestLogLevels(level: AppConfig['logLevel']): LogLevel[] {
 }
 
 /** Build and start the API; tests call this too (with port 0). */
-export async function startApi(config: AppConfig, options: { writeSchema?: boolean } = {}): Promise<INestApplication> {
+export async function startApi(
+  config: AppConfig,
+  options: { writeSchema?: boolean } = {},
+): Promise<INestApplication> {
   const app = await NestFactory.create(ApiModule.forRoot(config, options), {
     logger: nestLogLevels(config.logLevel),
     bufferLogs: false,

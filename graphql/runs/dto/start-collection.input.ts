@@ -19,7 +19,11 @@ import {
 @InputType({ description: 'Which devices: every field given must match (tags: all of them).' })
 export class DeviceSelectorInput {
   @Field(() => String, { nullable: true }) @IsOptional() @IsString() @IsNotEmpty() site?: string;
-  @Field(() => [String], { nullable: true }) @IsOptional() @IsArray() @IsString({ each: true }) tags?: string[];
+  @Field(() => [String], { nullable: true })
+  @IsOptional()
+  @IsArray()
+  @IsString({ each: true })
+  tags?: string[];
   @Field(() => String, { nullable: true }) @IsOptional() @IsString() @IsNotEmpty() platform?: string;
 }
 
@@ -74,7 +78,10 @@ export class StartCollectionInput {
   @Type(() => PlatformCommandsInput)
   commandsByPlatform?: PlatformCommandsInput[];
 
-  @Field(() => Int, { nullable: true, description: 'Devices collected at the same time (default from config).' })
+  @Field(() => Int, {
+    nullable: true,
+    description: 'Devices collected at the same time (default from config).',
+  })
   @IsOptional()
   @IsInt()
   @Min(1, { message: 'concurrency must be at least 1' })

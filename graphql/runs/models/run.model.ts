@@ -3,7 +3,8 @@ import { RUN_DEVICE_STATUSES, type RunDeviceStatus } from '../run-device.entity'
 import { RUN_STATUSES, type RunStatus } from '../run.entity';
 import { Connection } from '../../common/pagination';
 
-const asEnum = <T extends string>(values: readonly T[]) => Object.fromEntries(values.map((v) => [v, v])) as Record<T, T>;
+const asEnum = <T extends string>(values: readonly T[]) =>
+  Object.fromEntries(values.map((v) => [v, v])) as Record<T, T>;
 
 export const RunStatusEnum = asEnum(RUN_STATUSES);
 export const RunDeviceStatusEnum = asEnum(RUN_DEVICE_STATUSES);
@@ -45,7 +46,8 @@ export class RunModel {
   @Field(() => RunStatusEnum) status!: RunStatus;
   @Field(() => [String]) commands!: string[];
   @Field(() => Int) concurrency!: number;
-  @Field(() => Int, { nullable: true, description: 'Per-command timeout in milliseconds.' }) commandTimeoutMs!: number | null;
+  @Field(() => Int, { nullable: true, description: 'Per-command timeout in milliseconds.' })
+  commandTimeoutMs!: number | null;
   @Field(() => RunSelectorModel) selector!: RunSelectorModel;
   @Field({ description: 'Temporal workflow id of this run.' }) workflowId!: string;
   @Field(() => String, { nullable: true }) error!: string | null;
@@ -62,7 +64,10 @@ export class CommandOutputModel {
   output!: string;
   @Field({ description: 'True when `output` was cut to the requested maxBytes.' }) truncated!: boolean;
   @Field(() => Int) sizeBytes!: number;
-  @Field(() => String, { nullable: true, description: "The device's error line when it refused the command." })
+  @Field(() => String, {
+    nullable: true,
+    description: "The device's error line when it refused the command.",
+  })
   error!: string | null;
   @Field(() => Int) durationMs!: number;
   @Field() collectedAt!: Date;
@@ -71,7 +76,8 @@ export class CommandOutputModel {
 @ObjectType('RunDevice')
 export class RunDeviceModel {
   @Field(() => ID) id!: string;
-  @Field(() => ID, { nullable: true, description: 'Null when the device was deleted since.' }) deviceId!: string | null;
+  @Field(() => ID, { nullable: true, description: 'Null when the device was deleted since.' }) deviceId!:
+    string | null;
   @Field() deviceName!: string;
   @Field() platform!: string;
   @Field() host!: string;
@@ -96,7 +102,8 @@ export class RunEventModel {
 @ObjectType()
 export class RunUpdate {
   @Field(() => RunModel) run!: RunModel;
-  @Field(() => [RunEventModel], { description: 'Log events since the previous update.' }) events!: RunEventModel[];
+  @Field(() => [RunEventModel], { description: 'Log events since the previous update.' })
+  events!: RunEventModel[];
 }
 
 @ObjectType()
