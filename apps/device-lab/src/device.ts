@@ -1,0 +1,176 @@
+import type { Platform } from '../../../libs/common/src/platforms';
+import { BlockConfig, JunosConfig } from './config';
+import { eosInitialConfig, iosInitialConfig, renderEosConfig, renderIosConfig } from './outputs/cisco';
+import { junosInitialConfig, renderJunosConfig } from './outputs/junos';
+import { linuxOsRelease } from './outputs/linux';
+import type { ConfigMeta } from './outputs/meta';
+import {
+  comwareInitialConfig,
+  huaweiInitialConfig,
+  renderComwareConfig,
+  renderHuaweiConfig,
+} from './outputs/vrp';
+import { generateProfile } from './profile';
+import type { DeviceProfile } from './profile';
+import type { LabDeviceInfo, LabFaults } from './types';
+
+/** The command each platform prints its configuration with (after paging is off). */
+export const CONFIG_COMMAND: Record<Platform, string> = {
+  cisco_ios: 'show running-config',
+  arista_eos: 'show running-config',
+  huawei: 'display current-configuration',
+  hp_comware: 'display current-configuration',
+  juniper_junos: 'show configuration',
+  linux: 'cat /etc/os-release',
+};
+
+/** Per-device state shared by all its sessions: profile, stateful config, faults, counters, output cache. */
+export class SimDevice {
+  faults: LabFaults = {};
+  logins = 0;
+  readonly sessions = new Set<{ destroy(): void }>();
+  readonly commandLog: string[] = [];
+  private profileValue: DeviceProfile | undefined;
+  private blockValue: BlockConfig | undefined;
+  private junosValue: JunosConfig | undefined;
+  private metaValue: ConfigMeta | undefined;
+  /** Rendered outputs, cleared on every configuration change. */
+  private readonly cache = new Map<string, string>();
+  private version = 0;
+  linuxHostname: string | undefined;
+
+  constructor(
+    readonly info: LabDeviceInfo,
+    private readonly seed?: number,
+  ) {}
+
+  get platform(): Platform {
+    return this.info.platform;
+  }
+
+  get profile(): DeviceProfile {
+    return (this.profileValue ??= generateProfile(
+      this.info.name,
+      this.info.platform,
+      this.info.hostname,
+      this.seed,
+    ));
+  }
+
+  get meta(): ConfigMeta {
+    return (this.metaValue ??= {
+      lastChange: this.profile.lastChange,
+      lastChangeBy: this.info.username,
+      savedAt: this.profile.lastChange,
+      clockPeriod: this.profile.clockPeriod,
+    });
+  }
+
+  /** Block config (IOS, EOS, VRP, Comware). */
+  get config(): BlockConfig {
+    if (!this.blockValue) {
+      const p = this.profile;
+      switch (this.platform) {
+        case 'cisco_ios':
+          this.blockValue = iosInitialConfig(p);
+          break;
+        case 'arista_eos':
+          this.blockValue = eosInitialConfig(p);
+          break;
+        case 'huawei':
+          this.blockValue = huaweiInitialConfig(p);
+          break;
+        case 'hp_comware':
+          this.blockValue = comwareInitialConfig(p);
+          break;
+        default:
+          this.blockValue = new BlockConfig([], []);
+      }
+    }
+    return this.blockValue;
+  }
+
+  /** Committed Junos config. */
+  get junos(): JunosConfig {
+    return (this.junosValue ??= junosInitialConfig(this.profile));
+  }
+
+  commitJunos(candidate: JunosConfig, user: string): void {
+    this.junosValue = candidate.clone();
+    this.changed(user);
+  }
+
+  /** Current hostname as the prompt shows it (follows `hostname`/`sysname`/`host-name` changes). */
+  get hostname(): string {
+    return this.cached('#hostname', () => {
+      switch (this.platform) {
+        case 'juniper_junos':
+          return this.junos.get('system host-name') ?? this.info.hostname;
+        case 'linux':
+          return this.linuxHostname ?? this.info.hostname;
+        case 'huawei':
+        case 'hp_comware':
+          return this.config.getGlobal('sysname')?.slice('sysname '.length) ?? this.info.hostname;
+        default:
+          return this.config.getGlobal('hostname')?.slice('hostname '.length) ?? this.info.hostname;
+      }
+    });
+  }
+
+  /** Call after every configuration change: invalidates cached outputs, updates volatile lines. */
+  changed(user: string): void {
+    this.version++;
+    this.cache.clear();
+    this.crlfCache.clear();
+    const now = new Date();
+    this.metaValue = {
+      lastChange: now,
+      lastChangeBy: user,
+      savedAt: this.meta.savedAt,
+      clockPeriod: this.profile.clockPeriod + (this.version % 97) * 3,
+    };
+  }
+
+  private readonly crlfCache = new Map<string, string>();
+
+  /** '\n' → '\r\n', remembered for the few large outputs sessions print again and again. */
+  crlf(text: string): string {
+    if (text.length < 4096) return text.replace(/\n/g, '\r\n');
+    let value = this.crlfCache.get(text);
+    if (value === undefined) {
+      value = text.replace(/\n/g, '\r\n');
+      if (this.crlfCache.size >= 4) this.crlfCache.delete(this.crlfCache.keys().next().value!);
+      this.crlfCache.set(text, value);
+    }
+    return value;
+  }
+
+  cached(key: string, make: () => string): string {
+    let value = this.cache.get(key);
+    if (value === undefined) {
+      value = make();
+      this.cache.set(key, value);
+    }
+    return value;
+  }
+
+  runningConfig(): string {
+    const padBytes = this.faults.largeOutputBytes ?? 0;
+    return this.cached(`#config:${padBytes}`, () => {
+      switch (this.platform) {
+        case 'cisco_ios':
+          return renderIosConfig(this.config, this.meta, padBytes);
+        case 'arista_eos':
+          return renderEosConfig(this.config, this.meta, this.profile, this.hostname, padBytes);
+        case 'huawei':
+          return renderHuaweiConfig(this.config, this.meta, this.profile, padBytes);
+        case 'hp_comware':
+          return renderComwareConfig(this.config, this.profile, padBytes);
+        case 'juniper_junos':
+          return renderJunosConfig(this.junos, this.meta, padBytes);
+        case 'linux':
+          return linuxOsRelease(this.profile, padBytes);
+      }
+    });
+  }
+}

@@ -1,0 +1,7 @@
+/** Volatile facts of a configuration (updated on every change). */
+export interface ConfigMeta {
+  lastChange: Date;
+  lastChangeBy: string;
+  savedAt: Date;
+  clockPeriod: number;
+}

@@ -1,0 +1,42 @@
+import type { Platform } from '../../../libs/common/src/platforms';
+
+export interface LabDeviceSpec {
+  name: string;
+  platform: Platform;
+  port?: number;
+  username?: string;
+  password?: string;
+  enableSecret?: string;
+  hostname?: string;
+  seed?: number;
+}
+
+export interface LabFaults {
+  /** Reject every login (auth failure as the real server does). */
+  wrongPassword?: boolean;
+  /** Delay before the login banner/first prompt appears in the shell. */
+  bannerDelayMs?: number;
+  /** Delay before each command's output. */
+  commandLatencyMs?: number;
+  /** The next output longer than ~2 KB is cut halfway and the TCP connection destroyed. */
+  dropMidOutput?: boolean;
+  /** After the first command that is not a mode/paging command, never print output or prompt again. */
+  hang?: boolean;
+  /** Running config padded (extra interface/ACL blocks) to at least this many bytes. */
+  largeOutputBytes?: number;
+}
+
+export interface LabDeviceInfo {
+  name: string;
+  platform: Platform;
+  host: string;
+  port: number;
+  username: string;
+  password: string;
+  enableSecret: string;
+  hostname: string;
+}
+
+export const DEFAULT_USERNAME = 'admin';
+export const DEFAULT_PASSWORD = 'admin123';
+export const DEFAULT_ENABLE_SECRET = 'enable123';
