@@ -4,13 +4,47 @@ import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
 const nodeBuiltins = [
-  'assert', 'buffer', 'child_process', 'cluster', 'crypto', 'dgram', 'dns', 'events', 'fs', 'fs/promises', 'http',
-  'http2', 'https', 'net', 'os', 'path', 'perf_hooks', 'process', 'readline', 'stream', 'tls', 'url', 'util',
-  'v8', 'vm', 'worker_threads', 'zlib',
+  'assert',
+  'buffer',
+  'child_process',
+  'cluster',
+  'crypto',
+  'dgram',
+  'dns',
+  'events',
+  'fs',
+  'fs/promises',
+  'http',
+  'http2',
+  'https',
+  'net',
+  'os',
+  'path',
+  'perf_hooks',
+  'process',
+  'readline',
+  'stream',
+  'tls',
+  'url',
+  'util',
+  'v8',
+  'vm',
+  'worker_threads',
+  'zlib',
 ];
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', '.data/', 'coverage/', 'eslint.config.mjs', 'jest.config.js', 'scripts/bootstrap.js'] },
+  {
+    ignores: [
+      'node_modules/',
+      'dist/',
+      '.data/',
+      'coverage/',
+      'eslint.config.mjs',
+      'jest.config.js',
+      'scripts/bootstrap.js',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -23,7 +57,10 @@ export default tseslint.config(
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: false }],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
-      '@typescript-eslint/consistent-type-imports': ['error', { prefer: 'type-imports', disallowTypeAnnotations: false, fixStyle: 'separate-type-imports' }],
+      '@typescript-eslint/consistent-type-imports': [
+        'error',
+        { prefer: 'type-imports', disallowTypeAnnotations: false, fixStyle: 'separate-type-imports' },
+      ],
       'no-console': 'off',
     },
   },
@@ -36,24 +73,37 @@ export default tseslint.config(
     // The workflow sandbox: deterministic code only. Activities come in as types.
     files: ['workflows/**/*.ts'],
     rules: {
-      'no-restricted-imports': [
+      '@typescript-eslint/no-restricted-imports': [
         'error',
         {
           paths: [
-            ...nodeBuiltins.map((name) => ({ name, message: 'Node builtins are not available in the workflow sandbox.' })),
-            ...nodeBuiltins.map((name) => ({ name: `node:${name}`, message: 'Node builtins are not available in the workflow sandbox.' })),
+            ...nodeBuiltins.map((name) => ({
+              name,
+              message: 'Node builtins are not available in the workflow sandbox.',
+            })),
+            ...nodeBuiltins.map((name) => ({
+              name: `node:${name}`,
+              message: 'Node builtins are not available in the workflow sandbox.',
+            })),
             { name: 'reflect-metadata', message: 'No reflect-metadata in workflows.' },
             { name: 'typeorm', message: 'No database code in workflows: use an activity.' },
             { name: 'pg', message: 'No database code in workflows: use an activity.' },
             { name: 'ssh2', message: 'No I/O in workflows: use an activity.' },
             { name: '@temporalio/activity', message: 'Activities run in the worker, not the workflow.' },
-            { name: '@temporalio/client', message: 'Use child workflows or activities, not a client, inside workflows.' },
+            {
+              name: '@temporalio/client',
+              message: 'Use child workflows or activities, not a client, inside workflows.',
+            },
             { name: '@temporalio/worker', message: 'The worker is not available inside workflows.' },
           ],
           patterns: [
             { group: ['@nestjs/*'], message: 'No Nest inside the workflow sandbox.' },
             { group: ['typeorm/*', '@nestjs/typeorm'], message: 'No database code in workflows.' },
-            { group: ['**/activities/*', '**/activities'], importNamesPattern: '.*', allowTypeImports: true, message: 'Import activities as types only (import type).' },
+            {
+              group: ['**/activities/*', '**/activities'],
+              allowTypeImports: true,
+              message: 'Import activities as types only (import type).',
+            },
           ],
         },
       ],

@@ -1,5 +1,7 @@
 /** Unit tests sit beside the code; integration and end-to-end tests live in test/. */
-const transform = { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.jest.json', diagnostics: false }] };
+const transform = {
+  '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.jest.json', diagnostics: false }],
+};
 module.exports = {
   projects: [
     {

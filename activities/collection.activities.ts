@@ -281,11 +281,7 @@ export function createCollectionActivities(deps: CollectionActivityDeps) {
       });
     },
 
-    async finishRun(input: {
-      runId: string;
-      cancelled: boolean;
-      error?: string;
-    }): Promise<{
+    async finishRun(input: { runId: string; cancelled: boolean; error?: string }): Promise<{
       runId: string;
       status: 'COMPLETED' | 'COMPLETED_WITH_ERRORS' | 'CANCELLED';
       succeeded: number;

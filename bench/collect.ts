@@ -37,25 +37,33 @@ const stops: (() => Promise<void>)[] = [];
 const node = (app: string) => path.join(root, 'dist', 'apps', app, 'src', 'main.js');
 const log = (line: string) => console.error(`[bench] ${line}`);
 
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+const percentile = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 
 async function main(): Promise<void> {
   log('building (tsc)...');
-  execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
+  execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json'], {
+    cwd: root,
+    stdio: 'inherit',
+  });
 
   const [databaseUrl, temporalAddress] = await Promise.all([
     process.env.DATABASE_URL ??
-      startLocalPostgres({ dataDir: path.join(scratch, 'pg'), logFile: path.join(scratch, 'pg.log') }).then((pg) => {
-        stops.push(pg.stop);
-        return pg.url;
-      }),
-    process.env.TEMPORAL_ADDRESS ??
-      startTemporalDevServer({ dataDir: path.join(scratch, 'temporal'), headless: true, logFile: path.join(scratch, 'temporal.log') }).then(
-        (t) => {
-          stops.push(t.stop);
-          return t.address;
+      startLocalPostgres({ dataDir: path.join(scratch, 'pg'), logFile: path.join(scratch, 'pg.log') }).then(
+        (pg) => {
+          stops.push(pg.stop);
+          return pg.url;
         },
       ),
+    process.env.TEMPORAL_ADDRESS ??
+      startTemporalDevServer({
+        dataDir: path.join(scratch, 'temporal'),
+        headless: true,
+        logFile: path.join(scratch, 'temporal.log'),
+      }).then((t) => {
+        stops.push(t.stop);
+        return t.address;
+      }),
   ]);
   const apiPort = await freePort();
   const token = randomBytes(18).toString('base64url');
@@ -73,22 +81,44 @@ async function main(): Promise<void> {
     LOG_LEVEL: 'warn',
   };
   const start = (name: string, args: string[]): Managed => {
-    const managed = startManaged(name, process.execPath, args, { cwd: root, env, logFile: path.join(scratch, `${name}.log`) });
+    const managed = startManaged(name, process.execPath, args, {
+      cwd: root,
+      env,
+      logFile: path.join(scratch, `${name}.log`),
+    });
     stops.push(() => managed.stop());
     return managed;
   };
 
   const inventoryFile = path.join(scratch, 'inventory.json');
-  const lab = start('device-lab', [node('device-lab'), '--devices', String(devices), '--base-port', values['base-port']!, '--control-port', '0', '--inventory', inventoryFile]);
+  const lab = start('device-lab', [
+    node('device-lab'),
+    '--devices',
+    String(devices),
+    '--base-port',
+    values['base-port']!,
+    '--control-port',
+    '0',
+    '--inventory',
+    inventoryFile,
+  ]);
   start('api', [node('api')]);
   const apiUrl = `http://127.0.0.1:${apiPort}`;
   await waitFor('API', async () => (await fetch(`${apiUrl}/healthz`)).ok, { timeoutMs: 120_000 });
   const worker = start('worker', [node('worker')]);
   await waitFor('lab inventory', () => existsSync(inventoryFile), { timeoutMs: 120_000 });
-  await waitFor('worker to poll', () => readFileSync(path.join(scratch, 'worker.log'), 'utf8').includes('serving task queue'), {
-    timeoutMs: 120_000,
+  await waitFor(
+    'worker to poll',
+    () => readFileSync(path.join(scratch, 'worker.log'), 'utf8').includes('serving task queue'),
+    {
+      timeoutMs: 120_000,
+    },
+  );
+  await registerLabInventory({
+    graphqlUrl: `${apiUrl}/graphql`,
+    token,
+    inventory: JSON.parse(readFileSync(inventoryFile, 'utf8')),
   });
-  await registerLabInventory({ graphqlUrl: `${apiUrl}/graphql`, token, inventory: JSON.parse(readFileSync(inventoryFile, 'utf8')) });
   log(`${devices} devices registered; collecting with concurrency ${concurrency}`);
 
   const gql = graphqlClient(`${apiUrl}/graphql`, token);
@@ -113,16 +143,22 @@ async function main(): Promise<void> {
   const final = await waitFor(
     'the run to finish',
     async () => {
-      const { run } = await gql.request<{ run: { status: string; progress: { succeeded: number; failed: number } } }>(
-        `query ($id: ID!) { run(id: $id) { status progress { succeeded failed } } }`,
-        { id: startCollection.id },
-      );
-      return ['COMPLETED', 'COMPLETED_WITH_ERRORS', 'CANCELLED', 'FAILED'].includes(run.status) ? run : undefined;
+      const { run } = await gql.request<{
+        run: { status: string; progress: { succeeded: number; failed: number } };
+      }>(`query ($id: ID!) { run(id: $id) { status progress { succeeded failed } } }`, {
+        id: startCollection.id,
+      });
+      return ['COMPLETED', 'COMPLETED_WITH_ERRORS', 'CANCELLED', 'FAILED'].includes(run.status)
+        ? run
+        : undefined;
     },
     { timeoutMs: 30 * 60_000, intervalMs: 100 },
   );
   const wall = (performance.now() - t0) / 1000;
-  const cpu = { worker: cpuSeconds(worker.child.pid!) - cpu0.worker, lab: cpuSeconds(lab.child.pid!) - cpu0.lab };
+  const cpu = {
+    worker: cpuSeconds(worker.child.pid!) - cpu0.worker,
+    lab: cpuSeconds(lab.child.pid!) - cpu0.lab,
+  };
   const rss = peakRssMiB(worker.child.pid!);
 
   const db = new Client({ connectionString: databaseUrl });

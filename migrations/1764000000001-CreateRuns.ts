@@ -55,7 +55,9 @@ export class CreateRuns1764000000001 implements MigrationInterface {
         duration_ms integer NOT NULL,
         collected_at timestamptz NOT NULL DEFAULT now()
       )`);
-    await q.query(`CREATE UNIQUE INDEX command_outputs_run_device_seq_key ON command_outputs (run_device_id, seq)`);
+    await q.query(
+      `CREATE UNIQUE INDEX command_outputs_run_device_seq_key ON command_outputs (run_device_id, seq)`,
+    );
     await q.query(`CREATE INDEX command_outputs_run_idx ON command_outputs (run_id)`);
     await q.query(`
       CREATE TABLE run_events (

@@ -42,7 +42,13 @@ export interface CollectionProgress {
 export const collectionProgressQuery = defineQuery<CollectionProgress>('progress');
 
 /** Errors the SSH driver marks permanent; retrying them only locks accounts or wastes time. */
-export const PERMANENT_ERROR_TYPES = ['AUTH_FAILED', 'UNKNOWN_PLATFORM', 'ENABLE_FAILED', 'NO_CREDENTIAL', 'DEVICE_GONE'];
+export const PERMANENT_ERROR_TYPES = [
+  'AUTH_FAILED',
+  'UNKNOWN_PLATFORM',
+  'ENABLE_FAILED',
+  'NO_CREDENTIAL',
+  'DEVICE_GONE',
+];
 
 /**
  * Collect command output from many devices: one activity per device, at most `concurrency` at once.

@@ -31,16 +31,21 @@ export class BearerTokenGuard implements CanActivate {
   ) {}
 
   canActivate(context: ExecutionContext): boolean {
-    if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [context.getHandler(), context.getClass()])) return true;
+    if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [context.getHandler(), context.getClass()]))
+      return true;
     let header: unknown;
     if (context.getType<string>() === 'graphql') {
       const ctx = GqlExecutionContext.create(context).getContext<{
         req?: { headers: Record<string, unknown> };
         connectionParams?: Record<string, unknown>;
       }>();
-      header = ctx.req?.headers?.authorization ?? ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization;
+      header =
+        ctx.req?.headers?.authorization ??
+        ctx.connectionParams?.authorization ??
+        ctx.connectionParams?.Authorization;
     } else {
-      header = context.switchToHttp().getRequest<{ headers: Record<string, unknown> }>().headers.authorization;
+      header = context.switchToHttp().getRequest<{ headers: Record<string, unknown> }>()
+        .headers.authorization;
     }
     if (!tokenMatches(this.config.api.token, header)) {
       throw new SwitchboardError(ErrorCode.UNAUTHENTICATED, 'Missing or invalid bearer token');

@@ -33,12 +33,17 @@ export class GraphqlExceptionFilter implements GqlExceptionFilter {
                 : ErrorCode.INTERNAL;
       return new GraphQLError(exception.message, { extensions: { code } });
     }
-    if (exception instanceof QueryFailedError && (exception.driverError as { code?: string })?.code === '23505') {
+    if (
+      exception instanceof QueryFailedError &&
+      (exception.driverError as { code?: string })?.code === '23505'
+    ) {
       return new GraphQLError('A record with the same unique value already exists', {
         extensions: { code: ErrorCode.CONFLICT },
       });
     }
-    this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
+    this.logger.error(
+      exception instanceof Error ? (exception.stack ?? exception.message) : String(exception),
+    );
     return new GraphQLError('Internal server error', { extensions: { code: ErrorCode.INTERNAL } });
   }
 }

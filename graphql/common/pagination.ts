@@ -11,7 +11,10 @@ export class PageArgs {
   @Max(500)
   first: number = 50;
 
-  @Field(() => String, { nullable: true, description: 'Cursor from pageInfo.endCursor of the previous page.' })
+  @Field(() => String, {
+    nullable: true,
+    description: 'Cursor from pageInfo.endCursor of the previous page.',
+  })
   @IsOptional()
   @IsString()
   after?: string;

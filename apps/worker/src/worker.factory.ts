@@ -18,7 +18,11 @@ export interface SwitchboardWorkerDeps {
 /** Every activity the worker serves, built from its dependencies. */
 export function createActivities(deps: Pick<SwitchboardWorkerDeps, 'config' | 'dataSource' | 'secrets'>) {
   return {
-    ...createCollectionActivities({ dataSource: deps.dataSource, secrets: deps.secrets, ssh: deps.config.ssh }),
+    ...createCollectionActivities({
+      dataSource: deps.dataSource,
+      secrets: deps.secrets,
+      ssh: deps.config.ssh,
+    }),
   };
 }
 

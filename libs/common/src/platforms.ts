@@ -2,7 +2,14 @@
  * Platforms are named as netmiko `device_type`s, the names network teams already use.
  * Pure data: safe to import from workflows, activities, the API and the device lab.
  */
-export const PLATFORMS = ['cisco_ios', 'huawei', 'hp_comware', 'juniper_junos', 'arista_eos', 'linux'] as const;
+export const PLATFORMS = [
+  'cisco_ios',
+  'huawei',
+  'hp_comware',
+  'juniper_junos',
+  'arista_eos',
+  'linux',
+] as const;
 
 export type Platform = (typeof PLATFORMS)[number];
 

@@ -43,7 +43,9 @@ describe('loadConfig', () => {
   });
 
   it('reports missing required keys as required', () => {
-    expect(() => loadConfig({})).toThrow(/API_TOKEN is required[\s\S]*DATABASE_URL[\s\S]*CREDENTIALS_KEY is required/);
+    expect(() => loadConfig({})).toThrow(
+      /API_TOKEN is required[\s\S]*DATABASE_URL[\s\S]*CREDENTIALS_KEY is required/,
+    );
   });
 
   it('treats empty strings as unset', () => {

@@ -29,7 +29,9 @@ const bool = z
 
 const key32 = z.string().transform((value, ctx) => {
   const trimmed = value.trim();
-  const bytes = /^[0-9a-fA-F]{64}$/.test(trimmed) ? Buffer.from(trimmed, 'hex') : Buffer.from(trimmed, 'base64');
+  const bytes = /^[0-9a-fA-F]{64}$/.test(trimmed)
+    ? Buffer.from(trimmed, 'hex')
+    : Buffer.from(trimmed, 'base64');
   if (bytes.length !== 32) {
     ctx.addIssue({ code: 'custom', message: 'must be 32 bytes, as 64 hex characters or base64' });
     return z.NEVER;
@@ -45,7 +47,10 @@ const envSchema = z.object({
   DATABASE_URL: url(['postgres:', 'postgresql:']),
   DATABASE_POOL_SIZE: int(1, 200).default(10),
   DATABASE_MIGRATIONS_RUN: bool.default(true),
-  TEMPORAL_ADDRESS: z.string().regex(/^[^:\s]+:\d{1,5}$/, { message: 'must be host:port' }).default('127.0.0.1:7233'),
+  TEMPORAL_ADDRESS: z
+    .string()
+    .regex(/^[^:\s]+:\d{1,5}$/, { message: 'must be host:port' })
+    .default('127.0.0.1:7233'),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('switchboard'),
   TEMPORAL_UI_URL: url(['http:', 'https:']).default('http://127.0.0.1:8233'),
@@ -96,7 +101,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
     const problems = parsed.error.issues.map((issue) => {
       const key = issue.path.join('.') || '(environment)';
       // Never echo values: some of these keys are secrets.
-      const message = issue.code === 'invalid_type' && cleaned[key] === undefined ? 'is required' : issue.message;
+      const message =
+        issue.code === 'invalid_type' && cleaned[key] === undefined ? 'is required' : issue.message;
       return `${key} ${message}`;
     });
     throw new ConfigError(problems);
@@ -108,7 +114,11 @@ export function loadConfig(env: Env = process.env): AppConfig {
   return {
     logLevel: e.LOG_LEVEL,
     api: { host: e.API_HOST, port: e.API_PORT, token: e.API_TOKEN },
-    database: { url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE, migrationsRun: e.DATABASE_MIGRATIONS_RUN },
+    database: {
+      url: e.DATABASE_URL,
+      poolSize: e.DATABASE_POOL_SIZE,
+      migrationsRun: e.DATABASE_MIGRATIONS_RUN,
+    },
     temporal: {
       address: e.TEMPORAL_ADDRESS,
       namespace: e.TEMPORAL_NAMESPACE,

@@ -5,7 +5,13 @@ import { SecretBox } from './secret-box';
 
 @Global()
 @Module({
-  providers: [{ provide: SecretBox, inject: [APP_CONFIG], useFactory: (config: AppConfig) => new SecretBox(config.credentialsKey) }],
+  providers: [
+    {
+      provide: SecretBox,
+      inject: [APP_CONFIG],
+      useFactory: (config: AppConfig) => new SecretBox(config.credentialsKey),
+    },
+  ],
   exports: [SecretBox],
 })
 export class CryptoModule {}

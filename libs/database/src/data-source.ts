@@ -9,7 +9,14 @@ import { RunEntity } from '../../../graphql/runs/run.entity';
 import { CreateInventory1764000000000 } from '../../../migrations/1764000000000-CreateInventory';
 import { CreateRuns1764000000001 } from '../../../migrations/1764000000001-CreateRuns';
 
-export const ENTITIES = [CredentialEntity, DeviceEntity, RunEntity, RunDeviceEntity, CommandOutputEntity, RunEventEntity];
+export const ENTITIES = [
+  CredentialEntity,
+  DeviceEntity,
+  RunEntity,
+  RunDeviceEntity,
+  CommandOutputEntity,
+  RunEventEntity,
+];
 export const MIGRATIONS = [CreateInventory1764000000000, CreateRuns1764000000001];
 
 /** Migrations are explicit classes (no globs), so the same list works from TypeScript and compiled JS. */

@@ -13,7 +13,9 @@ export const TEMPORAL_CONNECTION = Symbol('TEMPORAL_CONNECTION');
       inject: [APP_CONFIG],
       useFactory: async (config: AppConfig) => {
         const connection = await Connection.connect({ address: config.temporal.address });
-        new Logger('Temporal').log(`connected to ${config.temporal.address} (namespace ${config.temporal.namespace})`);
+        new Logger('Temporal').log(
+          `connected to ${config.temporal.address} (namespace ${config.temporal.namespace})`,
+        );
         return connection;
       },
     },
