@@ -21,17 +21,19 @@ function ensureDependencies() {
   const want = createHash('sha256').update(fs.readFileSync(lock)).digest('hex');
   const have = fs.existsSync(stamp) ? fs.readFileSync(stamp, 'utf8').trim() : '';
   if (want === have) return;
-  console.log('[switchboard] installing dependencies (npm ci)...');
+  // `npm install` honours package-lock.json; `npm ci` is not used because its strict check fails when a
+  // registry mirror lacks optional packages for other platforms (the lock then omits them).
+  console.log('[switchboard] installing dependencies (npm install, from package-lock.json)...');
   const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-  const result = spawnSync(npm, ['ci', '--no-audit', '--no-fund', '--loglevel=error'], {
+  const result = spawnSync(npm, ['install', '--no-audit', '--no-fund', '--loglevel=error'], {
     cwd: root,
     stdio: 'inherit',
   });
   if (result.status !== 0) {
-    console.error('[switchboard] npm ci failed; see the output above.');
+    console.error('[switchboard] npm install failed; see the output above.');
     process.exit(result.status ?? 1);
   }
-  fs.writeFileSync(stamp, want);
+  fs.writeFileSync(stamp, createHash('sha256').update(fs.readFileSync(lock)).digest('hex'));
 }
 
 ensureDependencies();

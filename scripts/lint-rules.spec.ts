@@ -31,7 +31,7 @@ describe('workflow sandbox lint', () => {
     for (const reason of ['Node builtins', 'No Nest', 'reflect-metadata', 'No database code', 'types only']) {
       expect(messages).toContain(reason);
     }
-  });
+  }, 60_000);
 
   it('allows type-only activity imports and flags floating promises', async () => {
     const messages = await lintAsWorkflow(
@@ -41,5 +41,5 @@ describe('workflow sandbox lint', () => {
         'export function g(): void {\n  f();\n}\n',
     );
     expect(messages).toEqual([expect.stringContaining('no-floating-promises')]);
-  });
-}, 60_000);
+  }, 60_000);
+});

@@ -174,9 +174,17 @@ async function main(): Promise<void> {
   });
 
   const example = `mutation {
-  startCollection(input: { selector: { site: "lab-a" }, commands: ["show version", "show running-config"], concurrency: 20 }) {
-    id status temporalUrl
-  }
+  startCollection(input: {
+    selector: { site: "lab-a" }
+    commands: ["show version", "show running-config"]
+    commandsByPlatform: [
+      { platform: "huawei", commands: ["display version", "display current-configuration"] }
+      { platform: "hp_comware", commands: ["display version", "display current-configuration"] }
+      { platform: "juniper_junos", commands: ["show version", "show configuration"] }
+      { platform: "linux", commands: ["uname -a", "cat /etc/os-release"] }
+    ]
+    concurrency: 20
+  }) { id status temporalUrl }
 }`;
   console.log(`
   Switchboard is up.
