@@ -17,7 +17,8 @@ import { freePort, startManaged, waitFor, type Managed } from '../scripts/infra/
 import { startTemporalDevServer } from '../scripts/infra/temporal';
 import { graphqlClient } from '../scripts/graphql-client';
 import { registerLabInventory } from '../scripts/lab-inventory';
-import { cpuSeconds, peakRssMiB } from './proc';
+import { peakRssMiB, treeCpuSeconds } from './proc';
+import { summariseProfiles } from './profile-summary';
 
 const { values } = parseArgs({
   options: {
@@ -25,6 +26,8 @@ const { values } = parseArgs({
     concurrency: { type: 'string', default: '200' },
     'worker-slots': { type: 'string', default: '400' },
     'base-port': { type: 'string', default: '30000' },
+    /** Write a V8 CPU profile of the worker (and print its top functions). */
+    profile: { type: 'boolean', default: false },
   },
 });
 const devices = Number(values.devices);
@@ -47,11 +50,14 @@ async function main(): Promise<void> {
     stdio: 'inherit',
   });
 
+  // Processes whose CPU we report (PostgreSQL and Temporal only when we started them).
+  const measured: Record<string, number> = {};
   const [databaseUrl, temporalAddress] = await Promise.all([
     process.env.DATABASE_URL ??
       startLocalPostgres({ dataDir: path.join(scratch, 'pg'), logFile: path.join(scratch, 'pg.log') }).then(
         (pg) => {
           stops.push(pg.stop);
+          measured.postgres = pg.process.child.pid!;
           return pg.url;
         },
       ),
@@ -62,6 +68,7 @@ async function main(): Promise<void> {
         logFile: path.join(scratch, 'temporal.log'),
       }).then((t) => {
         stops.push(t.stop);
+        measured.temporal = t.process.child.pid!;
         return t.address;
       }),
   ]);
@@ -78,7 +85,7 @@ async function main(): Promise<void> {
     CREDENTIALS_KEY: randomBytes(32).toString('hex'),
     WORKER_MAX_CONCURRENT_ACTIVITIES: values['worker-slots'],
     COLLECTION_MAX_CONCURRENCY: String(Math.max(concurrency, 1000)),
-    LOG_LEVEL: 'warn',
+    LOG_LEVEL: 'info',
   };
   const start = (name: string, args: string[]): Managed => {
     const managed = startManaged(name, process.execPath, args, {
@@ -102,10 +109,15 @@ async function main(): Promise<void> {
     '--inventory',
     inventoryFile,
   ]);
-  start('api', [node('api')]);
+  const api = start('api', [node('api')]);
+  measured.api = api.child.pid!;
   const apiUrl = `http://127.0.0.1:${apiPort}`;
   await waitFor('API', async () => (await fetch(`${apiUrl}/healthz`)).ok, { timeoutMs: 120_000 });
-  const worker = start('worker', [node('worker')]);
+  const profileDir = path.join(scratch, 'profile');
+  const worker = start('worker', [
+    ...(values.profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []),
+    node('worker'),
+  ]);
   await waitFor('lab inventory', () => existsSync(inventoryFile), { timeoutMs: 120_000 });
   await waitFor(
     'worker to poll',
@@ -122,7 +134,11 @@ async function main(): Promise<void> {
   log(`${devices} devices registered; collecting with concurrency ${concurrency}`);
 
   const gql = graphqlClient(`${apiUrl}/graphql`, token);
-  const cpu0 = { worker: cpuSeconds(worker.child.pid!), lab: cpuSeconds(lab.child.pid!) };
+  measured.worker = worker.child.pid!;
+  measured.lab = lab.child.pid!;
+  const cpuNow = () =>
+    Object.fromEntries(Object.entries(measured).map(([name, pid]) => [name, treeCpuSeconds(pid)]));
+  const cpu0 = cpuNow();
   const t0 = performance.now();
   const { startCollection } = await gql.request<{ startCollection: { id: string } }>(
     `mutation ($input: StartCollectionInput!) { startCollection(input: $input) { id } }`,
@@ -155,10 +171,8 @@ async function main(): Promise<void> {
     { timeoutMs: 30 * 60_000, intervalMs: 100 },
   );
   const wall = (performance.now() - t0) / 1000;
-  const cpu = {
-    worker: cpuSeconds(worker.child.pid!) - cpu0.worker,
-    lab: cpuSeconds(lab.child.pid!) - cpu0.lab,
-  };
+  const cpu1 = cpuNow();
+  const cpu = Object.fromEntries(Object.keys(cpu1).map((k) => [k, cpu1[k] - cpu0[k]]));
   const rss = peakRssMiB(worker.child.pid!);
 
   const db = new Client({ connectionString: databaseUrl });
@@ -182,7 +196,10 @@ collection benchmark: ${devices} devices, concurrency ${concurrency}, worker slo
   lab CPU per device     ${((cpu.lab / devices) * 1000).toFixed(1)} ms  (${cpu.lab.toFixed(2)} s total)
   worker peak RSS        ${rss.toFixed(0)} MiB
   per-device time        p50 ${percentile(perDevice, 50)?.toFixed(0)} ms, p99 ${percentile(perDevice, 99)?.toFixed(0)} ms
-  output stored          ${(totalBytes / 1024 / 1024).toFixed(1)} MiB`);
+  output stored          ${(totalBytes / 1024 / 1024).toFixed(1)} MiB
+  CPU seconds by process ${Object.entries(cpu)
+    .map(([k, v]) => `${k} ${v.toFixed(2)}`)
+    .join(', ')} (of ${(wall * os.cpus().length).toFixed(1)} available)`);
 }
 
 main()
@@ -192,4 +209,5 @@ main()
   })
   .finally(async () => {
     for (const stop of stops.reverse()) await stop().catch(() => undefined);
+    if (values.profile) console.log(summariseProfiles(path.join(scratch, 'profile')));
   });

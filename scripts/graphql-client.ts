@@ -22,7 +22,12 @@ export function graphqlClient(url: string, token?: string) {
       headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
       body: JSON.stringify({ query, variables }),
     });
-    return (await response.json()) as GraphQLResponse<T>;
+    const text = await response.text();
+    try {
+      return JSON.parse(text) as GraphQLResponse<T>;
+    } catch {
+      throw new Error(`HTTP ${response.status} from ${url}: ${text.slice(0, 200)}`);
+    }
   }
   return {
     raw,

@@ -1,5 +1,6 @@
 import { NestFactory } from '@nestjs/core';
 import type { INestApplication, LogLevel } from '@nestjs/common';
+import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { AppConfig } from '../../../libs/config/src/config';
 import { ApiModule } from './app.module';
 
@@ -14,10 +15,12 @@ export async function startApi(
   config: AppConfig,
   options: { writeSchema?: boolean } = {},
 ): Promise<INestApplication> {
-  const app = await NestFactory.create(ApiModule.forRoot(config, options), {
+  const app = await NestFactory.create<NestExpressApplication>(ApiModule.forRoot(config, options), {
     logger: nestLogLevels(config.logLevel),
     bufferLogs: false,
   });
+  // Bulk imports of thousands of devices arrive as one GraphQL request.
+  app.useBodyParser('json', { limit: '32mb' });
   app.enableShutdownHooks();
   await app.listen(config.api.port, config.api.host);
   return app;

@@ -519,8 +519,14 @@ export class SshSession {
       } catch (err) {
         this.fail(toSshError(err, 'session', this.where));
       }
+      const early = this.early;
+      this.early = null;
+      for (const chunk of early ?? []) if (this.active === active) this.consume(active, chunk);
     });
   }
+
+  /** Output received before the first read started; replayed into it. */
+  private early: Buffer[] | null = [];
 
   private armIdle(active: ActiveRead): void {
     const idle = active.spec.idle;
@@ -554,8 +560,19 @@ export class SshSession {
       }
     }
     const active = this.active;
+    if (!active) {
+      // Before the first read (login) nothing is stale: a fast device's banner and prompt can arrive
+      // as soon as the shell opens. Keep it for the login read. Afterwards, output nobody waits for
+      // (late prompts, log messages) is dropped.
+      if (this.early) this.early.push(chunk);
+      else this.decoder.write(chunk);
+      return;
+    }
+    this.consume(active, chunk);
+  }
+
+  private consume(active: ActiveRead, chunk: Buffer): void {
     const text = this.decoder.write(chunk);
-    if (!active) return; // Nothing is waiting: stale output (late prompts, log messages) is dropped.
     const s = active.state;
     s.bytes += chunk.length;
     if (text === '') return;
