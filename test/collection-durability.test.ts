@@ -1,3 +1,6 @@
+import { randomUUID } from 'node:crypto';
+import { startApi } from '../apps/api/src/bootstrap';
+import { loadConfig } from '../libs/config/src/config';
 import { perPlatform, THREE_COMMANDS } from './factories/commands';
 import {
   getRun,
@@ -102,6 +105,45 @@ describe('durability', () => {
       expect(again.errors?.[0].extensions?.code).toBe('CONFLICT');
     } finally {
       for (const d of slow) stack.lab.clearFaults(d.name);
+      await worker.stop();
+    }
+  });
+
+  it('starts the workflow of a run stored by an API that stopped before starting it, exactly once', async () => {
+    // What an API leaves behind when it dies between the two steps of startCollection.
+    const device = stack.lab.devices().find((d) => d.platform === 'cisco_ios')!;
+    const deviceId = stack.deviceIds.get(device.name)!;
+    const runId = randomUUID();
+    await stack.db.query(
+      `INSERT INTO runs (id, kind, status, workflow_id, commands, concurrency, selector, total_devices, created_at)
+       VALUES ($1, 'collection', 'PENDING', $2, $3, 1, $4, 1, now() - interval '5 minutes')`,
+      [runId, `collection-${runId}`, ['show version'], JSON.stringify({ deviceIds: [deviceId] })],
+    );
+    await stack.db.query(
+      `INSERT INTO run_devices (run_id, device_id, device_name, platform, host, status)
+       VALUES ($1, $2, $3, 'cisco_ios', '127.0.0.1', 'PENDING')`,
+      [runId, deviceId, device.name],
+    );
+    const logins = stack.lab.totalLogins(device.name);
+    const worker = await startInProcessWorker(stack.config);
+    // A second API instance boots and reconciles every 500 ms.
+    const api = await startApi(loadConfig({ ...stack.env, RUNS_RECONCILE_INTERVAL_MS: '500' }));
+    try {
+      const done = await waitForRunEnd(stack, runId, 60_000);
+      expect(done.status).toBe('COMPLETED');
+      // Several more reconcile passes: the closed workflow is not started again.
+      const { rows } = await stack.db.query(`SELECT now() AS t`);
+      await waitFor('three more reconcile passes', async () => {
+        const { rows: later } = await stack.db.query(
+          `SELECT now() - $1::timestamptz > interval '1.6 seconds' AS ok`,
+          [rows[0].t],
+        );
+        return later[0].ok as boolean;
+      });
+      expect((await getRun(stack, runId)).status).toBe('COMPLETED');
+      expect(stack.lab.totalLogins(device.name)).toBe(logins + 1);
+    } finally {
+      await api.close();
       await worker.stop();
     }
   });

@@ -1,11 +1,12 @@
 import { Module } from '@nestjs/common';
 import { DevicesModule } from '../devices/devices.module';
 import { RunNotifications } from './run-notifications';
+import { RunReconciler } from './run-reconciler';
 import { RunDeviceResolver, RunsResolver } from './runs.resolver';
 import { RunsService } from './runs.service';
 
 @Module({
   imports: [DevicesModule],
-  providers: [RunsService, RunsResolver, RunDeviceResolver, RunNotifications],
+  providers: [RunsService, RunsResolver, RunDeviceResolver, RunNotifications, RunReconciler],
 })
 export class RunsModule {}

@@ -36,7 +36,7 @@ export class RunsService {
 
   /** Create the run and its device rows, then start its workflow (workflow id derived from the run id). */
   async startCollection(input: StartCollectionInput): Promise<RunEntity> {
-    const { collection, temporal, ssh } = this.config;
+    const { collection, ssh } = this.config;
     const concurrency = input.concurrency ?? collection.defaultConcurrency;
     if (concurrency > collection.maxConcurrency) {
       throw SwitchboardError.badInput('concurrency', `must be at most ${collection.maxConcurrency}`);
@@ -107,21 +107,37 @@ export class RunsService {
       return entity;
     });
 
+    await this.startWorkflow(
+      run,
+      devices.map((d) => d.id),
+    );
+    this.logger.log(
+      `run ${runId}: collection of ${input.commands.length} command(s) from ${devices.length} device(s)`,
+    );
+    return run;
+  }
+
+  /**
+   * Start (or find) the run's workflow. Idempotent: the workflow id derives from the run id and
+   * the conflict policy is USE_EXISTING, so calling it again for a run that already has its
+   * workflow changes nothing. The input is built from the stored run alone.
+   */
+  private async startWorkflow(run: RunEntity, deviceIds: string[]): Promise<void> {
+    const { collection, temporal, ssh } = this.config;
+    const commandTimeoutMs = run.commandTimeoutMs ?? ssh.commandTimeoutMs;
+    const overrides = Object.values(run.commandsByPlatform ?? {});
+    const longest = Math.max(run.commands.length, ...overrides.map((c) => c.length));
     const workflowInput: CollectionInput = {
-      runId,
-      deviceIds: devices.map((d) => d.id),
-      commands: input.commands,
-      commandsByPlatform,
-      concurrency,
+      runId: run.id,
+      deviceIds,
+      commands: run.commands,
+      commandsByPlatform: run.commandsByPlatform,
+      concurrency: run.concurrency,
       commandTimeoutMs,
       timeouts: {
         // Connect, reach a prompt, then every command at its own timeout, plus margin.
         deviceStartToCloseMs:
-          ssh.connectTimeoutMs +
-          ssh.promptTimeoutMs +
-          commandTimeoutMs *
-            (Math.max(input.commands.length, ...Object.values(commandsByPlatform).map((c) => c.length)) + 2) +
-          30_000,
+          ssh.connectTimeoutMs + ssh.promptTimeoutMs + commandTimeoutMs * (longest + 2) + 30_000,
         heartbeatMs: collection.heartbeatTimeoutMs,
       },
       retry: { maximumAttempts: collection.maxAttempts, initialIntervalMs: collection.retryInitialMs },
@@ -129,26 +145,51 @@ export class RunsService {
     try {
       await this.temporal.workflow.start<typeof collectionWorkflow>('collectionWorkflow', {
         taskQueue: temporal.taskQueue,
-        workflowId,
+        workflowId: run.workflowId,
         args: [workflowInput],
         workflowIdConflictPolicy: 'USE_EXISTING',
-        memo: { runId, kind: 'collection', devices: devices.length },
+        // A closed workflow (finished, or terminated by an operator) is never started again.
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        memo: { runId: run.id, kind: 'collection', devices: deviceIds.length },
       });
     } catch (error) {
-      if (!(error instanceof WorkflowExecutionAlreadyStartedError)) {
-        const message = error instanceof Error ? error.message : String(error);
-        await this.dataSource.query(
-          `UPDATE runs SET status = 'FAILED', error = $2, finished_at = now() WHERE id = $1`,
-          [runId, `could not start workflow: ${message}`],
-        );
-        this.logger.error(`starting workflow ${workflowId} failed: ${message}`);
-        throw error;
-      }
+      if (error instanceof WorkflowExecutionAlreadyStartedError) return; // it ran and closed already
+      const message = error instanceof Error ? error.message : String(error);
+      await this.dataSource.query(
+        `UPDATE runs SET status = 'FAILED', error = $2, finished_at = now() WHERE id = $1 AND status = 'PENDING'`,
+        [run.id, `could not start workflow: ${message}`],
+      );
+      this.logger.error(`starting workflow ${run.workflowId} failed: ${message}`);
+      throw error;
     }
-    this.logger.log(
-      `run ${runId}: collection of ${input.commands.length} command(s) from ${devices.length} device(s)`,
-    );
-    return run;
+  }
+
+  /**
+   * Runs stored as PENDING longer than `olderThanMs` are (re)started: a run whose workflow was never
+   * started (the API stopped between storing it and starting it) gets it now; a run that has its
+   * workflow is untouched (USE_EXISTING). Called at boot and periodically; returns how many it checked.
+   */
+  async resumeStranded(olderThanMs: number): Promise<number> {
+    const runs = await this.dataSource
+      .getRepository(RunEntity)
+      .createQueryBuilder('r')
+      .where(`r.status = 'PENDING'`)
+      .andWhere(`r.created_at < now() - make_interval(secs => :secs)`, { secs: olderThanMs / 1000 })
+      .orderBy('r.created_at', 'ASC')
+      .take(100)
+      .getMany();
+    for (const run of runs) {
+      const rows: { device_id: string }[] = await this.dataSource.query(
+        `SELECT device_id FROM run_devices WHERE run_id = $1 AND device_id IS NOT NULL ORDER BY device_name`,
+        [run.id],
+      );
+      // A failure is recorded on the run by startWorkflow; go on with the others.
+      await this.startWorkflow(
+        run,
+        rows.map((r) => r.device_id),
+      ).catch(() => undefined);
+    }
+    return runs.length;
   }
 
   async cancel(id: string): Promise<RunEntity> {

@@ -63,6 +63,7 @@ const envSchema = z.object({
   COLLECTION_MAX_ATTEMPTS: int(1, 100).default(3),
   COLLECTION_HEARTBEAT_TIMEOUT_MS: int(1000, 600_000).default(30_000),
   COLLECTION_RETRY_INITIAL_MS: int(10, 600_000).default(2_000),
+  RUNS_RECONCILE_INTERVAL_MS: int(0, 3_600_000).default(60_000),
   WORKER_MAX_CONCURRENT_ACTIVITIES: int(1, 10_000).default(200),
   WORKER_SHUTDOWN_GRACE_MS: int(0, 600_000).default(15_000),
 });
@@ -84,6 +85,8 @@ export interface AppConfig {
     retryInitialMs: number;
   };
   worker: { maxConcurrentActivities: number; shutdownGraceMs: number };
+  /** How often the API looks for runs whose workflow was never started (0: never). */
+  runsReconcileIntervalMs: number;
 }
 
 export class ConfigError extends Error {
@@ -142,6 +145,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       maxConcurrentActivities: e.WORKER_MAX_CONCURRENT_ACTIVITIES,
       shutdownGraceMs: e.WORKER_SHUTDOWN_GRACE_MS,
     },
+    runsReconcileIntervalMs: e.RUNS_RECONCILE_INTERVAL_MS,
   };
 }
 
