@@ -22,4 +22,4 @@ export {
 } from './clean';
 export type { CleanOptions } from './clean';
 export { SshSession, TAIL_KEEP } from './session';
-export type { CommandResult, RunOptions, SshSessionOptions, SshTarget } from './session';
+export type { CommandResult, ConfigureResult, RunOptions, SshSessionOptions, SshTarget } from './session';

@@ -64,6 +64,19 @@ export interface CommandResult {
   bytes: number;
 }
 
+export interface ConfigureResult {
+  /** How many of the lines the device accepted, in order. */
+  applied: number;
+  /**
+   * The first line the device refused, with its index in `lines` and the vendor's error line;
+   * index -1 when configuration mode itself was refused, `lines.length` for a failed Junos commit.
+   */
+  failed: { index: number; line: string; error: string } | null;
+  /** Junos: the candidate was committed. Always false elsewhere (changes apply line by line). */
+  committed: boolean;
+  durationMs: number;
+}
+
 /** How much of the end of the buffer is examined for a prompt or pager. */
 export const TAIL_KEEP = 1024;
 /** Quiet time required after a prompt-looking line at login (a banner may still be arriving). */
@@ -198,6 +211,56 @@ export class SshSession {
     );
     this.queue = next.catch(() => undefined);
     return next;
+  }
+
+  /**
+   * Enters configuration mode, sends `lines` one by one and stops at the first line the device
+   * refuses (its vendor error line is reported), then leaves configuration mode. On Junos the
+   * candidate is committed only when every line was accepted; otherwise it is discarded on exit.
+   * Lines already sent before a refused one stay applied on devices that apply immediately
+   * (IOS, EOS, VRP, Comware): callers restore from a backup (see libs/configs planRestore).
+   */
+  async configure(lines: string[], options: RunOptions = {}): Promise<ConfigureResult> {
+    const started = Date.now();
+    const { enter, exit } = this.profile.config;
+    if (!enter) {
+      throw new SshError('UNKNOWN_PLATFORM', `${this.platform} has no configuration mode (${this.where})`);
+    }
+    const junos = this.platform === 'juniper_junos';
+    const entered = await this.run(enter, options);
+    if (entered.error) {
+      return {
+        applied: 0,
+        failed: { index: -1, line: enter, error: entered.error },
+        committed: false,
+        durationMs: Date.now() - started,
+      };
+    }
+    let applied = 0;
+    let failed: ConfigureResult['failed'] = null;
+    try {
+      for (const [index, line] of lines.entries()) {
+        const result = await this.run(line, options);
+        if (result.error) {
+          failed = { index, line, error: result.error };
+          break;
+        }
+        applied++;
+      }
+      let committed = false;
+      if (junos && !failed && applied > 0) {
+        const commit = await this.run('commit', options);
+        if (commit.error) failed = { index: lines.length, line: 'commit', error: commit.error };
+        else committed = true;
+      }
+      return { applied, failed, committed, durationMs: Date.now() - started };
+    } finally {
+      if (this.isOpen) {
+        // Junos discards an uncommitted candidate; the others simply leave configuration mode.
+        if (junos && failed) await this.run('rollback', options).catch(() => undefined);
+        await this.run(exit, options).catch(() => undefined);
+      }
+    }
   }
 
   /** Ends the connection. Idempotent; resolves once the socket is closed. */
