@@ -1,0 +1,16 @@
+export { compliance } from './compliance';
+export type { ComplianceLine, ComplianceOptions, ComplianceResult } from './compliance';
+export { hierarchicalDiff, isOrderedBlock, unifiedDiff } from './diff';
+export type { HierarchicalChange, UnifiedDiffOptions } from './diff';
+export { enterConfig, exitConfig, negate, planPush, planRestore } from './plan';
+export type { PlanOptions, RestoreOptions } from './plan';
+export { junosStatements, parseConfig, parseJunosSnippet, statementText } from './tree';
+export type { ConfigNode, ConfigStyle, JunosStatement } from './tree';
+export {
+  contentHash,
+  DEFAULT_VOLATILE_RULES,
+  isVolatileLine,
+  normaliseConfig,
+  volatileRules,
+} from './volatile';
+export type { VolatileRule } from './volatile';
