@@ -1,0 +1,254 @@
+/**
+ * Translation of Python `re` syntax (what TextFSM templates and ntc-templates index files are written in)
+ * into an equivalent JavaScript RegExp. Pure; no I/O.
+ *
+ * Handled: `(?P<name>…)` → `(?<name>…)`, `(?P=name)` → `\k<name>`, `\A` / `\Z`, `(?#comment)`, global inline
+ * flags `(?aiLmsux)` (hoisted to RegExp flags; `x` is applied by stripping whitespace and comments), scoped
+ * flags `(?i:…)` / `(?s:…)` / `(?m:…)` (emulated: Node 20 has no inline modifiers), `{,n}` → `{0,n}`, a `]`
+ * first in a character class (literal in Python, an empty class in JavaScript).
+ *
+ * Not handled (JavaScript without the `u` flag is used so that Python's lenient identity escapes such as
+ * `\-` or `\:` keep working): Unicode semantics of `\w`/`\d`/`\b` (ASCII here, Unicode in Python), `\U`/`\N{…}`
+ * escapes, `(?-i:…)` inside a case-insensitive pattern, conditional groups and the `regex` module's extras.
+ * POSIX classes such as `[[:digit:]]` are not supported by Python either (it reads `[[:digit:]` as a set
+ * followed by a literal `]`); JavaScript reads them the same way, so they are passed through unchanged.
+ */
+
+export class PythonRegexError extends Error {
+  constructor(
+    message: string,
+    readonly pattern: string,
+  ) {
+    super(message);
+    this.name = 'PythonRegexError';
+  }
+}
+
+export interface TranslatedRegex {
+  source: string;
+  flags: string;
+}
+
+interface Scope {
+  /** Case-insensitive by a scoped `(?i:…)` (the global flag is handled by RegExp). */
+  ignoreCase: boolean;
+  dotAll: boolean;
+  multiline: boolean;
+  verbose: boolean;
+}
+
+const GLOBAL_FLAGS = /^\(\?([aiLmsux]+)\)/;
+
+function caseVariants(ch: string): string {
+  const lo = ch.toLowerCase();
+  const up = ch.toUpperCase();
+  return lo !== up ? lo + up : '';
+}
+
+/** Translates a Python regular expression; throws PythonRegexError when JavaScript cannot express it. */
+export function translatePythonRegex(pattern: string): TranslatedRegex {
+  const global = new Set<string>();
+  // Global flags: Python >= 3.11 accepts them only at the start; older versions applied them from
+  // anywhere (with a warning). Both are accepted here: any `(?flags)` group is hoisted.
+  let body = pattern;
+  for (let m = GLOBAL_FLAGS.exec(body); m; m = GLOBAL_FLAGS.exec(body)) {
+    for (const f of m[1]!) global.add(f);
+    body = body.slice(m[0].length);
+  }
+  const out: string[] = [];
+  const scopes: Scope[] = [
+    { ignoreCase: false, dotAll: false, multiline: global.has('m'), verbose: global.has('x') },
+  ];
+  /** For each open group, whether it pushed a scope. */
+  const groupStack: boolean[] = [];
+  const scope = (): Scope => scopes[scopes.length - 1]!;
+  let i = 0;
+  const n = body.length;
+
+  const emitLiteral = (text: string): void => {
+    if (scope().ignoreCase && /^[A-Za-z]$/.test(text)) out.push(`[${caseVariants(text)}]`);
+    else out.push(text);
+  };
+
+  while (i < n) {
+    const c = body[i]!;
+    if (c === '\\') {
+      const next = body[i + 1];
+      if (next === undefined) throw new PythonRegexError('bad escape (end of pattern)', pattern);
+      if (next === 'A') out.push('(?<![\\s\\S])');
+      else if (next === 'Z') out.push('(?![\\s\\S])');
+      else out.push('\\' + next);
+      i += 2;
+      continue;
+    }
+    if (c === '[') {
+      i = translateClass(body, i, out, scope().ignoreCase, pattern);
+      continue;
+    }
+    if (scope().verbose && /\s/.test(c)) {
+      i++;
+      continue;
+    }
+    if (scope().verbose && c === '#') {
+      while (i < n && body[i] !== '\n') i++;
+      continue;
+    }
+    if (c === '(') {
+      if (body.startsWith('(?P<', i)) {
+        out.push('(?<');
+        groupStack.push(false);
+        i += 4;
+        continue;
+      }
+      if (body.startsWith('(?P=', i)) {
+        const end = body.indexOf(')', i);
+        if (end < 0) throw new PythonRegexError('missing ), unterminated name', pattern);
+        out.push(`\\k<${body.slice(i + 4, end)}>`);
+        i = end + 1;
+        continue;
+      }
+      if (body.startsWith('(?#', i)) {
+        const end = body.indexOf(')', i);
+        if (end < 0) throw new PythonRegexError('missing ), unterminated comment', pattern);
+        i = end + 1;
+        continue;
+      }
+      const scoped = /^\(\?([aiLmsux]*)(?:-([imsx]+))?:/.exec(body.slice(i));
+      if (scoped && (scoped[1] || scoped[2])) {
+        const on = scoped[1] ?? '';
+        const off = scoped[2] ?? '';
+        if (off.includes('i') && global.has('i'))
+          throw new PythonRegexError('(?-i:…) inside a case-insensitive pattern is not supported', pattern);
+        const cur = scope();
+        scopes.push({
+          ignoreCase: off.includes('i') ? false : cur.ignoreCase || (on.includes('i') && !global.has('i')),
+          dotAll: off.includes('s') ? false : cur.dotAll || on.includes('s'),
+          multiline: off.includes('m') ? false : cur.multiline || on.includes('m'),
+          verbose: off.includes('x') ? false : cur.verbose || on.includes('x'),
+        });
+        if (off.includes('s') && global.has('s'))
+          throw new PythonRegexError('(?-s:…) inside a dot-all pattern is not supported', pattern);
+        groupStack.push(true);
+        out.push('(?:');
+        i += scoped[0].length;
+        continue;
+      }
+      if (/^\(\?[aiLmsux]+\)/.test(body.slice(i))) {
+        // Mid-pattern global flags (Python < 3.11 semantics): applied to the whole pattern.
+        const m = /^\(\?([aiLmsux]+)\)/.exec(body.slice(i))!;
+        for (const f of m[1]!) global.add(f);
+        if (m[1]!.includes('m')) scopes[0]!.multiline = true;
+        i += m[0].length;
+        continue;
+      }
+      groupStack.push(false);
+      out.push('(');
+      i++;
+      continue;
+    }
+    if (c === ')') {
+      if (groupStack.pop()) scopes.pop();
+      out.push(')');
+      i++;
+      continue;
+    }
+    if (c === '{') {
+      const m = /^\{,(\d+)\}/.exec(body.slice(i));
+      if (m) {
+        out.push(`{0,${m[1]}}`);
+        i += m[0].length;
+        continue;
+      }
+      out.push('{');
+      i++;
+      continue;
+    }
+    if (c === '.') {
+      out.push(scope().dotAll && !global.has('s') ? '[\\s\\S]' : '.');
+      i++;
+      continue;
+    }
+    if (c === '^' || c === '$') {
+      const multi = scope().multiline && !global.has('m');
+      if (c === '^') out.push(multi ? '(?:^|(?<=\\n))' : '^');
+      else out.push(multi ? '(?:$|(?=\\n))' : '(?:$|(?=\\n(?![\\s\\S])))');
+      i++;
+      continue;
+    }
+    emitLiteral(c);
+    i++;
+  }
+  let flags = '';
+  if (global.has('i')) flags += 'i';
+  if (global.has('m')) flags += 'm';
+  if (global.has('s')) flags += 's';
+  return { source: out.join(''), flags };
+}
+
+/** Copies a character class starting at `start` (the `[`), returns the index after its closing `]`. */
+function translateClass(
+  body: string,
+  start: number,
+  out: string[],
+  ignoreCase: boolean,
+  pattern: string,
+): number {
+  let i = start + 1;
+  let text = '[';
+  if (body[i] === '^') {
+    text += '^';
+    i++;
+  }
+  // A `]` first in the set is a literal in Python.
+  if (body[i] === ']') {
+    text += '\\]';
+    i++;
+  }
+  const extra: string[] = [];
+  while (i < body.length && body[i] !== ']') {
+    const c = body[i]!;
+    if (c === '\\') {
+      const next = body[i + 1];
+      if (next === undefined) break;
+      text += '\\' + next;
+      i += 2;
+      continue;
+    }
+    if (ignoreCase && /[A-Za-z]/.test(c)) {
+      // a-z style range: add the other case's range too.
+      if (body[i + 1] === '-' && /[A-Za-z]/.test(body[i + 2] ?? '')) {
+        const to = body[i + 2]!;
+        text += `${c}-${to}`;
+        const lo = c.toLowerCase() === c ? c.toUpperCase() : c.toLowerCase();
+        const hi = to.toLowerCase() === to ? to.toUpperCase() : to.toLowerCase();
+        extra.push(`${lo}-${hi}`);
+        i += 3;
+        continue;
+      }
+      text += caseVariants(c);
+      i++;
+      continue;
+    }
+    // `[` inside a set is a literal in both dialects.
+    text += c;
+    i++;
+  }
+  if (i >= body.length) throw new PythonRegexError('unterminated character set', pattern);
+  out.push(text + extra.join('') + ']');
+  return i + 1;
+}
+
+/** Compiles a Python regular expression as a JavaScript RegExp (extra flags such as `y` appended). */
+export function compilePythonRegex(pattern: string, extraFlags = ''): RegExp {
+  const { source, flags } = translatePythonRegex(pattern);
+  try {
+    return new RegExp(source, flags + extraFlags);
+  } catch (err) {
+    throw new PythonRegexError((err as Error).message, pattern);
+  }
+}
+
+/** Number of capturing groups (Python `compiled.groups`). */
+export function groupCount(re: RegExp): number {
+  return new RegExp(`${re.source}|`, re.flags.replace(/[gy]/g, '')).exec('')!.length - 1;
+}
