@@ -3,6 +3,8 @@ import type { DataSource, EntityManager } from 'typeorm';
 import type { AppConfig } from '../libs/config/src/config';
 import type { SecretBox } from '../libs/crypto/src/secret-box';
 import { isPlatform } from '../libs/common/src/platforms';
+import { RUNNING_CONFIG_COMMAND } from '../libs/common/src/running-config';
+import { storeSnapshot } from '../graphql/configs/snapshot-store';
 import { SshError, SshSession, type CommandResult } from '../libs/ssh/src';
 import { RUN_NOTIFY_CHANNEL } from '../libs/database/src/notify';
 import type { RunEventLevel } from '../graphql/runs/run-event.entity';
@@ -33,6 +35,7 @@ export interface CollectDeviceSummary {
 }
 
 interface DeviceRow {
+  backup_reason: string | null;
   run_device_id: string;
   run_device_status: string;
   device_id: string;
@@ -72,9 +75,10 @@ export function createCollectionActivities(deps: CollectionActivityDeps) {
 
   async function loadDevice(runId: string, deviceId: string): Promise<DeviceRow> {
     const rows: DeviceRow[] = await dataSource.query(
-      `SELECT rd.id AS run_device_id, rd.status AS run_device_status, d.id AS device_id, d.name, d.host, d.port,
+      `SELECT r.backup_reason, rd.id AS run_device_id, rd.status AS run_device_status, d.id AS device_id, d.name, d.host, d.port,
               d.platform, d.enable_secret_enc, c.id AS credential_id, c.username, c.kind, c.secret_enc, c.passphrase_enc
          FROM run_devices rd
+         JOIN runs r ON r.id = rd.run_id
          JOIN devices d ON d.id = rd.device_id
          JOIN credentials c ON c.id = d.credential_id
         WHERE rd.run_id = $1 AND rd.device_id = $2`,
@@ -211,6 +215,20 @@ export function createCollectionActivities(deps: CollectionActivityDeps) {
         await session?.close();
       }
 
+      // A backup run stores the running config as the device's next config version.
+      const configCommand = RUNNING_CONFIG_COMMAND[device.platform];
+      const config =
+        device.backup_reason !== null ? results.find((r) => r.command === configCommand) : undefined;
+      if (device.backup_reason !== null && (!config || config.error || !config.output.trim())) {
+        const why = !config
+          ? `"${configCommand}" was not collected`
+          : (config.error ?? 'the output was empty');
+        throw ApplicationFailure.create({
+          type: 'BACKUP_FAILED',
+          message: `no running config: ${why}`,
+          nonRetryable: true,
+        });
+      }
       const bytes = results.reduce((sum, r) => sum + r.bytes, 0);
       const commandErrors = results.filter((r) => r.error !== null).length;
       await dataSource.transaction(async (manager) => {
@@ -231,6 +249,20 @@ export function createCollectionActivities(deps: CollectionActivityDeps) {
             ],
           );
         }
+        let snapshotNote = '';
+        if (config) {
+          const snapshot = await storeSnapshot(manager, {
+            deviceId: device.device_id,
+            platform: device.platform,
+            content: config.output,
+            source: 'backup',
+            reason: device.backup_reason,
+            runId: input.runId,
+          });
+          snapshotNote = snapshot.changed
+            ? `; config saved as version ${snapshot.version}`
+            : `; config unchanged (version ${snapshot.version})`;
+        }
         await manager.query(
           `UPDATE run_devices SET status = 'SUCCEEDED', error_kind = NULL, error_message = NULL, finished_at = now() WHERE id = $1`,
           [device.run_device_id],
@@ -241,7 +273,7 @@ export function createCollectionActivities(deps: CollectionActivityDeps) {
           input.runId,
           commandErrors ? 'WARN' : 'INFO',
           device.name,
-          `collected ${results.length} command(s), ${bytes} bytes${note}`,
+          `collected ${results.length} command(s), ${bytes} bytes${note}${snapshotNote}`,
         );
       });
       return {

@@ -1,12 +1,19 @@
 import { NestFactory } from '@nestjs/core';
 import { GraphQLSchemaBuilderModule, GraphQLSchemaFactory } from '@nestjs/graphql';
 import { lexicographicSortSchema, printSchema } from 'graphql';
+import { ConfigsResolver } from '../graphql/configs/configs.resolver';
 import { CredentialsResolver } from '../graphql/credentials/credentials.resolver';
 import { DevicesResolver } from '../graphql/devices/devices.resolver';
 import { RunDeviceResolver, RunsResolver } from '../graphql/runs/runs.resolver';
 
 /** Every resolver of the API; the schema is generated from them without starting anything. */
-export const RESOLVERS = [CredentialsResolver, DevicesResolver, RunsResolver, RunDeviceResolver];
+export const RESOLVERS = [
+  CredentialsResolver,
+  DevicesResolver,
+  RunsResolver,
+  RunDeviceResolver,
+  ConfigsResolver,
+];
 
 export async function buildSchemaText(): Promise<string> {
   const app = await NestFactory.create(GraphQLSchemaBuilderModule, { logger: false });

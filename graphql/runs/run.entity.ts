@@ -54,6 +54,10 @@ export class RunEntity {
   @Column({ type: 'jsonb' })
   selector!: RunSelector;
 
+  /** Set on backup runs: the running config of each device is stored as a config snapshot. */
+  @Column({ name: 'backup_reason', type: 'text', nullable: true })
+  backupReason!: string | null;
+
   @Column({ name: 'total_devices', type: 'integer' })
   totalDevices!: number;
 

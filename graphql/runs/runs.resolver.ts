@@ -10,7 +10,7 @@ import {
   Subscription,
 } from '@nestjs/graphql';
 import { FINAL_RUN_STATUSES, RunEntity } from './run.entity';
-import { StartCollectionInput } from './dto/start-collection.input';
+import { StartBackupInput, StartCollectionInput } from './dto/start-collection.input';
 import { RunDevicesArgs, RunsArgs } from './dto/runs.args';
 import {
   CommandOutputModel,
@@ -36,6 +36,13 @@ export class RunsResolver {
   @Mutation(() => RunModel, { description: 'Collect command output from devices; returns the run at once.' })
   startCollection(@Args('input') input: StartCollectionInput): Promise<RunEntity> {
     return this.service.startCollection(input);
+  }
+
+  @Mutation(() => RunModel, {
+    description: 'Back up running configs into versioned snapshots; returns the run at once.',
+  })
+  startBackup(@Args('input') input: StartBackupInput): Promise<RunEntity> {
+    return this.service.startBackup(input);
   }
 
   @Mutation(() => RunModel, {

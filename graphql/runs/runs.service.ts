@@ -7,6 +7,7 @@ import { temporalWorkflowUrl, type AppConfig } from '../../libs/config/src/confi
 import { APP_CONFIG } from '../../libs/config/src/config.module';
 import { SwitchboardError } from '../../libs/common/src/errors';
 import { PLATFORMS, isPlatform } from '../../libs/common/src/platforms';
+import { RUNNING_CONFIG_COMMAND } from '../../libs/common/src/running-config';
 import type { CollectionInput, collectionWorkflow } from '../../workflows/collection.workflow';
 import { decodeCursor, encodeCursor, type ConnectionShape } from '../common/pagination';
 import { DevicesService } from '../devices/devices.service';
@@ -21,7 +22,7 @@ import type {
 import { RunDeviceEntity, type RunDeviceStatus } from './run-device.entity';
 import { RunEventEntity } from './run-event.entity';
 import { FINAL_RUN_STATUSES, RunEntity, type RunSelector, type RunStatus } from './run.entity';
-import type { StartCollectionInput } from './dto/start-collection.input';
+import type { StartBackupInput, StartCollectionInput } from './dto/start-collection.input';
 
 @Injectable()
 export class RunsService {
@@ -35,7 +36,31 @@ export class RunsService {
   ) {}
 
   /** Create the run and its device rows, then start its workflow (workflow id derived from the run id). */
-  async startCollection(input: StartCollectionInput): Promise<RunEntity> {
+  /**
+   * Back up running configs: a collection run of each platform's running-config command whose
+   * outputs are stored as versioned config snapshots (a new version only when the config changed).
+   */
+  startBackup(input: StartBackupInput): Promise<RunEntity> {
+    const commandsByPlatform = PLATFORMS.filter((p) => p !== 'cisco_ios').map((platform) => ({
+      platform,
+      commands: [RUNNING_CONFIG_COMMAND[platform]],
+    }));
+    return this.startCollection(
+      {
+        deviceIds: input.deviceIds,
+        selector: input.selector,
+        concurrency: input.concurrency,
+        commands: [RUNNING_CONFIG_COMMAND.cisco_ios],
+        commandsByPlatform,
+      },
+      { backupReason: input.reason },
+    );
+  }
+
+  async startCollection(
+    input: StartCollectionInput,
+    options: { backupReason?: string } = {},
+  ): Promise<RunEntity> {
     const { collection, ssh } = this.config;
     const concurrency = input.concurrency ?? collection.defaultConcurrency;
     if (concurrency > collection.maxConcurrency) {
@@ -85,6 +110,7 @@ export class RunsService {
         concurrency,
         commandTimeoutMs,
         selector,
+        backupReason: options.backupReason ?? null,
         totalDevices: devices.length,
         error: null,
         startedAt: null,

@@ -11,6 +11,7 @@ import { TemporalClientModule } from '../../../libs/temporal/src/temporal.module
 import { BearerTokenGuard, tokenMatches } from '../../../graphql/common/auth.guard';
 import { GraphqlExceptionFilter } from '../../../graphql/common/graphql-exception.filter';
 import { createValidationPipe } from '../../../graphql/common/validation';
+import { ConfigsModule } from '../../../graphql/configs/configs.module';
 import { CredentialsModule } from '../../../graphql/credentials/credentials.module';
 import { DevicesModule } from '../../../graphql/devices/devices.module';
 import { RunsModule } from '../../../graphql/runs/runs.module';
@@ -52,6 +53,7 @@ export class ApiModule {
         CredentialsModule,
         DevicesModule,
         RunsModule,
+        ConfigsModule,
       ],
       controllers: [HealthController],
       providers: [

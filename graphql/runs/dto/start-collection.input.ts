@@ -94,3 +94,35 @@ export class StartCollectionInput {
   @Max(3600)
   commandTimeoutSeconds?: number;
 }
+
+@InputType({ description: 'Back up the running config of devices into versioned config snapshots.' })
+export class StartBackupInput {
+  @Field(() => [ID], { nullable: true, description: 'Devices by id; or use selector.' })
+  @IsOptional()
+  @IsArray()
+  @ArrayNotEmpty({ message: 'deviceIds must not be empty when given' })
+  @ArrayMaxSize(20000)
+  @IsUUID('all', { each: true, message: 'deviceIds must contain only device ids (UUIDs)' })
+  deviceIds?: string[];
+
+  @Field(() => DeviceSelectorInput, { nullable: true })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => DeviceSelectorInput)
+  selector?: DeviceSelectorInput;
+
+  @Field({ description: 'Why: kept with every snapshot this backup stores.' })
+  @IsString()
+  @IsNotEmpty({ message: 'reason must not be empty' })
+  @MaxLength(500)
+  reason!: string;
+
+  @Field(() => Int, {
+    nullable: true,
+    description: 'Devices backed up at the same time (default from config).',
+  })
+  @IsOptional()
+  @IsInt()
+  @Min(1, { message: 'concurrency must be at least 1' })
+  concurrency?: number;
+}

@@ -50,6 +50,8 @@ export class RunModel {
   commandTimeoutMs!: number | null;
   @Field(() => RunSelectorModel) selector!: RunSelectorModel;
   @Field({ description: 'Temporal workflow id of this run.' }) workflowId!: string;
+  @Field(() => String, { nullable: true, description: 'Set on backup runs: why the configs were saved.' })
+  backupReason!: string | null;
   @Field(() => String, { nullable: true }) error!: string | null;
   @Field() createdAt!: Date;
   @Field(() => Date, { nullable: true }) startedAt!: Date | null;

@@ -8,6 +8,8 @@ import { RunEventEntity } from '../../../graphql/runs/run-event.entity';
 import { RunEntity } from '../../../graphql/runs/run.entity';
 import { CreateInventory1764000000000 } from '../../../migrations/1764000000000-CreateInventory';
 import { CreateRuns1764000000001 } from '../../../migrations/1764000000001-CreateRuns';
+import { CreateConfigSnapshots1764000000002 } from '../../../migrations/1764000000002-CreateConfigSnapshots';
+import { ConfigSnapshotEntity } from '../../../graphql/configs/config-snapshot.entity';
 
 export const ENTITIES = [
   CredentialEntity,
@@ -16,8 +18,9 @@ export const ENTITIES = [
   RunDeviceEntity,
   CommandOutputEntity,
   RunEventEntity,
+  ConfigSnapshotEntity,
 ];
-export const MIGRATIONS = [CreateInventory1764000000000, CreateRuns1764000000001];
+export const MIGRATIONS = [CreateInventory1764000000000, CreateRuns1764000000001, CreateConfigSnapshots1764000000002];
 
 /** Migrations are explicit classes (no globs), so the same list works from TypeScript and compiled JS. */
 export function dataSourceOptions(database: AppConfig['database']): DataSourceOptions {

@@ -1,0 +1,48 @@
+import { Args, ArgsType, Field, ID, Int, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
+import { IsUUID } from 'class-validator';
+import { PageArgs } from '../common/pagination';
+import { ConfigSnapshotEntity } from './config-snapshot.entity';
+import { ConfigsService } from './configs.service';
+import { ConfigDiff, ConfigSnapshotConnection, ConfigSnapshotModel } from './models/config-snapshot.model';
+
+@ArgsType()
+class ConfigSnapshotsArgs extends PageArgs {
+  @Field(() => ID)
+  @IsUUID('all', { message: 'deviceId must be a device id' })
+  deviceId!: string;
+}
+
+@Resolver(() => ConfigSnapshotModel)
+export class ConfigsResolver {
+  constructor(private readonly configs: ConfigsService) {}
+
+  @Query(() => ConfigSnapshotConnection, { description: "A device's config versions, newest first." })
+  configSnapshots(@Args() args: ConfigSnapshotsArgs) {
+    return this.configs.list(args.deviceId, args);
+  }
+
+  @Query(() => ConfigSnapshotModel)
+  configSnapshot(@Args('id', { type: () => ID }) id: string): Promise<ConfigSnapshotEntity> {
+    return this.configs.get(id);
+  }
+
+  @Query(() => ConfigDiff, {
+    description: 'Unified and block-aware diff between two versions of one device.',
+  })
+  configDiff(
+    @Args('fromId', { type: () => ID }) fromId: string,
+    @Args('toId', { type: () => ID }) toId: string,
+  ): Promise<ConfigDiff> {
+    return this.configs.diff(fromId, toId);
+  }
+
+  @ResolveField(() => String, { description: 'The config as collected.' })
+  content(@Parent() snapshot: ConfigSnapshotEntity): Promise<string> {
+    return this.configs.content(snapshot);
+  }
+
+  @ResolveField(() => Int)
+  async sizeBytes(@Parent() snapshot: ConfigSnapshotEntity): Promise<number> {
+    return Buffer.byteLength(await this.configs.content(snapshot));
+  }
+}

@@ -1,0 +1,39 @@
+import { Field, ID, Int, ObjectType } from '@nestjs/graphql';
+import { Connection } from '../../common/pagination';
+
+@ObjectType('ConfigSnapshot', { description: "One version of a device's running config." })
+export class ConfigSnapshotModel {
+  @Field(() => ID) id!: string;
+  @Field(() => ID) deviceId!: string;
+  @Field(() => Int, { description: 'Per device, from 1; a new version only when the config changed.' })
+  version!: number;
+  @Field({
+    description: 'sha256 of the config with volatile lines (timestamps, NTP clock period, ...) removed.',
+  })
+  hash!: string;
+  @Field({ description: 'backup or import' }) source!: string;
+  @Field(() => String, { nullable: true }) reason!: string | null;
+  @Field(() => ID, { nullable: true, description: 'The run that saved it.' }) runId!: string | null;
+  @Field() createdAt!: Date;
+  @Field({ description: 'Last time a backup found the device with this same config.' }) lastSeenAt!: Date;
+}
+
+@ObjectType()
+export class ConfigSnapshotConnection extends Connection(ConfigSnapshotModel, 'ConfigSnapshot') {}
+
+@ObjectType()
+export class ConfigChange {
+  @Field(() => [String], { description: 'Parent lines of the block, outermost first (empty at top level).' })
+  path!: string[];
+  @Field(() => [String]) added!: string[];
+  @Field(() => [String]) removed!: string[];
+}
+
+@ObjectType()
+export class ConfigDiff {
+  @Field(() => ConfigSnapshotModel) from!: ConfigSnapshotModel;
+  @Field(() => ConfigSnapshotModel) to!: ConfigSnapshotModel;
+  @Field({ description: 'Unified diff of the two configs, volatile lines ignored.' }) unified!: string;
+  @Field(() => [ConfigChange], { description: 'Changes grouped by the config block they are in.' })
+  changes!: ConfigChange[];
+}

@@ -1,0 +1,11 @@
+import type { Platform } from './platforms';
+
+/** The command that prints the running configuration, per platform. */
+export const RUNNING_CONFIG_COMMAND: Record<Platform, string> = {
+  cisco_ios: 'show running-config',
+  arista_eos: 'show running-config',
+  huawei: 'display current-configuration',
+  hp_comware: 'display current-configuration',
+  juniper_junos: 'show configuration',
+  linux: 'cat /etc/os-release',
+};
