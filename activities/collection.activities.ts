@@ -5,6 +5,8 @@ import type { SecretBox } from '../libs/crypto/src/secret-box';
 import { isPlatform } from '../libs/common/src/platforms';
 import { RUNNING_CONFIG_COMMAND } from '../libs/common/src/running-config';
 import { storeSnapshot } from '../graphql/configs/snapshot-store';
+import { parseAndNormalise, type DeviceFacts } from '../libs/textfsm/src/facts';
+import type { TemplateIndex } from '../libs/textfsm/src/index';
 import { SshError, SshSession, type CommandResult } from '../libs/ssh/src';
 import { RUN_NOTIFY_CHANNEL } from '../libs/database/src/notify';
 import type { RunEventLevel } from '../graphql/runs/run-event.entity';
@@ -13,6 +15,8 @@ export interface CollectionActivityDeps {
   dataSource: DataSource;
   secrets: SecretBox;
   ssh: AppConfig['ssh'];
+  /** TextFSM templates to parse outputs with (ntc-templates layout). */
+  templates: TemplateIndex;
 }
 
 export interface CollectDeviceInput {
@@ -229,14 +233,28 @@ export function createCollectionActivities(deps: CollectionActivityDeps) {
           nonRetryable: true,
         });
       }
+      // Parsed results are stored next to the raw output; what no template handles is flagged, never dropped.
+      const parsed = results.map((r) =>
+        r.error === null
+          ? parseAndNormalise(deps.templates, {
+              platform: device.platform,
+              command: r.command,
+              text: r.output,
+            })
+          : null,
+      );
+      const facts = mergeFacts(parsed.flatMap((p) => (p?.status === 'parsed' && p.facts ? [p.facts] : [])));
+      const anomalies = parsed.filter((p) => p?.status === 'anomaly').length;
       const bytes = results.reduce((sum, r) => sum + r.bytes, 0);
       const commandErrors = results.filter((r) => r.error !== null).length;
       await dataSource.transaction(async (manager) => {
         await manager.query(`DELETE FROM command_outputs WHERE run_device_id = $1`, [device.run_device_id]);
         for (const [seq, r] of results.entries()) {
+          const p = parsed[seq];
           await manager.query(
-            `INSERT INTO command_outputs (run_device_id, run_id, seq, command, output, size_bytes, error, duration_ms)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+            `INSERT INTO command_outputs (run_device_id, run_id, seq, command, output, size_bytes, error, duration_ms,
+                                          parse_status, parse_template, parsed, anomaly_reason, anomaly_message)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
             [
               device.run_device_id,
               input.runId,
@@ -246,6 +264,13 @@ export function createCollectionActivities(deps: CollectionActivityDeps) {
               Buffer.byteLength(r.output),
               r.error,
               Math.round(r.durationMs),
+              p === null ? null : p.status === 'parsed' ? 'PARSED' : 'ANOMALY',
+              p?.template ?? null,
+              p?.status === 'parsed'
+                ? JSON.stringify({ rows: p.rows, facts: p.facts, interfaces: p.interfaces })
+                : null,
+              p?.status === 'anomaly' ? p.reason : null,
+              p?.status === 'anomaly' ? p.message : null,
             ],
           );
         }
@@ -264,10 +289,13 @@ export function createCollectionActivities(deps: CollectionActivityDeps) {
             : `; config unchanged (version ${snapshot.version})`;
         }
         await manager.query(
-          `UPDATE run_devices SET status = 'SUCCEEDED', error_kind = NULL, error_message = NULL, finished_at = now() WHERE id = $1`,
-          [device.run_device_id],
+          `UPDATE run_devices SET status = 'SUCCEEDED', error_kind = NULL, error_message = NULL, facts = $2, finished_at = now()
+            WHERE id = $1`,
+          [device.run_device_id, facts ? JSON.stringify(facts) : null],
         );
-        const note = commandErrors ? `, ${commandErrors} command(s) refused by the device` : '';
+        const note =
+          (commandErrors ? `, ${commandErrors} command(s) refused by the device` : '') +
+          (anomalies ? `, ${anomalies} output(s) not parsed (see anomalies)` : '');
         await event(
           manager,
           input.runId,
@@ -366,4 +394,17 @@ function toFailure(error: unknown, cancelled: boolean): ApplicationFailure {
   }
   const message = error instanceof Error ? error.message : String(error);
   return ApplicationFailure.create({ type: 'ERROR', message, nonRetryable: false });
+}
+
+/** Facts from several commands: the first non-empty value of each field wins (vendor from the first). */
+function mergeFacts(all: DeviceFacts[]): DeviceFacts | null {
+  if (all.length === 0) return null;
+  const merged = { ...all[0] };
+  for (const facts of all.slice(1)) {
+    for (const key of Object.keys(merged) as (keyof DeviceFacts)[]) {
+      if (merged[key] === null || merged[key] === undefined)
+        (merged as Record<string, unknown>)[key] = facts[key];
+    }
+  }
+  return merged;
 }

@@ -64,6 +64,17 @@ describe('collection through API → Temporal → worker → lab', () => {
       }
     }
 
+    // Parsed next to the raw output: vendor-neutral facts equal the device's own hostname.
+    for (const device of devices) {
+      const lab = stack.lab.device(device.deviceName);
+      expect({ device: device.deviceName, hostname: device.facts?.hostname }).toEqual({
+        device: device.deviceName,
+        hostname: lab.hostname,
+      });
+      expect(device.facts?.osVersion).toBeTruthy();
+      expect(device.outputs[0].parseStatus).toBe('PARSED');
+    }
+
     // The run is a real Temporal workflow that completed, with only summaries in its history.
     const connection = await Connection.connect({ address: stack.config.temporal.address });
     try {
@@ -80,7 +91,7 @@ describe('collection through API → Temporal → worker → lab', () => {
     const cisco = stack.lab.devices().find((d) => d.platform === 'cisco_ios')!;
     const run = await startCollection(stack, {
       deviceIds: [stack.deviceIds.get(cisco.name)],
-      commands: ['show version', 'show bogus-thing', 'show ip interface brief'],
+      commands: ['show version', 'show bogus-thing', 'show ip interface brief', 'show clock'],
     });
     const done = await waitForRunEnd(stack, run.id);
     expect(done.status).toBe('COMPLETED');
@@ -90,7 +101,16 @@ describe('collection through API → Temporal → worker → lab', () => {
       null,
       "% Invalid input detected at '^' marker.",
       null,
+      null,
     ]);
+    // Output no template handles is kept and flagged, never dropped.
+    expect(device.outputs.map((o) => [o.parseStatus, o.anomalyReason])).toEqual([
+      ['PARSED', null],
+      [null, null],
+      ['PARSED', null],
+      ['ANOMALY', 'NO_TEMPLATE'],
+    ]);
+    expect(device.outputs[3].output.length).toBeGreaterThan(0);
   });
 
   it('selects devices by platform and by site', async () => {

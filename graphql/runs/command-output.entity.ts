@@ -33,4 +33,21 @@ export class CommandOutputEntity {
 
   @Column({ name: 'collected_at', type: 'timestamptz' })
   collectedAt!: Date;
+
+  /** PARSED, ANOMALY (no template, template rejected it, or no rows), or null (the device refused the command). */
+  @Column({ name: 'parse_status', type: 'text', nullable: true })
+  parseStatus!: 'PARSED' | 'ANOMALY' | null;
+
+  @Column({ name: 'parse_template', type: 'text', nullable: true })
+  parseTemplate!: string | null;
+
+  /** `{ rows, facts?, interfaces? }` from libs/textfsm. */
+  @Column({ type: 'jsonb', nullable: true })
+  parsed!: { rows: unknown[]; facts?: unknown; interfaces?: unknown[] } | null;
+
+  @Column({ name: 'anomaly_reason', type: 'text', nullable: true })
+  anomalyReason!: string | null;
+
+  @Column({ name: 'anomaly_message', type: 'text', nullable: true })
+  anomalyMessage!: string | null;
 }

@@ -1,4 +1,5 @@
 import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import type { DeviceFacts } from '../../libs/textfsm/src/facts';
 
 export const RUN_DEVICE_STATUSES = ['PENDING', 'RUNNING', 'SUCCEEDED', 'FAILED', 'CANCELLED'] as const;
 export type RunDeviceStatus = (typeof RUN_DEVICE_STATUSES)[number];
@@ -41,4 +42,8 @@ export class RunDeviceEntity {
 
   @Column({ name: 'finished_at', type: 'timestamptz', nullable: true })
   finishedAt!: Date | null;
+
+  /** Vendor-neutral facts merged from every parsed output of this device in this run. */
+  @Column({ type: 'jsonb', nullable: true })
+  facts!: DeviceFacts | null;
 }

@@ -314,6 +314,13 @@ export class RunsService {
         error: r.error,
         durationMs: r.durationMs,
         collectedAt: r.collectedAt,
+        parseStatus: r.parseStatus,
+        parseTemplate: r.parseTemplate,
+        parsedJson: r.parsed ? JSON.stringify(r.parsed.rows) : null,
+        facts: (r.parsed?.facts as CommandOutputModel['facts']) ?? null,
+        interfaces: (r.parsed?.interfaces as CommandOutputModel['interfaces']) ?? null,
+        anomalyReason: r.anomalyReason,
+        anomalyMessage: r.anomalyMessage,
       };
     });
   }

@@ -244,7 +244,21 @@ export interface RunDeviceView {
   attempts: number;
   errorKind: string | null;
   errorMessage: string | null;
-  outputs: { seq: number; command: string; output: string; sizeBytes: number; error: string | null }[];
+  facts: {
+    hostname: string | null;
+    vendor: string | null;
+    osVersion: string | null;
+    uptimeSeconds: number | null;
+  } | null;
+  outputs: {
+    seq: number;
+    command: string;
+    output: string;
+    sizeBytes: number;
+    error: string | null;
+    parseStatus: string | null;
+    anomalyReason: string | null;
+  }[];
 }
 
 export async function runDevices(stack: Stack, id: string, withOutputs = true): Promise<RunDeviceView[]> {
@@ -258,7 +272,8 @@ export async function runDevices(stack: Stack, id: string, withOutputs = true): 
     } = await stack.gql.request(
       `query ($id: ID!, $after: String) { run(id: $id) { devices(first: 200, after: $after) {
         edges { node { deviceName platform status attempts errorKind errorMessage
-          ${withOutputs ? 'outputs { seq command output sizeBytes error }' : ''} } }
+          facts { hostname vendor osVersion uptimeSeconds }
+          ${withOutputs ? 'outputs { seq command output sizeBytes error parseStatus anomalyReason }' : ''} } }
         pageInfo { hasNextPage endCursor } } } }`,
       { id, after },
     );

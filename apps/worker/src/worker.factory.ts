@@ -4,6 +4,7 @@ import type { DataSource } from 'typeorm';
 import { createCollectionActivities } from '../../../activities/collection.activities';
 import type { AppConfig } from '../../../libs/config/src/config';
 import type { SecretBox } from '../../../libs/crypto/src/secret-box';
+import { TemplateIndex } from '../../../libs/textfsm/src/index';
 
 export interface SwitchboardWorkerDeps {
   config: AppConfig;
@@ -22,6 +23,7 @@ export function createActivities(deps: Pick<SwitchboardWorkerDeps, 'config' | 'd
       dataSource: deps.dataSource,
       secrets: deps.secrets,
       ssh: deps.config.ssh,
+      templates: TemplateIndex.load(deps.config.textfsmTemplatesDir),
     }),
   };
 }

@@ -2,6 +2,7 @@ import { Field, ID, Int, ObjectType, registerEnumType } from '@nestjs/graphql';
 import { RUN_DEVICE_STATUSES, type RunDeviceStatus } from '../run-device.entity';
 import { RUN_STATUSES, type RunStatus } from '../run.entity';
 import { Connection } from '../../common/pagination';
+import { DeviceFactsModel, InterfaceModel } from './facts.model';
 
 const asEnum = <T extends string>(values: readonly T[]) =>
   Object.fromEntries(values.map((v) => [v, v])) as Record<T, T>;
@@ -73,6 +74,21 @@ export class CommandOutputModel {
   error!: string | null;
   @Field(() => Int) durationMs!: number;
   @Field() collectedAt!: Date;
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'PARSED or ANOMALY (no template, rejected by its template, or no rows); null when the device refused the command.',
+  })
+  parseStatus!: string | null;
+  @Field(() => String, { nullable: true, description: 'The TextFSM template(s) used.' }) parseTemplate!:
+    string | null;
+  @Field(() => String, { nullable: true, description: 'The parsed rows as JSON (TextFSM column names).' })
+  parsedJson!: string | null;
+  @Field(() => DeviceFactsModel, { nullable: true }) facts!: DeviceFactsModel | null;
+  @Field(() => [InterfaceModel], { nullable: true }) interfaces!: InterfaceModel[] | null;
+  @Field(() => String, { nullable: true, description: 'NO_TEMPLATE, TEMPLATE_ERROR or EMPTY_RESULT.' })
+  anomalyReason!: string | null;
+  @Field(() => String, { nullable: true }) anomalyMessage!: string | null;
 }
 
 @ObjectType('RunDevice')
@@ -90,6 +106,11 @@ export class RunDeviceModel {
   @Field(() => String, { nullable: true }) errorMessage!: string | null;
   @Field(() => Date, { nullable: true }) startedAt!: Date | null;
   @Field(() => Date, { nullable: true }) finishedAt!: Date | null;
+  @Field(() => DeviceFactsModel, {
+    nullable: true,
+    description: 'Facts merged from every parsed output of the device.',
+  })
+  facts!: DeviceFactsModel | null;
 }
 
 @ObjectType('RunEvent')

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { builtinTemplatesDir } from '../../common/src/paths';
 
 /**
  * The one place that reads the environment. Everything else receives a typed AppConfig.
@@ -63,6 +64,7 @@ const envSchema = z.object({
   COLLECTION_MAX_ATTEMPTS: int(1, 100).default(3),
   COLLECTION_HEARTBEAT_TIMEOUT_MS: int(1000, 600_000).default(30_000),
   COLLECTION_RETRY_INITIAL_MS: int(10, 600_000).default(2_000),
+  TEXTFSM_TEMPLATES_DIR: z.string().min(1).optional(),
   RUNS_RECONCILE_INTERVAL_MS: int(0, 3_600_000).default(60_000),
   WORKER_MAX_CONCURRENT_ACTIVITIES: int(1, 10_000).default(200),
   WORKER_SHUTDOWN_GRACE_MS: int(0, 600_000).default(15_000),
@@ -85,6 +87,8 @@ export interface AppConfig {
     retryInitialMs: number;
   };
   worker: { maxConcurrentActivities: number; shutdownGraceMs: number };
+  /** TextFSM templates: a directory in the ntc-templates layout (an `index` file and `.textfsm` files). */
+  textfsmTemplatesDir: string;
   /** How often the API looks for runs whose workflow was never started (0: never). */
   runsReconcileIntervalMs: number;
 }
@@ -146,6 +150,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       shutdownGraceMs: e.WORKER_SHUTDOWN_GRACE_MS,
     },
     runsReconcileIntervalMs: e.RUNS_RECONCILE_INTERVAL_MS,
+    textfsmTemplatesDir: e.TEXTFSM_TEMPLATES_DIR ?? builtinTemplatesDir('textfsm'),
   };
 }
 

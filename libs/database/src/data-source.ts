@@ -9,6 +9,7 @@ import { RunEntity } from '../../../graphql/runs/run.entity';
 import { CreateInventory1764000000000 } from '../../../migrations/1764000000000-CreateInventory';
 import { CreateRuns1764000000001 } from '../../../migrations/1764000000001-CreateRuns';
 import { CreateConfigSnapshots1764000000002 } from '../../../migrations/1764000000002-CreateConfigSnapshots';
+import { AddParsedOutputs1764000000003 } from '../../../migrations/1764000000003-AddParsedOutputs';
 import { ConfigSnapshotEntity } from '../../../graphql/configs/config-snapshot.entity';
 
 export const ENTITIES = [
@@ -20,7 +21,12 @@ export const ENTITIES = [
   RunEventEntity,
   ConfigSnapshotEntity,
 ];
-export const MIGRATIONS = [CreateInventory1764000000000, CreateRuns1764000000001, CreateConfigSnapshots1764000000002];
+export const MIGRATIONS = [
+  CreateInventory1764000000000,
+  CreateRuns1764000000001,
+  CreateConfigSnapshots1764000000002,
+  AddParsedOutputs1764000000003,
+];
 
 /** Migrations are explicit classes (no globs), so the same list works from TypeScript and compiled JS. */
 export function dataSourceOptions(database: AppConfig['database']): DataSourceOptions {
