@@ -1,15 +1,13 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import type { DataSource, EntityManager } from 'typeorm';
+import type { DataSource } from 'typeorm';
+import { loadRunDevice, runEvent, sshTarget } from './device-session';
 import type { AppConfig } from '../libs/config/src/config';
 import type { SecretBox } from '../libs/crypto/src/secret-box';
-import { isPlatform } from '../libs/common/src/platforms';
 import { RUNNING_CONFIG_COMMAND } from '../libs/common/src/running-config';
 import { storeSnapshot } from '../graphql/configs/snapshot-store';
 import { parseAndNormalise, type DeviceFacts } from '../libs/textfsm/src/facts';
 import type { TemplateIndex } from '../libs/textfsm/src/index';
 import { SshError, SshSession, type CommandResult } from '../libs/ssh/src';
-import { RUN_NOTIFY_CHANNEL } from '../libs/database/src/notify';
-import type { RunEventLevel } from '../graphql/runs/run-event.entity';
 
 export interface CollectionActivityDeps {
   dataSource: DataSource;
@@ -38,23 +36,6 @@ export interface CollectDeviceSummary {
   reused: boolean;
 }
 
-interface DeviceRow {
-  backup_reason: string | null;
-  run_device_id: string;
-  run_device_status: string;
-  device_id: string;
-  name: string;
-  host: string;
-  port: number;
-  platform: string;
-  enable_secret_enc: string | null;
-  credential_id: string;
-  username: string;
-  kind: 'password' | 'private_key';
-  secret_enc: string;
-  passphrase_enc: string | null;
-}
-
 /**
  * Activities for the collection workflow. Plain functions over injected dependencies;
  * the worker builds the deps and hands the object to Worker.create.
@@ -62,41 +43,8 @@ interface DeviceRow {
 export function createCollectionActivities(deps: CollectionActivityDeps) {
   const { dataSource, secrets } = deps;
 
-  async function event(
-    manager: EntityManager | DataSource,
-    runId: string,
-    level: RunEventLevel,
-    deviceName: string | null,
-    message: string,
-  ): Promise<void> {
-    await manager.query(
-      `INSERT INTO run_events (run_id, level, device_name, message) VALUES ($1, $2, $3, $4)`,
-      [runId, level, deviceName, message],
-    );
-    // Delivered at commit when inside a transaction: listeners never see uncommitted state.
-    await manager.query(`SELECT pg_notify($1, $2)`, [RUN_NOTIFY_CHANNEL, runId]);
-  }
-
-  async function loadDevice(runId: string, deviceId: string): Promise<DeviceRow> {
-    const rows: DeviceRow[] = await dataSource.query(
-      `SELECT r.backup_reason, rd.id AS run_device_id, rd.status AS run_device_status, d.id AS device_id, d.name, d.host, d.port,
-              d.platform, d.enable_secret_enc, c.id AS credential_id, c.username, c.kind, c.secret_enc, c.passphrase_enc
-         FROM run_devices rd
-         JOIN runs r ON r.id = rd.run_id
-         JOIN devices d ON d.id = rd.device_id
-         JOIN credentials c ON c.id = d.credential_id
-        WHERE rd.run_id = $1 AND rd.device_id = $2`,
-      [runId, deviceId],
-    );
-    if (!rows[0]) {
-      throw ApplicationFailure.create({
-        type: 'DEVICE_GONE',
-        message: `device ${deviceId} is not part of run ${runId} or was deleted`,
-        nonRetryable: true,
-      });
-    }
-    return rows[0];
-  }
+  const event = runEvent;
+  const loadDevice = (runId: string, deviceId: string) => loadRunDevice(dataSource, runId, deviceId);
 
   return {
     async markRunStarted({ runId }: { runId: string }): Promise<void> {
@@ -132,13 +80,6 @@ export function createCollectionActivities(deps: CollectionActivityDeps) {
           reused: true,
         };
       }
-      if (!isPlatform(device.platform)) {
-        throw ApplicationFailure.create({
-          type: 'UNKNOWN_PLATFORM',
-          message: `platform "${device.platform}" is not supported`,
-          nonRetryable: true,
-        });
-      }
 
       await dataSource.transaction(async (manager) => {
         await manager.query(
@@ -154,14 +95,6 @@ export function createCollectionActivities(deps: CollectionActivityDeps) {
         );
       });
 
-      const secret = secrets.decrypt(device.secret_enc, `credential:${device.credential_id}:secret`);
-      const passphrase = device.passphrase_enc
-        ? secrets.decrypt(device.passphrase_enc, `credential:${device.credential_id}:passphrase`)
-        : undefined;
-      const enableSecret = device.enable_secret_enc
-        ? secrets.decrypt(device.enable_secret_enc, `device:${device.device_id}:enable`)
-        : undefined;
-
       let commandIndex = 0;
       let bytesSeen = 0;
       const beat = () => ctx.heartbeat({ commandIndex, bytes: bytesSeen });
@@ -170,27 +103,15 @@ export function createCollectionActivities(deps: CollectionActivityDeps) {
       let session: SshSession | undefined;
       const results: CommandResult[] = [];
       try {
-        session = await SshSession.open(
-          {
-            host: device.host,
-            port: device.port,
-            username: device.username,
-            password: device.kind === 'password' ? secret : undefined,
-            privateKey: device.kind === 'private_key' ? secret : undefined,
-            passphrase,
-            enableSecret,
-            platform: device.platform,
+        session = await SshSession.open(sshTarget(device, secrets), {
+          connectTimeoutMs: deps.ssh.connectTimeoutMs,
+          promptTimeoutMs: deps.ssh.promptTimeoutMs,
+          commandTimeoutMs: input.commandTimeoutMs,
+          signal: ctx.cancellationSignal,
+          onData: (bytes) => {
+            bytesSeen += bytes;
           },
-          {
-            connectTimeoutMs: deps.ssh.connectTimeoutMs,
-            promptTimeoutMs: deps.ssh.promptTimeoutMs,
-            commandTimeoutMs: input.commandTimeoutMs,
-            signal: ctx.cancellationSignal,
-            onData: (bytes) => {
-              bytesSeen += bytes;
-            },
-          },
-        );
+        });
         const commands = input.commandsByPlatform?.[device.platform] ?? input.commands;
         for (const command of commands) {
           results.push(await session.run(command, { timeoutMs: input.commandTimeoutMs }));

@@ -12,7 +12,9 @@ export class AddParsedOutputs1764000000003 implements MigrationInterface {
         ADD COLUMN parsed jsonb,
         ADD COLUMN anomaly_reason text,
         ADD COLUMN anomaly_message text`);
-    await q.query(`CREATE INDEX command_outputs_anomaly_idx ON command_outputs (run_id) WHERE parse_status = 'ANOMALY'`);
+    await q.query(
+      `CREATE INDEX command_outputs_anomaly_idx ON command_outputs (run_id) WHERE parse_status = 'ANOMALY'`,
+    );
     await q.query(`ALTER TABLE run_devices ADD COLUMN facts jsonb`);
   }
 

@@ -2,6 +2,16 @@ import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
 import type { DeviceFacts } from '../../libs/textfsm/src/facts';
 
 export const RUN_DEVICE_STATUSES = ['PENDING', 'RUNNING', 'SUCCEEDED', 'FAILED', 'CANCELLED'] as const;
+/** What a change did to a device. */
+export const CHANGE_OUTCOMES = [
+  'NO_CHANGE',
+  'PLANNED',
+  'CHANGED',
+  'ROLLED_BACK',
+  'ROLLBACK_FAILED',
+  'SKIPPED',
+] as const;
+export type ChangeOutcome = (typeof CHANGE_OUTCOMES)[number];
 export type RunDeviceStatus = (typeof RUN_DEVICE_STATUSES)[number];
 
 /** One device in one run. Name, platform and host are copied so history survives device edits. */
@@ -46,4 +56,22 @@ export class RunDeviceEntity {
   /** Vendor-neutral facts merged from every parsed output of this device in this run. */
   @Column({ type: 'jsonb', nullable: true })
   facts!: DeviceFacts | null;
+
+  /** Change runs: what happened to the device. */
+  @Column({ type: 'text', nullable: true })
+  outcome!: ChangeOutcome | null;
+
+  /** Change runs: the configuration lines planned (only what was missing). */
+  @Column({ type: 'text', array: true, nullable: true })
+  plan!: string[] | null;
+
+  /** Change runs: the snapshot taken before pushing, restored on failure. */
+  @Column({ name: 'backup_snapshot_id', type: 'uuid', nullable: true })
+  backupSnapshotId!: string | null;
+
+  @Column({ name: 'pushed_lines', type: 'integer', nullable: true })
+  pushedLines!: number | null;
+
+  @Column({ name: 'restore_plan', type: 'text', array: true, nullable: true })
+  restorePlan!: string[] | null;
 }

@@ -5,6 +5,8 @@ export const RUN_STATUSES = [
   'RUNNING',
   'COMPLETED',
   'COMPLETED_WITH_ERRORS',
+  'AWAITING_APPROVAL',
+  'REJECTED',
   'CANCELLING',
   'CANCELLED',
   'FAILED',
@@ -13,9 +15,24 @@ export type RunStatus = (typeof RUN_STATUSES)[number];
 export const FINAL_RUN_STATUSES: readonly RunStatus[] = [
   'COMPLETED',
   'COMPLETED_WITH_ERRORS',
+  'REJECTED',
   'CANCELLED',
   'FAILED',
 ];
+
+/** What a change run intends; stored on the run so the workflow and retries see the same intent. */
+export interface ChangeSpec {
+  /** Intended config snippet per platform (device config syntax; Junos braces or `set` lines). */
+  configByPlatform: Record<string, string>;
+  dryRun: boolean;
+  requireApproval: boolean;
+  approvalTimeoutSeconds: number;
+  /** Stop starting new devices once more than this many devices failed. */
+  maxFailures: number;
+  /** KEEP_SUCCEEDED: devices that changed keep the change. ROLLBACK_ALL: they are restored too once the rollout stops. */
+  failurePolicy: 'KEEP_SUCCEEDED' | 'ROLLBACK_ALL';
+  reason: string;
+}
 
 export interface RunSelector {
   deviceIds?: string[];
@@ -30,7 +47,7 @@ export class RunEntity {
   id!: string;
 
   @Column({ type: 'text' })
-  kind!: 'collection';
+  kind!: 'collection' | 'change';
 
   @Column({ type: 'text' })
   status!: RunStatus;
@@ -57,6 +74,10 @@ export class RunEntity {
   /** Set on backup runs: the running config of each device is stored as a config snapshot. */
   @Column({ name: 'backup_reason', type: 'text', nullable: true })
   backupReason!: string | null;
+
+  /** Set on change runs. */
+  @Column({ name: 'change_spec', type: 'jsonb', nullable: true })
+  changeSpec!: ChangeSpec | null;
 
   @Column({ name: 'total_devices', type: 'integer' })
   totalDevices!: number;

@@ -10,6 +10,7 @@ import { CreateInventory1764000000000 } from '../../../migrations/1764000000000-
 import { CreateRuns1764000000001 } from '../../../migrations/1764000000001-CreateRuns';
 import { CreateConfigSnapshots1764000000002 } from '../../../migrations/1764000000002-CreateConfigSnapshots';
 import { AddParsedOutputs1764000000003 } from '../../../migrations/1764000000003-AddParsedOutputs';
+import { AddChanges1764000000004 } from '../../../migrations/1764000000004-AddChanges';
 import { ConfigSnapshotEntity } from '../../../graphql/configs/config-snapshot.entity';
 
 export const ENTITIES = [
@@ -26,6 +27,7 @@ export const MIGRATIONS = [
   CreateRuns1764000000001,
   CreateConfigSnapshots1764000000002,
   AddParsedOutputs1764000000003,
+  AddChanges1764000000004,
 ];
 
 /** Migrations are explicit classes (no globs), so the same list works from TypeScript and compiled JS. */
