@@ -1,2 +1,3 @@
 // Every workflow the worker registers. Keep this file free of anything but workflow exports.
 export { collectionWorkflow } from './collection.workflow';
+export { changeWorkflow } from './change.workflow';

@@ -10,7 +10,7 @@ import {
   Subscription,
 } from '@nestjs/graphql';
 import { FINAL_RUN_STATUSES, RunEntity } from './run.entity';
-import { StartBackupInput, StartCollectionInput } from './dto/start-collection.input';
+import { StartBackupInput, StartChangeInput, StartCollectionInput } from './dto/start-collection.input';
 import { RunDevicesArgs, RunsArgs } from './dto/runs.args';
 import {
   CommandOutputModel,
@@ -43,6 +43,23 @@ export class RunsResolver {
   })
   startBackup(@Args('input') input: StartBackupInput): Promise<RunEntity> {
     return this.service.startBackup(input);
+  }
+
+  @Mutation(() => RunModel, {
+    description:
+      'Push an intended config: plan, optional approval, backup, push line by line, verify, automatic restore on failure.',
+  })
+  startChange(@Args('input') input: StartChangeInput): Promise<RunEntity> {
+    return this.service.startChange(input);
+  }
+
+  @Mutation(() => RunModel, { description: 'Approve or reject a change that is AWAITING_APPROVAL.' })
+  approveChange(
+    @Args('id', { type: () => ID }) id: string,
+    @Args('approved') approved: boolean,
+    @Args('comment', { type: () => String, nullable: true }) comment?: string,
+  ): Promise<RunEntity> {
+    return this.service.decideChange(id, { approved, comment: comment ?? undefined });
   }
 
   @Mutation(() => RunModel, {

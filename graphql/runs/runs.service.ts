@@ -2,12 +2,13 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { randomUUID } from 'node:crypto';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { temporalWorkflowUrl, type AppConfig } from '../../libs/config/src/config';
 import { APP_CONFIG } from '../../libs/config/src/config.module';
 import { SwitchboardError } from '../../libs/common/src/errors';
 import { PLATFORMS, isPlatform } from '../../libs/common/src/platforms';
 import { RUNNING_CONFIG_COMMAND } from '../../libs/common/src/running-config';
+import type { ApprovalDecision, ChangeInput, changeWorkflow } from '../../workflows/change.workflow';
 import type { CollectionInput, collectionWorkflow } from '../../workflows/collection.workflow';
 import { decodeCursor, encodeCursor, type ConnectionShape } from '../common/pagination';
 import { DevicesService } from '../devices/devices.service';
@@ -21,8 +22,14 @@ import type {
 } from './models/run.model';
 import { RunDeviceEntity, type RunDeviceStatus } from './run-device.entity';
 import { RunEventEntity } from './run-event.entity';
-import { FINAL_RUN_STATUSES, RunEntity, type RunSelector, type RunStatus } from './run.entity';
-import type { StartBackupInput, StartCollectionInput } from './dto/start-collection.input';
+import {
+  FINAL_RUN_STATUSES,
+  RunEntity,
+  type ChangeSpec,
+  type RunSelector,
+  type RunStatus,
+} from './run.entity';
+import type { StartBackupInput, StartChangeInput, StartCollectionInput } from './dto/start-collection.input';
 
 @Injectable()
 export class RunsService {
@@ -66,15 +73,7 @@ export class RunsService {
     if (concurrency > collection.maxConcurrency) {
       throw SwitchboardError.badInput('concurrency', `must be at most ${collection.maxConcurrency}`);
     }
-    const selector: RunSelector = input.deviceIds
-      ? { deviceIds: input.deviceIds }
-      : { site: input.selector?.site, tags: input.selector?.tags, platform: input.selector?.platform };
-    if (input.deviceIds && input.selector) {
-      throw SwitchboardError.badInput('selector', 'give either deviceIds or selector, not both');
-    }
-    if (!input.deviceIds && !input.selector) {
-      throw SwitchboardError.badInput('deviceIds', 'give deviceIds or a selector');
-    }
+    const selector = this.selectorOf(input);
     const commandsByPlatform: Record<string, string[]> = {};
     for (const [i, entry] of (input.commandsByPlatform ?? []).entries()) {
       if (!isPlatform(entry.platform)) {
@@ -91,8 +90,7 @@ export class RunsService {
       }
       commandsByPlatform[entry.platform] = entry.commands;
     }
-    const devices = await this.devices.resolveSelection(selector);
-    if (devices.length === 0) throw SwitchboardError.badInput('selector', 'matches no devices');
+    const devices = await this.resolve(selector);
 
     const commandTimeoutMs = input.commandTimeoutSeconds
       ? input.commandTimeoutSeconds * 1000
@@ -111,25 +109,14 @@ export class RunsService {
         commandTimeoutMs,
         selector,
         backupReason: options.backupReason ?? null,
+        changeSpec: null,
         totalDevices: devices.length,
         error: null,
         startedAt: null,
         finishedAt: null,
       });
       await manager.insert(RunEntity, entity);
-      for (let i = 0; i < devices.length; i += 1000) {
-        await manager.insert(
-          RunDeviceEntity,
-          devices.slice(i, i + 1000).map((d) => ({
-            runId,
-            deviceId: d.id,
-            deviceName: d.name,
-            platform: d.platform,
-            host: d.host,
-            status: 'PENDING' as const,
-          })),
-        );
-      }
+      await this.insertRunDevices(manager, runId, devices);
       return entity;
     });
 
@@ -141,6 +128,137 @@ export class RunsService {
       `run ${runId}: collection of ${input.commands.length} command(s) from ${devices.length} device(s)`,
     );
     return run;
+  }
+
+  /**
+   * A config change: plan each device against its intended config, optionally wait for approval,
+   * then back up, push, verify and restore on failure (see workflows/change.workflow.ts).
+   */
+  async startChange(input: StartChangeInput): Promise<RunEntity> {
+    const { collection, ssh } = this.config;
+    const concurrency = input.concurrency ?? collection.defaultConcurrency;
+    if (concurrency > collection.maxConcurrency) {
+      throw SwitchboardError.badInput('concurrency', `must be at most ${collection.maxConcurrency}`);
+    }
+    const configByPlatform: Record<string, string> = {};
+    for (const [i, entry] of input.configByPlatform.entries()) {
+      if (!isPlatform(entry.platform) || entry.platform === 'linux') {
+        throw SwitchboardError.badInput(
+          `configByPlatform[${i}].platform`,
+          `"${entry.platform}" has no configuration mode; expected one of ${PLATFORMS.filter((p) => p !== 'linux').join(', ')}`,
+        );
+      }
+      if (configByPlatform[entry.platform] !== undefined) {
+        throw SwitchboardError.badInput(
+          `configByPlatform[${i}].platform`,
+          `${entry.platform} is listed twice`,
+        );
+      }
+      configByPlatform[entry.platform] = entry.config;
+    }
+    const selector = this.selectorOf(input);
+    const devices = await this.resolve(selector);
+    const uncovered = [
+      ...new Set(devices.map((d) => d.platform).filter((p) => configByPlatform[p] === undefined)),
+    ];
+    if (uncovered.length) {
+      throw SwitchboardError.badInput(
+        'configByPlatform',
+        `no intended config for platform(s) ${uncovered.join(', ')} of the selected devices`,
+      );
+    }
+    const runId = randomUUID();
+    const spec: ChangeSpec = {
+      configByPlatform,
+      dryRun: input.dryRun ?? false,
+      requireApproval: input.requireApproval ?? false,
+      approvalTimeoutSeconds: input.approvalTimeoutSeconds ?? 3600,
+      maxFailures: input.maxFailures ?? 0,
+      failurePolicy: input.failurePolicy ?? 'KEEP_SUCCEEDED',
+      reason: input.reason,
+    };
+    const run = await this.dataSource.transaction(async (manager) => {
+      const entity = manager.create(RunEntity, {
+        id: runId,
+        kind: 'change',
+        status: 'PENDING',
+        workflowId: `change-${runId}`,
+        commands: [],
+        commandsByPlatform: {},
+        concurrency,
+        commandTimeoutMs: ssh.commandTimeoutMs,
+        selector,
+        backupReason: null,
+        changeSpec: spec,
+        totalDevices: devices.length,
+        error: null,
+        startedAt: null,
+        finishedAt: null,
+      });
+      await manager.insert(RunEntity, entity);
+      await this.insertRunDevices(manager, runId, devices);
+      return entity;
+    });
+    await this.startWorkflow(
+      run,
+      devices.map((d) => d.id),
+    );
+    this.logger.log(`run ${runId}: change on ${devices.length} device(s)${spec.dryRun ? ' (dry run)' : ''}`);
+    return run;
+  }
+
+  /** Approve or reject a change that waits for approval. */
+  async decideChange(id: string, decision: { approved: boolean; comment?: string }): Promise<RunEntity> {
+    const run = await this.get(id);
+    if (run.kind !== 'change') throw SwitchboardError.badInput('id', 'is not a change run');
+    if (run.status !== 'AWAITING_APPROVAL') {
+      throw SwitchboardError.conflict(`change ${id} is ${run.status}, not AWAITING_APPROVAL`);
+    }
+    // Signalled by name: the API does not load workflow code (workflows/change.workflow.ts: approvalSignal).
+    await this.temporal.workflow.getHandle(run.workflowId).signal<[ApprovalDecision]>('approval', decision);
+    return run;
+  }
+
+  private selectorOf(input: {
+    deviceIds?: string[];
+    selector?: { site?: string; tags?: string[]; platform?: string };
+  }) {
+    if (input.deviceIds && input.selector) {
+      throw SwitchboardError.badInput('selector', 'give either deviceIds or selector, not both');
+    }
+    if (!input.deviceIds && !input.selector) {
+      throw SwitchboardError.badInput('deviceIds', 'give deviceIds or a selector');
+    }
+    const selector: RunSelector = input.deviceIds
+      ? { deviceIds: input.deviceIds }
+      : { site: input.selector?.site, tags: input.selector?.tags, platform: input.selector?.platform };
+    return selector;
+  }
+
+  private async resolve(selector: RunSelector) {
+    const devices = await this.devices.resolveSelection(selector);
+    if (devices.length === 0) throw SwitchboardError.badInput('selector', 'matches no devices');
+    return devices;
+  }
+
+  private async insertRunDevices(
+    manager: EntityManager,
+    runId: string,
+    devices: { id: string; name: string; platform: string; host: string }[],
+  ): Promise<void> {
+    for (let i = 0; i < devices.length; i += 1000) {
+      await manager.insert(
+        RunDeviceEntity,
+        devices.slice(i, i + 1000).map((d) => ({
+          runId,
+          deviceId: d.id,
+          deviceName: d.name,
+          platform: d.platform,
+          host: d.host,
+          status: 'PENDING' as const,
+        })),
+      );
+    }
   }
 
   /**
@@ -168,15 +286,43 @@ export class RunsService {
       },
       retry: { maximumAttempts: collection.maxAttempts, initialIntervalMs: collection.retryInitialMs },
     };
+    const options = {
+      taskQueue: temporal.taskQueue,
+      workflowId: run.workflowId,
+      workflowIdConflictPolicy: 'USE_EXISTING' as const,
+      // A closed workflow (finished, or terminated by an operator) is never started again.
+      workflowIdReusePolicy: 'REJECT_DUPLICATE' as const,
+      memo: { runId: run.id, kind: run.kind, devices: deviceIds.length },
+    };
     try {
+      if (run.kind === 'change' && run.changeSpec) {
+        const spec = run.changeSpec;
+        const changeInput: ChangeInput = {
+          runId: run.id,
+          deviceIds,
+          concurrency: run.concurrency,
+          commandTimeoutMs,
+          dryRun: spec.dryRun,
+          requireApproval: spec.requireApproval,
+          approvalTimeoutMs: spec.approvalTimeoutSeconds * 1000,
+          maxFailures: spec.maxFailures,
+          failurePolicy: spec.failurePolicy,
+          // Backup, push, verify and possibly restore: several config reads and a push per device.
+          timeouts: {
+            deviceStartToCloseMs: ssh.connectTimeoutMs + ssh.promptTimeoutMs + commandTimeoutMs * 10 + 60_000,
+            heartbeatMs: collection.heartbeatTimeoutMs,
+          },
+          retry: workflowInput.retry,
+        };
+        await this.temporal.workflow.start<typeof changeWorkflow>('changeWorkflow', {
+          ...options,
+          args: [changeInput],
+        });
+        return;
+      }
       await this.temporal.workflow.start<typeof collectionWorkflow>('collectionWorkflow', {
-        taskQueue: temporal.taskQueue,
-        workflowId: run.workflowId,
+        ...options,
         args: [workflowInput],
-        workflowIdConflictPolicy: 'USE_EXISTING',
-        // A closed workflow (finished, or terminated by an operator) is never started again.
-        workflowIdReusePolicy: 'REJECT_DUPLICATE',
-        memo: { runId: run.id, kind: 'collection', devices: deviceIds.length },
       });
     } catch (error) {
       if (error instanceof WorkflowExecutionAlreadyStartedError) return; // it ran and closed already

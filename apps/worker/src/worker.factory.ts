@@ -1,6 +1,7 @@
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import os from 'node:os';
 import type { DataSource } from 'typeorm';
+import { createChangeActivities } from '../../../activities/change.activities';
 import { createCollectionActivities } from '../../../activities/collection.activities';
 import type { AppConfig } from '../../../libs/config/src/config';
 import type { SecretBox } from '../../../libs/crypto/src/secret-box';
@@ -19,6 +20,7 @@ export interface SwitchboardWorkerDeps {
 /** Every activity the worker serves, built from its dependencies. */
 export function createActivities(deps: Pick<SwitchboardWorkerDeps, 'config' | 'dataSource' | 'secrets'>) {
   return {
+    ...createChangeActivities({ dataSource: deps.dataSource, secrets: deps.secrets, ssh: deps.config.ssh }),
     ...createCollectionActivities({
       dataSource: deps.dataSource,
       secrets: deps.secrets,

@@ -4,6 +4,8 @@ import {
   ArrayMaxSize,
   ArrayNotEmpty,
   IsArray,
+  IsBoolean,
+  IsIn,
   IsInt,
   IsNotEmpty,
   IsOptional,
@@ -120,6 +122,103 @@ export class StartBackupInput {
   @Field(() => Int, {
     nullable: true,
     description: 'Devices backed up at the same time (default from config).',
+  })
+  @IsOptional()
+  @IsInt()
+  @Min(1, { message: 'concurrency must be at least 1' })
+  concurrency?: number;
+}
+
+@InputType({ description: 'The intended config snippet for the devices of one platform.' })
+export class PlatformConfigInput {
+  @Field() @IsString() @IsNotEmpty() platform!: string;
+
+  @Field({ description: 'Config lines in the device syntax (Junos: braces or set lines).' })
+  @IsString()
+  @IsNotEmpty({ message: 'config must not be empty' })
+  @MaxLength(1_000_000)
+  config!: string;
+}
+
+@InputType({
+  description: 'Push an intended config to devices, with backup, verification and automatic rollback.',
+})
+export class StartChangeInput {
+  @Field(() => [ID], { nullable: true, description: 'Devices by id; or use selector.' })
+  @IsOptional()
+  @IsArray()
+  @ArrayNotEmpty({ message: 'deviceIds must not be empty when given' })
+  @ArrayMaxSize(20000)
+  @IsUUID('all', { each: true, message: 'deviceIds must contain only device ids (UUIDs)' })
+  deviceIds?: string[];
+
+  @Field(() => DeviceSelectorInput, { nullable: true })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => DeviceSelectorInput)
+  selector?: DeviceSelectorInput;
+
+  @Field(() => [PlatformConfigInput], {
+    description: 'Intended config per platform of the selected devices.',
+  })
+  @IsArray()
+  @ArrayNotEmpty({ message: 'configByPlatform must name at least one platform' })
+  @ValidateNested({ each: true })
+  @Type(() => PlatformConfigInput)
+  configByPlatform!: PlatformConfigInput[];
+
+  @Field({ description: 'Why (change ticket): kept on the run and on every backup it takes.' })
+  @IsString()
+  @IsNotEmpty({ message: 'reason must not be empty' })
+  @MaxLength(500)
+  reason!: string;
+
+  @Field({
+    nullable: true,
+    description: 'Plan only: record what would be pushed to each device, change nothing.',
+  })
+  @IsOptional()
+  @IsBoolean()
+  dryRun?: boolean;
+
+  @Field({ nullable: true, description: 'Wait for approveChange after planning, before pushing anything.' })
+  @IsOptional()
+  @IsBoolean()
+  requireApproval?: boolean;
+
+  @Field(() => Int, {
+    nullable: true,
+    description: 'Without a decision in this many seconds the change is rejected (default 3600).',
+  })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(7 * 24 * 3600)
+  approvalTimeoutSeconds?: number;
+
+  @Field(() => Int, {
+    nullable: true,
+    description: 'Stop the rollout once more than this many devices failed (default 0).',
+  })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  maxFailures?: number;
+
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'When the rollout stops: KEEP_SUCCEEDED (default) keeps the change where it succeeded; ROLLBACK_ALL restores those devices too.',
+  })
+  @IsOptional()
+  @IsIn(['KEEP_SUCCEEDED', 'ROLLBACK_ALL'], {
+    message: 'failurePolicy must be KEEP_SUCCEEDED or ROLLBACK_ALL',
+  })
+  failurePolicy?: 'KEEP_SUCCEEDED' | 'ROLLBACK_ALL';
+
+  @Field(() => Int, {
+    nullable: true,
+    description: 'Devices changed at the same time (default from config).',
   })
   @IsOptional()
   @IsInt()

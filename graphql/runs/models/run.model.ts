@@ -111,6 +111,25 @@ export class RunDeviceModel {
     description: 'Facts merged from every parsed output of the device.',
   })
   facts!: DeviceFactsModel | null;
+  @Field(() => String, {
+    nullable: true,
+    description: 'Change runs: NO_CHANGE, PLANNED, CHANGED, ROLLED_BACK, ROLLBACK_FAILED or SKIPPED.',
+  })
+  outcome!: string | null;
+  @Field(() => [String], {
+    nullable: true,
+    description: 'Change runs: the lines planned (only what was missing).',
+  })
+  plan!: string[] | null;
+  @Field(() => ID, { nullable: true, description: 'Change runs: the config snapshot taken before pushing.' })
+  backupSnapshotId!: string | null;
+  @Field(() => Int, { nullable: true, description: 'Change runs: lines the device accepted.' })
+  pushedLines!: number | null;
+  @Field(() => [String], {
+    nullable: true,
+    description: 'Change runs: the lines sent to restore the backup.',
+  })
+  restorePlan!: string[] | null;
 }
 
 @ObjectType('RunEvent')

@@ -1,0 +1,172 @@
+import {
+  ActivityCancellationType,
+  ActivityFailure,
+  ApplicationFailure,
+  CancellationScope,
+  condition,
+  defineSignal,
+  isCancellation,
+  proxyActivities,
+  setHandler,
+} from '@temporalio/workflow';
+import type { ChangeActivities } from '../activities/change.activities';
+import type { CollectionActivities } from '../activities/collection.activities';
+import { PERMANENT_ERROR_TYPES } from './collection.workflow';
+
+export interface ChangeInput {
+  runId: string;
+  deviceIds: string[];
+  concurrency: number;
+  commandTimeoutMs: number;
+  dryRun: boolean;
+  requireApproval: boolean;
+  approvalTimeoutMs: number;
+  maxFailures: number;
+  failurePolicy: 'KEEP_SUCCEEDED' | 'ROLLBACK_ALL';
+  timeouts: { deviceStartToCloseMs: number; heartbeatMs: number };
+  retry: { maximumAttempts: number; initialIntervalMs: number };
+}
+
+export interface ApprovalDecision {
+  approved: boolean;
+  comment?: string;
+}
+
+export const approvalSignal = defineSignal<[ApprovalDecision]>('approval');
+
+/**
+ * A config change across devices: plan every device (what is missing; nothing when already in
+ * place), stop there for a dry run, wait for approval when asked, then apply with at most
+ * `concurrency` devices at once: backup, push, verify, automatic restore on failure. The rollout
+ * stops once more than `maxFailures` devices failed; with ROLLBACK_ALL the devices that changed are
+ * restored too.
+ */
+export async function changeWorkflow(input: ChangeInput): Promise<{ status: string }> {
+  const book = proxyActivities<CollectionActivities & ChangeActivities>({
+    startToCloseTimeout: '1 minute',
+    retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
+  });
+  const devices = proxyActivities<ChangeActivities>({
+    startToCloseTimeout: input.timeouts.deviceStartToCloseMs,
+    heartbeatTimeout: input.timeouts.heartbeatMs,
+    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+    retry: {
+      maximumAttempts: input.retry.maximumAttempts,
+      initialInterval: input.retry.initialIntervalMs,
+      backoffCoefficient: 2,
+      maximumInterval: '1 minute',
+      nonRetryableErrorTypes: [...PERMANENT_ERROR_TYPES, 'BACKUP_FAILED', 'NO_INTENDED_CONFIG'],
+    },
+  });
+  let decision: ApprovalDecision | undefined;
+  setHandler(approvalSignal, (d) => {
+    decision ??= d;
+  });
+
+  const deviceInput = (deviceId: string) => ({
+    runId: input.runId,
+    deviceId,
+    commandTimeoutMs: input.commandTimeoutMs,
+  });
+  const failDevice = (deviceId: string, error: unknown) =>
+    book.recordDeviceFailure({ runId: input.runId, deviceId, ...describe(error) });
+  const finish = (outcome: 'DONE' | 'DRY_RUN' | 'REJECTED' | 'CANCELLED' | 'STOPPED', message: string) =>
+    CancellationScope.nonCancellable(() => book.finishChange({ runId: input.runId, outcome, message }));
+
+  try {
+    await book.markRunStarted({ runId: input.runId });
+
+    // 1. Plan every device.
+    const toApply: string[] = [];
+    await pool(input.deviceIds, input.concurrency, async (deviceId) => {
+      try {
+        const plan = await devices.planChangeDevice(deviceInput(deviceId));
+        if (plan.lines > 0) toApply.push(deviceId);
+      } catch (error) {
+        if (isCancellation(error)) throw error;
+        await failDevice(deviceId, error);
+      }
+    });
+    if (input.dryRun)
+      return { status: (await finish('DRY_RUN', 'dry run: plans recorded, nothing pushed')).status };
+    if (toApply.length === 0) return { status: (await finish('DONE', 'nothing to change')).status };
+
+    // 2. Approval.
+    if (input.requireApproval) {
+      await book.setRunStatus({
+        runId: input.runId,
+        status: 'AWAITING_APPROVAL',
+        message: `awaiting approval to change ${toApply.length} device(s)`,
+      });
+      const decided = await condition(() => decision !== undefined, input.approvalTimeoutMs);
+      if (!decided || !decision!.approved) {
+        const why = decided
+          ? `rejected${decision!.comment ? `: ${decision!.comment}` : ''}`
+          : 'approval timed out';
+        return { status: (await finish('REJECTED', why)).status };
+      }
+      await book.setRunStatus({
+        runId: input.runId,
+        status: 'RUNNING',
+        message: `approved${decision!.comment ? `: ${decision!.comment}` : ''}`,
+      });
+    }
+
+    // 3. Apply, stopping the rollout after too many failures.
+    let failures = 0;
+    const changed: string[] = [];
+    await pool(toApply, input.concurrency, async (deviceId, stop) => {
+      try {
+        const result = await devices.applyChangeDevice(deviceInput(deviceId));
+        if (result.failed) failures++;
+        if (result.outcome === 'CHANGED') changed.push(deviceId);
+      } catch (error) {
+        if (isCancellation(error)) throw error;
+        failures++;
+        await failDevice(deviceId, error);
+      }
+      if (failures > input.maxFailures) stop();
+    });
+    if (failures > input.maxFailures) {
+      if (input.failurePolicy === 'ROLLBACK_ALL') {
+        await pool(changed, input.concurrency, (deviceId) =>
+          devices.rollbackChangeDevice(deviceInput(deviceId)).then(() => undefined),
+        );
+      }
+      return {
+        status: (await finish('STOPPED', `rollout stopped after ${failures} failed device(s)`)).status,
+      };
+    }
+    return { status: (await finish('DONE', 'change finished')).status };
+  } catch (error) {
+    if (!isCancellation(error)) throw error;
+    return { status: (await finish('CANCELLED', 'change cancelled')).status };
+  }
+}
+
+/** Run `work` over `items` with at most `limit` in flight; `stop()` starts no new item. */
+async function pool<T>(
+  items: T[],
+  limit: number,
+  work: (item: T, stop: () => void) => Promise<void>,
+): Promise<void> {
+  const queue = [...items];
+  let stopped = false;
+  const stop = () => {
+    stopped = true;
+  };
+  const lane = async () => {
+    while (queue.length > 0 && !stopped) await work(queue.shift()!, stop);
+  };
+  const outcomes = await Promise.allSettled(
+    Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, lane),
+  );
+  const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+  if (failed) throw failed.reason;
+}
+
+function describe(error: unknown): { kind: string; message: string } {
+  const cause = error instanceof ActivityFailure ? error.cause : error;
+  if (cause instanceof ApplicationFailure) return { kind: cause.type ?? 'ERROR', message: cause.message };
+  return { kind: 'ERROR', message: cause instanceof Error ? cause.message : String(cause) };
+}
