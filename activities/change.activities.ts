@@ -85,6 +85,33 @@ export function createChangeActivities(deps: ChangeActivityDeps) {
     return result.output;
   }
 
+  /** What the device should end up with: an intended snippet, or a whole stored snapshot (rollback). */
+  async function targetOf(device: RunDeviceRow): Promise<{ snapshot: string | null; intended: string }> {
+    const snapshotId = device.change_spec?.restoreSnapshotId;
+    if (!snapshotId) return { snapshot: null, intended: intendedFor(device) };
+    const [row]: { content: string; device_id: string }[] = await dataSource.query(
+      `SELECT b.content, s.device_id FROM config_snapshots s JOIN config_blobs b ON b.hash = s.hash WHERE s.id = $1`,
+      [snapshotId],
+    );
+    if (!row || row.device_id !== device.device_id) {
+      throw ApplicationFailure.create({
+        type: 'NO_INTENDED_CONFIG',
+        message: `snapshot ${snapshotId} is gone or belongs to another device`,
+        nonRetryable: true,
+      });
+    }
+    return { snapshot: row.content, intended: row.content };
+  }
+
+  const planFor = (
+    device: RunDeviceRow,
+    target: { snapshot: string | null; intended: string },
+    current: string,
+  ) =>
+    target.snapshot !== null
+      ? planRestore(device.platform, current, target.snapshot)
+      : planPush(device.platform, target.intended, current);
+
   function intendedFor(device: RunDeviceRow): string {
     const intended = device.change_spec?.configByPlatform[device.platform];
     if (intended === undefined) {
@@ -146,9 +173,9 @@ export function createChangeActivities(deps: ChangeActivityDeps) {
   return {
     async planChangeDevice(input: ChangeDeviceInput): Promise<PlanSummary> {
       const device = await loadRunDevice(dataSource, input.runId, input.deviceId);
-      const intended = intendedFor(device);
+      const target = await targetOf(device);
       const plan = await withSession(device, input.commandTimeoutMs, async (session) =>
-        planPush(device.platform, intended, await runningConfig(session, device)),
+        planFor(device, target, await runningConfig(session, device)),
       );
       const dryRun = device.change_spec?.dryRun ?? false;
       await dataSource.transaction(async (manager) => {
@@ -183,7 +210,7 @@ export function createChangeActivities(deps: ChangeActivityDeps) {
           failed: device.outcome === 'ROLLED_BACK' || device.outcome === 'ROLLBACK_FAILED',
         };
       }
-      const intended = intendedFor(device);
+      const target = await targetOf(device);
       const attempt = Context.current().info.attempt;
       await setDevice(device.run_device_id, { status: 'RUNNING', attempts: attempt, started_at: new Date() });
 
@@ -230,7 +257,7 @@ export function createChangeActivities(deps: ChangeActivityDeps) {
           });
         }
 
-        const plan = planPush(device.platform, intended, current);
+        const plan = planFor(device, target, current);
         if (plan.length === 0 && !device.backup_snapshot_id) {
           await dataSource.transaction(async (manager) => {
             await manager.query(
@@ -255,7 +282,23 @@ export function createChangeActivities(deps: ChangeActivityDeps) {
         }
 
         const after = await runningConfig(session, device);
-        const check = verifyChange(device.platform, { before: backup, after, intended, pushed: plan });
+        // A rollback must reproduce the snapshot exactly (volatile lines aside); a change must add
+        // the intended lines and nothing else.
+        const check =
+          target.snapshot !== null
+            ? {
+                ok:
+                  normaliseConfig(device.platform, after) ===
+                  normaliseConfig(device.platform, target.snapshot),
+                missing: [],
+                unexpected: ['the device differs from the snapshot after the rollback'],
+              }
+            : verifyChange(device.platform, {
+                before: backup,
+                after,
+                intended: target.intended,
+                pushed: plan,
+              });
         if (!check.ok) {
           const why = `verification failed: ${[...check.missing.map((m) => `missing ${m}`), ...check.unexpected].slice(0, 5).join('; ')}`;
           const restored = await restore(session, device, backup, input.runId, why);

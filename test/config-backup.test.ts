@@ -1,4 +1,5 @@
 import type { Platform } from '../libs/common/src/platforms';
+import { normaliseConfig } from '../libs/configs/src';
 import { SshSession } from '../libs/ssh/src';
 import {
   normalise,
@@ -112,5 +113,58 @@ describe('config backups: versioned snapshots, dedup and diff', () => {
       `mutation { startBackup(input: { selector: { tags: ["lab"] }, reason: "" }) { id } }`,
     );
     expect(result.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'reason' });
+  });
+
+  it('reports compliance of an intended snippet against the latest snapshot', async () => {
+    const device = stack.lab.devices().find((d) => d.platform === 'cisco_ios')!;
+    const query = `query ($id: ID!, $intended: String!) { configCompliance(deviceId: $id, intended: $intended) {
+      compliant missing { path line } extra { path line } snapshot { version } } }`;
+    type Result = {
+      configCompliance: {
+        compliant: boolean;
+        missing: { path: string[]; line: string }[];
+        snapshot: { version: number };
+      };
+    };
+    const ok = await stack.gql.request<Result>(query, {
+      id: stack.deviceIds.get(device.name),
+      intended: 'ntp server 10.77.0.1\nvlan 377\n name sb-backup-test',
+    });
+    expect(ok.configCompliance).toMatchObject({ compliant: true, missing: [], snapshot: { version: 2 } });
+    const drift = await stack.gql.request<Result>(query, {
+      id: stack.deviceIds.get(device.name),
+      intended: 'ntp server 10.77.0.1\nntp server 10.99.9.9\nvlan 377\n name sb-other',
+    });
+    expect(drift.configCompliance.compliant).toBe(false);
+    expect(drift.configCompliance.missing).toEqual(
+      expect.arrayContaining([
+        { path: [], line: 'ntp server 10.99.9.9' },
+        { path: ['vlan 377'], line: 'name sb-other' },
+      ]),
+    );
+  });
+
+  it('rolls a device back to a stored version, exactly, and a second rollback changes nothing', async () => {
+    const device = stack.lab.devices().find((d) => d.platform === 'cisco_ios')!;
+    const [, v1] = await snapshots(device.name);
+    expect(v1.version).toBe(1);
+    const rollback = async () => {
+      const { rollbackToSnapshot } = await stack.gql.request<{ rollbackToSnapshot: RunView }>(
+        `mutation ($id: ID!) { rollbackToSnapshot(snapshotId: $id, reason: "undo CHG-1042") { ${RUN_FIELDS} } }`,
+        { id: v1.id },
+      );
+      const done = await waitForRunEnd(stack, rollbackToSnapshot.id);
+      const { run } = await stack.gql.request<{
+        run: { devices: { edges: { node: { outcome: string } }[] } };
+      }>(`query ($id: ID!) { run(id: $id) { devices { edges { node { outcome } } } } }`, {
+        id: rollbackToSnapshot.id,
+      });
+      return { status: done.status, outcome: run.devices.edges[0].node.outcome };
+    };
+    expect(await rollback()).toEqual({ status: 'COMPLETED', outcome: 'CHANGED' });
+    expect(normaliseConfig('cisco_ios', stack.lab.runningConfig(device.name))).toBe(
+      normaliseConfig('cisco_ios', v1.content),
+    );
+    expect(await rollback()).toEqual({ status: 'COMPLETED', outcome: 'NO_CHANGE' });
   });
 });

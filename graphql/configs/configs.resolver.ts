@@ -3,7 +3,12 @@ import { IsUUID } from 'class-validator';
 import { PageArgs } from '../common/pagination';
 import { ConfigSnapshotEntity } from './config-snapshot.entity';
 import { ConfigsService } from './configs.service';
-import { ConfigDiff, ConfigSnapshotConnection, ConfigSnapshotModel } from './models/config-snapshot.model';
+import {
+  ConfigCompliance,
+  ConfigDiff,
+  ConfigSnapshotConnection,
+  ConfigSnapshotModel,
+} from './models/config-snapshot.model';
 
 @ArgsType()
 class ConfigSnapshotsArgs extends PageArgs {
@@ -34,6 +39,16 @@ export class ConfigsResolver {
     @Args('toId', { type: () => ID }) toId: string,
   ): Promise<ConfigDiff> {
     return this.configs.diff(fromId, toId);
+  }
+
+  @Query(() => ConfigCompliance, { description: "Intended config against the device's latest snapshot." })
+  configCompliance(
+    @Args('deviceId', { type: () => ID }) deviceId: string,
+    @Args('intended', { description: 'The intended (rendered) config snippet.' }) intended: string,
+    @Args('strict', { defaultValue: false, description: 'Also report extra top-level lines.' })
+    strict: boolean,
+  ): Promise<ConfigCompliance> {
+    return this.configs.compliance(deviceId, intended, strict);
   }
 
   @ResolveField(() => String, { description: 'The config as collected.' })

@@ -3,11 +3,12 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { SwitchboardError } from '../../libs/common/src/errors';
 import type { Platform } from '../../libs/common/src/platforms';
+import { compliance } from '../../libs/configs/src/compliance';
 import { hierarchicalDiff, unifiedDiff } from '../../libs/configs/src/diff';
 import { normaliseConfig } from '../../libs/configs/src/volatile';
 import { decodeCursor, encodeCursor, type ConnectionShape } from '../common/pagination';
 import { ConfigSnapshotEntity } from './config-snapshot.entity';
-import type { ConfigDiff } from './models/config-snapshot.model';
+import type { ConfigCompliance, ConfigDiff } from './models/config-snapshot.model';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -51,6 +52,27 @@ export class ConfigsService {
       [snapshot.hash],
     );
     return row.content;
+  }
+
+  /** Intended versus actual: the intended snippet against the device's latest snapshot. */
+  async compliance(deviceId: string, intended: string, strict: boolean): Promise<ConfigCompliance> {
+    if (!UUID.test(deviceId)) throw SwitchboardError.badInput('deviceId', 'is not a device id');
+    const [device]: { platform: Platform }[] = await this.dataSource.query(
+      `SELECT platform FROM devices WHERE id = $1`,
+      [deviceId],
+    );
+    if (!device) throw SwitchboardError.notFound('device', deviceId);
+    const latest = await this.dataSource
+      .getRepository(ConfigSnapshotEntity)
+      .findOne({ where: { deviceId }, order: { version: 'DESC' } });
+    if (!latest) {
+      throw SwitchboardError.conflict(
+        `device ${deviceId} has no config snapshot yet: run startBackup first`,
+        'deviceId',
+      );
+    }
+    const result = compliance(device.platform, intended, await this.content(latest), { strict });
+    return { snapshot: latest, ...result };
   }
 
   async diff(fromId: string, toId: string): Promise<ConfigDiff> {

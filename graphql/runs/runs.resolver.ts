@@ -53,6 +53,17 @@ export class RunsResolver {
     return this.service.startChange(input);
   }
 
+  @Mutation(() => RunModel, {
+    description:
+      'Put a device back to a stored config version (a change run: backup, push, verify, restore on failure).',
+  })
+  rollbackToSnapshot(
+    @Args('snapshotId', { type: () => ID }) snapshotId: string,
+    @Args('reason') reason: string,
+  ): Promise<RunEntity> {
+    return this.service.rollbackToSnapshot(snapshotId, reason);
+  }
+
   @Mutation(() => RunModel, { description: 'Approve or reject a change that is AWAITING_APPROVAL.' })
   approveChange(
     @Args('id', { type: () => ID }) id: string,

@@ -135,7 +135,7 @@ export class RunsService {
    * then back up, push, verify and restore on failure (see workflows/change.workflow.ts).
    */
   async startChange(input: StartChangeInput): Promise<RunEntity> {
-    const { collection, ssh } = this.config;
+    const { collection } = this.config;
     const concurrency = input.concurrency ?? collection.defaultConcurrency;
     if (concurrency > collection.maxConcurrency) {
       throw SwitchboardError.badInput('concurrency', `must be at most ${collection.maxConcurrency}`);
@@ -167,7 +167,6 @@ export class RunsService {
         `no intended config for platform(s) ${uncovered.join(', ')} of the selected devices`,
       );
     }
-    const runId = randomUUID();
     const spec: ChangeSpec = {
       configByPlatform,
       dryRun: input.dryRun ?? false,
@@ -177,6 +176,41 @@ export class RunsService {
       failurePolicy: input.failurePolicy ?? 'KEEP_SUCCEEDED',
       reason: input.reason,
     };
+    return this.createChangeRun(spec, devices, selector, concurrency);
+  }
+
+  /** Put a device back to any stored config version: a change run whose target is the whole snapshot. */
+  async rollbackToSnapshot(snapshotId: string, reason: string): Promise<RunEntity> {
+    const [snapshot]: { device_id: string; version: number }[] = /^[0-9a-f-]{36}$/i.test(snapshotId)
+      ? await this.dataSource.query(`SELECT device_id, version FROM config_snapshots WHERE id = $1`, [
+          snapshotId,
+        ])
+      : [];
+    if (!snapshot) throw SwitchboardError.notFound('config snapshot', snapshotId);
+    const selector: RunSelector = { deviceIds: [snapshot.device_id] };
+    const devices = await this.resolve(selector);
+    if (devices[0].platform === 'linux')
+      throw SwitchboardError.badInput('snapshotId', 'linux devices have no configuration mode');
+    const spec: ChangeSpec = {
+      configByPlatform: {},
+      restoreSnapshotId: snapshotId,
+      dryRun: false,
+      requireApproval: false,
+      approvalTimeoutSeconds: 3600,
+      maxFailures: 0,
+      failurePolicy: 'KEEP_SUCCEEDED',
+      reason: `rollback to version ${snapshot.version}: ${reason}`,
+    };
+    return this.createChangeRun(spec, devices, selector, 1);
+  }
+
+  private async createChangeRun(
+    spec: ChangeSpec,
+    devices: { id: string; name: string; platform: string; host: string }[],
+    selector: RunSelector,
+    concurrency: number,
+  ): Promise<RunEntity> {
+    const runId = randomUUID();
     const run = await this.dataSource.transaction(async (manager) => {
       const entity = manager.create(RunEntity, {
         id: runId,
@@ -186,7 +220,7 @@ export class RunsService {
         commands: [],
         commandsByPlatform: {},
         concurrency,
-        commandTimeoutMs: ssh.commandTimeoutMs,
+        commandTimeoutMs: this.config.ssh.commandTimeoutMs,
         selector,
         backupReason: null,
         changeSpec: spec,

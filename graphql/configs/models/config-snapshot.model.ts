@@ -37,3 +37,23 @@ export class ConfigDiff {
   @Field(() => [ConfigChange], { description: 'Changes grouped by the config block they are in.' })
   changes!: ConfigChange[];
 }
+
+@ObjectType()
+export class ComplianceLine {
+  @Field(() => [String], { description: 'Parent lines of the block, outermost first.' }) path!: string[];
+  @Field() line!: string;
+}
+
+@ObjectType({ description: 'Intended (rendered) config against the latest snapshot of a device.' })
+export class ConfigCompliance {
+  @Field(() => ConfigSnapshotModel, { description: 'The snapshot compared (the latest backup).' })
+  snapshot!: ConfigSnapshotModel;
+  @Field() compliant!: boolean;
+  @Field(() => [ComplianceLine], { description: 'Intended lines the device does not have.' })
+  missing!: ComplianceLine[];
+  @Field(() => [ComplianceLine], {
+    description:
+      'Lines the device has inside the blocks the intended config defines (top level too when strict).',
+  })
+  extra!: ComplianceLine[];
+}
