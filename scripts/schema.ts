@@ -5,6 +5,7 @@ import { ConfigsResolver } from '../graphql/configs/configs.resolver';
 import { CredentialsResolver } from '../graphql/credentials/credentials.resolver';
 import { DevicesResolver } from '../graphql/devices/devices.resolver';
 import { RunDeviceResolver, RunsResolver } from '../graphql/runs/runs.resolver';
+import { ConfigTemplatesResolver } from '../graphql/templates/templates.resolver';
 
 /** Every resolver of the API; the schema is generated from them without starting anything. */
 export const RESOLVERS = [
@@ -13,6 +14,7 @@ export const RESOLVERS = [
   RunsResolver,
   RunDeviceResolver,
   ConfigsResolver,
+  ConfigTemplatesResolver,
 ];
 
 export async function buildSchemaText(): Promise<string> {

@@ -15,6 +15,7 @@ import { ConfigsModule } from '../../../graphql/configs/configs.module';
 import { CredentialsModule } from '../../../graphql/credentials/credentials.module';
 import { DevicesModule } from '../../../graphql/devices/devices.module';
 import { RunsModule } from '../../../graphql/runs/runs.module';
+import { TemplatesModule } from '../../../graphql/templates/templates.module';
 import { HealthController } from './health.controller';
 
 /** The committed schema lives at the repository root; `npm run schema:print` regenerates it. */
@@ -54,6 +55,7 @@ export class ApiModule {
         DevicesModule,
         RunsModule,
         ConfigsModule,
+        TemplatesModule,
       ],
       controllers: [HealthController],
       providers: [

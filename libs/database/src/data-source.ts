@@ -12,6 +12,10 @@ import { CreateConfigSnapshots1764000000002 } from '../../../migrations/17640000
 import { AddParsedOutputs1764000000003 } from '../../../migrations/1764000000003-AddParsedOutputs';
 import { AddChanges1764000000004 } from '../../../migrations/1764000000004-AddChanges';
 import { ConfigSnapshotEntity } from '../../../graphql/configs/config-snapshot.entity';
+import { ConfigTemplateVersionEntity } from '../../../graphql/templates/config-template-version.entity';
+import { ConfigTemplateEntity } from '../../../graphql/templates/config-template.entity';
+import { VariableSetEntity } from '../../../graphql/templates/variable-set.entity';
+import { CreateConfigTemplates1764000000005 } from '../../../migrations/1764000000005-CreateConfigTemplates';
 
 export const ENTITIES = [
   CredentialEntity,
@@ -21,6 +25,9 @@ export const ENTITIES = [
   CommandOutputEntity,
   RunEventEntity,
   ConfigSnapshotEntity,
+  ConfigTemplateEntity,
+  ConfigTemplateVersionEntity,
+  VariableSetEntity,
 ];
 export const MIGRATIONS = [
   CreateInventory1764000000000,
@@ -28,6 +35,7 @@ export const MIGRATIONS = [
   CreateConfigSnapshots1764000000002,
   AddParsedOutputs1764000000003,
   AddChanges1764000000004,
+  CreateConfigTemplates1764000000005,
 ];
 
 /** Migrations are explicit classes (no globs), so the same list works from TypeScript and compiled JS. */
