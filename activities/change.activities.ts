@@ -113,6 +113,7 @@ export function createChangeActivities(deps: ChangeActivityDeps) {
       : planPush(device.platform, target.intended, current);
 
   function intendedFor(device: RunDeviceRow): string {
+    if (device.intended !== null) return device.intended;
     const intended = device.change_spec?.configByPlatform[device.platform];
     if (intended === undefined) {
       throw ApplicationFailure.create({

@@ -15,6 +15,8 @@ export interface RunDeviceRow {
   run_device_status: string;
   outcome: string | null;
   backup_snapshot_id: string | null;
+  /** Change runs from a template: the device's rendered intended config. */
+  intended: string | null;
   device_id: string;
   name: string;
   host: string;
@@ -36,7 +38,7 @@ export async function loadRunDevice(
 ): Promise<RunDeviceRow> {
   const rows: RunDeviceRow[] = await dataSource.query(
     `SELECT r.backup_reason, r.change_spec, rd.id AS run_device_id, rd.status AS run_device_status, rd.outcome,
-            rd.backup_snapshot_id, d.id AS device_id, d.name, d.host, d.port, d.platform, d.enable_secret_enc,
+            rd.backup_snapshot_id, rd.intended, d.id AS device_id, d.name, d.host, d.port, d.platform, d.enable_secret_enc,
             c.id AS credential_id, c.username, c.kind, c.secret_enc, c.passphrase_enc
        FROM run_devices rd
        JOIN runs r ON r.id = rd.run_id

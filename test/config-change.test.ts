@@ -230,6 +230,57 @@ describe('config changes with automatic rollback', () => {
     expect(result.errors?.[0].message).toContain('huawei');
   });
 
+  it('renders each device from a stored template, validates all before pushing, then pushes', async () => {
+    const [a, b] = names('cisco_ios').slice(0, 2);
+    const { createConfigTemplate } = await stack.gql.request<{ createConfigTemplate: { id: string } }>(
+      `mutation ($input: CreateConfigTemplateInput!) { createConfigTemplate(input: $input) { id } }`,
+      {
+        input: {
+          name: 'ntp-and-vlan',
+          platforms: ['cisco_ios'],
+          source: 'ntp server {{ ntp }}\nvlan {{ vlan }}\n name {{ vlan_name }}\n',
+          variablesSchema: JSON.stringify({
+            type: 'object',
+            required: ['ntp', 'vlan'],
+            properties: { ntp: { type: 'string' }, vlan: { type: 'integer' }, vlan_name: { type: 'string' } },
+          }),
+        },
+      },
+    );
+    const setVars = (scope: string, key: string, vars: object) =>
+      stack.gql.request(
+        `mutation ($s: VariableScope!, $k: String!, $v: String!) { setVariables(scope: $s, key: $k, variablesJson: $v) { key } }`,
+        {
+          s: scope,
+          k: key,
+          v: JSON.stringify(vars),
+        },
+      );
+    await setVars('GLOBAL', '', { ntp: '10.44.0.1' });
+    await setVars('DEVICE', stack.deviceIds.get(a)!, { vlan_name: `users-${a}` });
+    const template = { templateId: createConfigTemplate.id, inputsJson: JSON.stringify({ vlan: 444 }) };
+
+    // b has no vlan_name: refused as a whole before anything is pushed, naming the device, line and column.
+    const before = configOf(a);
+    const refused = await stack.gql.raw(
+      `mutation ($input: StartChangeInput!) { startChange(input: $input) { id } }`,
+      {
+        input: { reason: 'CHG-3001', deviceIds: ids([a, b]), template },
+      },
+    );
+    expect(refused.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
+    expect(refused.errors?.[0].message).toMatch(new RegExp(`${b} \\(line 3, column \\d+\\).*vlan_name`));
+    expect(configOf(a)).toBe(before);
+
+    await setVars('DEVICE', stack.deviceIds.get(b)!, { vlan_name: `users-${b}` });
+    const run = await change({ deviceIds: ids([a, b]), template });
+    expect((await waitForRunEnd(stack, run.id)).status).toBe('COMPLETED');
+    for (const name of [a, b]) {
+      expect(stack.lab.runningConfig(name)).toContain('ntp server 10.44.0.1');
+      expect(stack.lab.runningConfig(name)).toContain(`name users-${name}`);
+    }
+  });
+
   it('a worker killed during a push: every device ends fully changed or restored, none half-configured', async () => {
     await worker!.stop();
     worker = undefined;

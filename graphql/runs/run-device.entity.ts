@@ -74,4 +74,8 @@ export class RunDeviceEntity {
 
   @Column({ name: 'restore_plan', type: 'text', array: true, nullable: true })
   restorePlan!: string[] | null;
+
+  /** Change runs from a template: this device's rendered intended config. */
+  @Column({ type: 'text', nullable: true })
+  intended!: string | null;
 }

@@ -32,6 +32,8 @@ export interface ChangeSpec {
   /** KEEP_SUCCEEDED: devices that changed keep the change. ROLLBACK_ALL: they are restored too once the rollout stops. */
   failurePolicy: 'KEEP_SUCCEEDED' | 'ROLLBACK_ALL';
   reason: string;
+  /** Changes from a template: which one (each device's rendered config is on its run_devices row). */
+  template?: { name: string; version: number | null };
   /** Rollback runs: restore this config snapshot (the whole config) instead of pushing a snippet. */
   restoreSnapshotId?: string;
 }

@@ -5,13 +5,15 @@ import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import { temporalWorkflowUrl, type AppConfig } from '../../libs/config/src/config';
 import { APP_CONFIG } from '../../libs/config/src/config.module';
-import { SwitchboardError } from '../../libs/common/src/errors';
+import { SwitchboardError, type FieldError } from '../../libs/common/src/errors';
 import { PLATFORMS, isPlatform } from '../../libs/common/src/platforms';
 import { RUNNING_CONFIG_COMMAND } from '../../libs/common/src/running-config';
 import type { ApprovalDecision, ChangeInput, changeWorkflow } from '../../workflows/change.workflow';
 import type { CollectionInput, collectionWorkflow } from '../../workflows/collection.workflow';
 import { decodeCursor, encodeCursor, type ConnectionShape } from '../common/pagination';
 import { DevicesService } from '../devices/devices.service';
+import { RENDER_DEVICES_MAX } from '../templates/dto/render.input';
+import { TemplatesService } from '../templates/templates.service';
 import { CommandOutputEntity } from './command-output.entity';
 import type {
   CommandOutputModel,
@@ -29,7 +31,12 @@ import {
   type RunSelector,
   type RunStatus,
 } from './run.entity';
-import type { StartBackupInput, StartChangeInput, StartCollectionInput } from './dto/start-collection.input';
+import type {
+  ChangeTemplateInput,
+  StartBackupInput,
+  StartChangeInput,
+  StartCollectionInput,
+} from './dto/start-collection.input';
 
 @Injectable()
 export class RunsService {
@@ -39,6 +46,7 @@ export class RunsService {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly temporal: Client,
     private readonly devices: DevicesService,
+    private readonly templates: TemplatesService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -140,8 +148,11 @@ export class RunsService {
     if (concurrency > collection.maxConcurrency) {
       throw SwitchboardError.badInput('concurrency', `must be at most ${collection.maxConcurrency}`);
     }
+    if (!input.configByPlatform === !input.template) {
+      throw SwitchboardError.badInput('configByPlatform', 'give either configByPlatform or template');
+    }
     const configByPlatform: Record<string, string> = {};
-    for (const [i, entry] of input.configByPlatform.entries()) {
+    for (const [i, entry] of (input.configByPlatform ?? []).entries()) {
       if (!isPlatform(entry.platform) || entry.platform === 'linux') {
         throw SwitchboardError.badInput(
           `configByPlatform[${i}].platform`,
@@ -158,6 +169,15 @@ export class RunsService {
     }
     const selector = this.selectorOf(input);
     const devices = await this.resolve(selector);
+    if (input.template) {
+      const { name, version, intended } = await this.renderChange(input.template, devices);
+      const spec: ChangeSpec = {
+        ...this.changePolicy(input),
+        configByPlatform: {},
+        template: { name, version },
+      };
+      return this.createChangeRun(spec, devices, selector, concurrency, intended);
+    }
     const uncovered = [
       ...new Set(devices.map((d) => d.platform).filter((p) => configByPlatform[p] === undefined)),
     ];
@@ -167,8 +187,12 @@ export class RunsService {
         `no intended config for platform(s) ${uncovered.join(', ')} of the selected devices`,
       );
     }
-    const spec: ChangeSpec = {
-      configByPlatform,
+    const spec: ChangeSpec = { ...this.changePolicy(input), configByPlatform };
+    return this.createChangeRun(spec, devices, selector, concurrency);
+  }
+
+  private changePolicy(input: StartChangeInput): Omit<ChangeSpec, 'configByPlatform'> {
+    return {
       dryRun: input.dryRun ?? false,
       requireApproval: input.requireApproval ?? false,
       approvalTimeoutSeconds: input.approvalTimeoutSeconds ?? 3600,
@@ -176,7 +200,48 @@ export class RunsService {
       failurePolicy: input.failurePolicy ?? 'KEEP_SUCCEEDED',
       reason: input.reason,
     };
-    return this.createChangeRun(spec, devices, selector, concurrency);
+  }
+
+  /**
+   * Render → validate, before anything is pushed: every device is rendered with its own bound
+   * variables, checked against the template's schema and linted. Any render error, or a lint finding
+   * of severity error, refuses the whole change with each problem named by device, line and column.
+   */
+  private async renderChange(
+    template: ChangeTemplateInput,
+    devices: { id: string; name: string }[],
+  ): Promise<{ name: string; version: number | null; intended: Map<string, string> }> {
+    const intended = new Map<string, string>();
+    const problems: FieldError[] = [];
+    let rendered: { name: string; version: number | null } | undefined;
+    for (let i = 0; i < devices.length; i += RENDER_DEVICES_MAX) {
+      const { template: used, rendered: configs } = await this.templates.preview({
+        templateId: template.templateId,
+        builtinName: template.builtinName,
+        version: template.version,
+        inputsJson: template.inputsJson,
+        deviceIds: devices.slice(i, i + RENDER_DEVICES_MAX).map((d) => d.id),
+      });
+      rendered = { name: used.name, version: used.version };
+      for (const config of configs) {
+        for (const e of config.errors) {
+          const where = e.line ? ` (line ${e.line}, column ${e.column})` : '';
+          problems.push({
+            field: `template.${e.field ?? 'source'}`,
+            message: `${config.deviceName}${where}: ${e.message}`,
+          });
+        }
+        for (const l of config.lint.filter((issue) => issue.severity === 'error')) {
+          problems.push({
+            field: 'template',
+            message: `${config.deviceName}: rendered line ${l.line}: ${l.message} (${l.rule})`,
+          });
+        }
+        if (config.config !== null) intended.set(config.deviceId, config.config);
+      }
+    }
+    if (problems.length) throw SwitchboardError.invalidFields(problems.slice(0, 50));
+    return { ...rendered!, intended };
   }
 
   /** Put a device back to any stored config version: a change run whose target is the whole snapshot. */
@@ -209,6 +274,7 @@ export class RunsService {
     devices: { id: string; name: string; platform: string; host: string }[],
     selector: RunSelector,
     concurrency: number,
+    intended?: Map<string, string>,
   ): Promise<RunEntity> {
     const runId = randomUUID();
     const run = await this.dataSource.transaction(async (manager) => {
@@ -230,7 +296,7 @@ export class RunsService {
         finishedAt: null,
       });
       await manager.insert(RunEntity, entity);
-      await this.insertRunDevices(manager, runId, devices);
+      await this.insertRunDevices(manager, runId, devices, intended);
       return entity;
     });
     await this.startWorkflow(
@@ -279,6 +345,7 @@ export class RunsService {
     manager: EntityManager,
     runId: string,
     devices: { id: string; name: string; platform: string; host: string }[],
+    intended?: Map<string, string>,
   ): Promise<void> {
     for (let i = 0; i < devices.length; i += 1000) {
       await manager.insert(
@@ -290,6 +357,7 @@ export class RunsService {
           platform: d.platform,
           host: d.host,
           status: 'PENDING' as const,
+          intended: intended?.get(d.id) ?? null,
         })),
       );
     }

@@ -4,5 +4,9 @@ import { ConfigTemplatesResolver } from './templates.resolver';
 import { TemplatesService } from './templates.service';
 
 /** Stored config templates, variable sets, previews and exports. Uses DevicesService.resolveSelection. */
-@Module({ imports: [DevicesModule], providers: [TemplatesService, ConfigTemplatesResolver] })
+@Module({
+  imports: [DevicesModule],
+  providers: [TemplatesService, ConfigTemplatesResolver],
+  exports: [TemplatesService],
+})
 export class TemplatesModule {}

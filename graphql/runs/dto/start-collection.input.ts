@@ -140,6 +140,35 @@ export class PlatformConfigInput {
   config!: string;
 }
 
+@InputType({ description: 'Render the intended config of every device from a config template.' })
+export class ChangeTemplateInput {
+  @Field(() => ID, { nullable: true, description: 'A stored template; or builtinName.' })
+  @IsOptional()
+  @IsUUID('all', { message: 'templateId must be a template id' })
+  templateId?: string;
+
+  @Field(() => String, { nullable: true, description: 'A built-in template under templates/config.' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(63)
+  builtinName?: string;
+
+  @Field(() => Int, { nullable: true, description: 'Version of a stored template; the latest if left out.' })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  version?: number;
+
+  @Field(() => String, {
+    nullable: true,
+    description: 'Run inputs (JSON object): highest binding precedence.',
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(1_000_000)
+  inputsJson?: string;
+}
+
 @InputType({
   description: 'Push an intended config to devices, with backup, verification and automatic rollback.',
 })
@@ -159,13 +188,24 @@ export class StartChangeInput {
   selector?: DeviceSelectorInput;
 
   @Field(() => [PlatformConfigInput], {
-    description: 'Intended config per platform of the selected devices.',
+    nullable: true,
+    description: 'Intended config per platform of the selected devices; or give template.',
   })
+  @IsOptional()
   @IsArray()
   @ArrayNotEmpty({ message: 'configByPlatform must name at least one platform' })
   @ValidateNested({ each: true })
   @Type(() => PlatformConfigInput)
-  configByPlatform!: PlatformConfigInput[];
+  configByPlatform?: PlatformConfigInput[];
+
+  @Field(() => ChangeTemplateInput, {
+    nullable: true,
+    description: 'Render each device from a template (variables bound per device); or give configByPlatform.',
+  })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => ChangeTemplateInput)
+  template?: ChangeTemplateInput;
 
   @Field({ description: 'Why (change ticket): kept on the run and on every backup it takes.' })
   @IsString()

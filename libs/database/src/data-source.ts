@@ -11,6 +11,7 @@ import { CreateRuns1764000000001 } from '../../../migrations/1764000000001-Creat
 import { CreateConfigSnapshots1764000000002 } from '../../../migrations/1764000000002-CreateConfigSnapshots';
 import { AddParsedOutputs1764000000003 } from '../../../migrations/1764000000003-AddParsedOutputs';
 import { AddChanges1764000000004 } from '../../../migrations/1764000000004-AddChanges';
+import { AddIntendedConfig1764000000006 } from '../../../migrations/1764000000006-AddIntendedConfig';
 import { ConfigSnapshotEntity } from '../../../graphql/configs/config-snapshot.entity';
 import { ConfigTemplateVersionEntity } from '../../../graphql/templates/config-template-version.entity';
 import { ConfigTemplateEntity } from '../../../graphql/templates/config-template.entity';
@@ -36,6 +37,7 @@ export const MIGRATIONS = [
   AddParsedOutputs1764000000003,
   AddChanges1764000000004,
   CreateConfigTemplates1764000000005,
+  AddIntendedConfig1764000000006,
 ];
 
 /** Migrations are explicit classes (no globs), so the same list works from TypeScript and compiled JS. */
