@@ -1,5 +1,4 @@
 import {
-  ActivityCancellationType,
   ActivityFailure,
   ApplicationFailure,
   CancellationScope,
@@ -11,7 +10,7 @@ import {
 } from '@temporalio/workflow';
 import type { ChangeActivities } from '../activities/change.activities';
 import type { CollectionActivities } from '../activities/collection.activities';
-import { PERMANENT_ERROR_TYPES } from './collection.workflow';
+import { BOOKKEEPING_OPTIONS, deviceActivityOptions } from './activity-options';
 
 export interface ChangeInput {
   runId: string;
@@ -42,22 +41,8 @@ export const approvalSignal = defineSignal<[ApprovalDecision]>('approval');
  * restored too.
  */
 export async function changeWorkflow(input: ChangeInput): Promise<{ status: string }> {
-  const book = proxyActivities<CollectionActivities & ChangeActivities>({
-    startToCloseTimeout: '1 minute',
-    retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
-  });
-  const devices = proxyActivities<ChangeActivities>({
-    startToCloseTimeout: input.timeouts.deviceStartToCloseMs,
-    heartbeatTimeout: input.timeouts.heartbeatMs,
-    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-    retry: {
-      maximumAttempts: input.retry.maximumAttempts,
-      initialInterval: input.retry.initialIntervalMs,
-      backoffCoefficient: 2,
-      maximumInterval: '1 minute',
-      nonRetryableErrorTypes: [...PERMANENT_ERROR_TYPES, 'BACKUP_FAILED', 'NO_INTENDED_CONFIG'],
-    },
-  });
+  const book = proxyActivities<CollectionActivities & ChangeActivities>(BOOKKEEPING_OPTIONS);
+  const devices = proxyActivities<ChangeActivities>(deviceActivityOptions(input));
   let decision: ApprovalDecision | undefined;
   setHandler(approvalSignal, (d) => {
     decision ??= d;

@@ -1,5 +1,4 @@
 import {
-  ActivityCancellationType,
   ActivityFailure,
   ApplicationFailure,
   CancellationScope,
@@ -10,6 +9,7 @@ import {
   setHandler,
 } from '@temporalio/workflow';
 import type { CollectionActivities } from '../activities/collection.activities';
+import { BOOKKEEPING_OPTIONS, deviceActivityOptions } from './activity-options';
 
 export interface CollectionInput {
   runId: string;
@@ -41,15 +41,6 @@ export interface CollectionProgress {
 
 export const collectionProgressQuery = defineQuery<CollectionProgress>('progress');
 
-/** Errors the SSH driver marks permanent; retrying them only locks accounts or wastes time. */
-export const PERMANENT_ERROR_TYPES = [
-  'AUTH_FAILED',
-  'UNKNOWN_PLATFORM',
-  'ENABLE_FAILED',
-  'NO_CREDENTIAL',
-  'DEVICE_GONE',
-];
-
 /**
  * Collect command output from many devices: one activity per device, at most `concurrency` at once.
  * A device that fails is recorded and the run goes on; outputs live in PostgreSQL, only summaries
@@ -57,22 +48,8 @@ export const PERMANENT_ERROR_TYPES = [
  * SSH sessions before the run is marked cancelled.
  */
 export async function collectionWorkflow(input: CollectionInput): Promise<CollectionResult> {
-  const bookkeeping = proxyActivities<CollectionActivities>({
-    startToCloseTimeout: '1 minute',
-    retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
-  });
-  const devices = proxyActivities<CollectionActivities>({
-    startToCloseTimeout: input.timeouts.deviceStartToCloseMs,
-    heartbeatTimeout: input.timeouts.heartbeatMs,
-    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-    retry: {
-      maximumAttempts: input.retry.maximumAttempts,
-      initialInterval: input.retry.initialIntervalMs,
-      backoffCoefficient: 2,
-      maximumInterval: '1 minute',
-      nonRetryableErrorTypes: PERMANENT_ERROR_TYPES,
-    },
-  });
+  const bookkeeping = proxyActivities<CollectionActivities>(BOOKKEEPING_OPTIONS);
+  const devices = proxyActivities<CollectionActivities>(deviceActivityOptions(input));
 
   const progress: CollectionProgress = { total: input.deviceIds.length, running: 0, succeeded: 0, failed: 0 };
   setHandler(collectionProgressQuery, () => progress);

@@ -44,8 +44,9 @@ export class PlatformCommandsInput {
   commands!: string[];
 }
 
-@InputType()
-export class StartCollectionInput {
+/** Which devices: by id, or every device matching a selector (exactly one of the two). */
+@InputType({ isAbstract: true })
+export abstract class DeviceTargetInput {
   @Field(() => [ID], { nullable: true, description: 'Devices by id; or use selector.' })
   @IsOptional()
   @IsArray()
@@ -59,7 +60,10 @@ export class StartCollectionInput {
   @ValidateNested()
   @Type(() => DeviceSelectorInput)
   selector?: DeviceSelectorInput;
+}
 
+@InputType()
+export class StartCollectionInput extends DeviceTargetInput {
   @Field(() => [String], { description: 'Commands to run on every device, in order.' })
   @IsArray()
   @ArrayNotEmpty({ message: 'commands must contain at least one command' })
@@ -98,21 +102,7 @@ export class StartCollectionInput {
 }
 
 @InputType({ description: 'Back up the running config of devices into versioned config snapshots.' })
-export class StartBackupInput {
-  @Field(() => [ID], { nullable: true, description: 'Devices by id; or use selector.' })
-  @IsOptional()
-  @IsArray()
-  @ArrayNotEmpty({ message: 'deviceIds must not be empty when given' })
-  @ArrayMaxSize(20000)
-  @IsUUID('all', { each: true, message: 'deviceIds must contain only device ids (UUIDs)' })
-  deviceIds?: string[];
-
-  @Field(() => DeviceSelectorInput, { nullable: true })
-  @IsOptional()
-  @ValidateNested()
-  @Type(() => DeviceSelectorInput)
-  selector?: DeviceSelectorInput;
-
+export class StartBackupInput extends DeviceTargetInput {
   @Field({ description: 'Why: kept with every snapshot this backup stores.' })
   @IsString()
   @IsNotEmpty({ message: 'reason must not be empty' })
@@ -172,21 +162,7 @@ export class ChangeTemplateInput {
 @InputType({
   description: 'Push an intended config to devices, with backup, verification and automatic rollback.',
 })
-export class StartChangeInput {
-  @Field(() => [ID], { nullable: true, description: 'Devices by id; or use selector.' })
-  @IsOptional()
-  @IsArray()
-  @ArrayNotEmpty({ message: 'deviceIds must not be empty when given' })
-  @ArrayMaxSize(20000)
-  @IsUUID('all', { each: true, message: 'deviceIds must contain only device ids (UUIDs)' })
-  deviceIds?: string[];
-
-  @Field(() => DeviceSelectorInput, { nullable: true })
-  @IsOptional()
-  @ValidateNested()
-  @Type(() => DeviceSelectorInput)
-  selector?: DeviceSelectorInput;
-
+export class StartChangeInput extends DeviceTargetInput {
   @Field(() => [PlatformConfigInput], {
     nullable: true,
     description: 'Intended config per platform of the selected devices; or give template.',
