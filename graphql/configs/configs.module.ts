@@ -1,6 +1,8 @@
 import { Module } from '@nestjs/common';
+import { DevicesModule } from '../devices/devices.module';
 import { ConfigsResolver } from './configs.resolver';
 import { ConfigsService } from './configs.service';
 
-@Module({ providers: [ConfigsService, ConfigsResolver] })
+/** Config snapshots: history, diff, compliance, import and export. Uses DevicesService.resolveSelection. */
+@Module({ imports: [DevicesModule], providers: [ConfigsService, ConfigsResolver] })
 export class ConfigsModule {}

@@ -1,11 +1,25 @@
-import { Args, ArgsType, Field, ID, Int, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
+import {
+  Args,
+  ArgsType,
+  Field,
+  ID,
+  Int,
+  Mutation,
+  Parent,
+  Query,
+  ResolveField,
+  Resolver,
+} from '@nestjs/graphql';
 import { IsUUID } from 'class-validator';
 import { PageArgs } from '../common/pagination';
 import { ConfigSnapshotEntity } from './config-snapshot.entity';
 import { ConfigsService } from './configs.service';
+import { ExportConfigSnapshotsInput, ImportConfigSnapshotsInput } from './dto/snapshot-import-export.input';
 import {
   ConfigCompliance,
   ConfigDiff,
+  ConfigImportResult,
+  ConfigSnapshotExport,
   ConfigSnapshotConnection,
   ConfigSnapshotModel,
 } from './models/config-snapshot.model';
@@ -49,6 +63,21 @@ export class ConfigsResolver {
     strict: boolean,
   ): Promise<ConfigCompliance> {
     return this.configs.compliance(deviceId, intended, strict);
+  }
+
+  @Mutation(() => ConfigImportResult, {
+    description:
+      'Store configs from files or a zip / tar.gz archive as snapshots, matched to devices by name.',
+  })
+  importConfigSnapshots(@Args('input') input: ImportConfigSnapshotsInput): Promise<ConfigImportResult> {
+    return this.configs.importSnapshots(input);
+  }
+
+  @Mutation(() => ConfigSnapshotExport, {
+    description: "Each selected device's latest snapshot as `<deviceName>.cfg` in a zip or tar.gz archive.",
+  })
+  exportConfigSnapshots(@Args('input') input: ExportConfigSnapshotsInput): Promise<ConfigSnapshotExport> {
+    return this.configs.exportSnapshots(input);
   }
 
   @ResolveField(() => String, { description: 'The config as collected.' })

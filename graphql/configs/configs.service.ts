@@ -1,20 +1,44 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, In } from 'typeorm';
 import { SwitchboardError } from '../../libs/common/src/errors';
 import type { Platform } from '../../libs/common/src/platforms';
 import { compliance } from '../../libs/configs/src/compliance';
 import { hierarchicalDiff, unifiedDiff } from '../../libs/configs/src/diff';
 import { normaliseConfig } from '../../libs/configs/src/volatile';
+import { exportConfigs } from '../../libs/templating/src/archive';
 import { decodeCursor, encodeCursor, type ConnectionShape } from '../common/pagination';
+import { DevicesService } from '../devices/devices.service';
+import { ConfigArchiveFormat } from '../templates/dto/render.input';
 import { ConfigSnapshotEntity } from './config-snapshot.entity';
-import type { ConfigCompliance, ConfigDiff } from './models/config-snapshot.model';
+import {
+  ConfigImportFormat,
+  type ExportConfigSnapshotsInput,
+  type ImportConfigSnapshotsInput,
+} from './dto/snapshot-import-export.input';
+import type {
+  ConfigCompliance,
+  ConfigDiff,
+  ConfigImportError,
+  ConfigImportResult,
+  ConfigSnapshotExport,
+} from './models/config-snapshot.model';
+import {
+  decodeArchive,
+  IMPORT_MAX_ENTRIES,
+  readSnapshotArchive,
+  type ArchiveEntry,
+} from './snapshot-archive';
+import { storeSnapshot } from './snapshot-store';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 @Injectable()
 export class ConfigsService {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly devices: DevicesService,
+  ) {}
 
   async list(
     deviceId: string,
@@ -93,6 +117,120 @@ export class ConfigsService {
         toLabel: `version ${to.version}`,
       }),
       changes: hierarchicalDiff(platform, a, b),
+    };
+  }
+
+  /**
+   * Stores configs from files or an archive as snapshots (source `import`), matched to devices by
+   * name. Entry by entry, one transaction each: a bad entry is reported, never fails the rest.
+   */
+  async importSnapshots(input: ImportConfigSnapshotsInput): Promise<ConfigImportResult> {
+    const { entries, errors } = await this.importEntries(input);
+    const names = [...new Set(entries.map((e) => e.deviceName))];
+    const devices: { id: string; name: string; platform: string }[] = names.length
+      ? await this.dataSource.query(`SELECT id, name, platform FROM devices WHERE name = ANY($1)`, [names])
+      : [];
+    const byName = new Map(devices.map((d) => [d.name, d]));
+    let imported = 0;
+    let unchanged = 0;
+    const snapshotIds: string[] = [];
+    for (const entry of entries) {
+      const device = byName.get(entry.deviceName);
+      if (!device) {
+        errors.push({
+          entry: entry.entry,
+          field: 'deviceName',
+          message: `no device named ${entry.deviceName}`,
+        });
+        continue;
+      }
+      if (entry.content.trim() === '') {
+        errors.push({ entry: entry.entry, field: 'content', message: 'config is empty' });
+        continue;
+      }
+      const stored = await this.dataSource.transaction((manager) =>
+        storeSnapshot(manager, {
+          deviceId: device.id,
+          platform: device.platform,
+          content: entry.content,
+          source: 'import',
+          reason: input.reason,
+          runId: null,
+        }),
+      );
+      if (stored.changed) imported++;
+      else unchanged++;
+      snapshotIds.push(stored.id);
+    }
+    const rows = snapshotIds.length
+      ? await this.dataSource.getRepository(ConfigSnapshotEntity).findBy({ id: In(snapshotIds) })
+      : [];
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    const snapshots = [...new Set(snapshotIds)].map((id) => byId.get(id)!).filter(Boolean);
+    return { imported, unchanged, failed: errors.length, errors, snapshots };
+  }
+
+  private async importEntries(
+    input: ImportConfigSnapshotsInput,
+  ): Promise<{ entries: ArchiveEntry[]; errors: ConfigImportError[] }> {
+    if (input.format === ConfigImportFormat.FILES) {
+      if (input.archiveBase64 != null) {
+        throw SwitchboardError.badInput('archiveBase64', 'only for format ZIP or TAR_GZ; use files');
+      }
+      if (!input.files?.length) throw SwitchboardError.badInput('files', 'required when format is FILES');
+      if (input.files.length > IMPORT_MAX_ENTRIES) {
+        throw SwitchboardError.badInput('files', `must not contain more than ${IMPORT_MAX_ENTRIES} files`);
+      }
+      const errors: ConfigImportError[] = [];
+      const entries: ArchiveEntry[] = [];
+      input.files.forEach((file, i) => {
+        const deviceName = file.deviceName.trim();
+        if (deviceName === '') {
+          errors.push({ entry: `files[${i}]`, field: 'deviceName', message: 'must not be empty' });
+        } else {
+          entries.push({ entry: deviceName, deviceName, content: file.content });
+        }
+      });
+      return { entries, errors };
+    }
+    if (input.files != null)
+      throw SwitchboardError.badInput('files', 'only for format FILES; use archiveBase64');
+    if (input.archiveBase64 == null) {
+      throw SwitchboardError.badInput('archiveBase64', `required when format is ${input.format}`);
+    }
+    const buffer = decodeArchive(input.archiveBase64);
+    return readSnapshotArchive(buffer, input.format === ConfigImportFormat.ZIP ? 'zip' : 'tar.gz');
+  }
+
+  /** Each selected device's latest snapshot as `<deviceName>.cfg`, in a zip or gzipped tar. */
+  async exportSnapshots(input: ExportConfigSnapshotsInput): Promise<ConfigSnapshotExport> {
+    const devices = await this.devices.resolveSelection({ deviceIds: input.deviceIds, ...input.selector });
+    const ids = devices.map((d) => d.id);
+    const latest: { device_id: string; content: string }[] = ids.length
+      ? await this.dataSource.query(
+          `SELECT DISTINCT ON (s.device_id) s.device_id, b.content
+             FROM config_snapshots s JOIN config_blobs b ON b.hash = s.hash
+            WHERE s.device_id = ANY($1::uuid[])
+            ORDER BY s.device_id, s.version DESC`,
+          [ids],
+        )
+      : [];
+    const contentById = new Map(latest.map((r) => [r.device_id, r.content]));
+    const sorted = [...devices].sort((a, b) => a.name.localeCompare(b.name));
+    const files = sorted
+      .filter((d) => contentById.has(d.id))
+      .map((d) => ({ name: `${d.name}.cfg`, content: contentById.get(d.id)! }));
+    const format = input.format === ConfigArchiveFormat.ZIP ? 'zip' : 'tar.gz';
+    const archive = await exportConfigs(files, format);
+    const stamp = new Date()
+      .toISOString()
+      .replace(/[-:]/g, '')
+      .replace(/\.\d+Z$/, 'Z');
+    return {
+      fileName: `config-snapshots-${stamp}.${format}`,
+      contentBase64: archive.toString('base64'),
+      files: files.length,
+      missing: sorted.filter((d) => !contentById.has(d.id)).map((d) => d.name),
     };
   }
 }

@@ -57,3 +57,30 @@ export class ConfigCompliance {
   })
   extra!: ComplianceLine[];
 }
+
+@ObjectType({ description: 'An import entry that was not stored.' })
+export class ConfigImportError {
+  @Field({ description: 'The device name (FILES) or the path inside the archive.' }) entry!: string;
+  @Field({ description: 'deviceName, content or entry.' }) field!: string;
+  @Field() message!: string;
+}
+
+@ObjectType()
+export class ConfigImportResult {
+  @Field(() => Int, { description: 'Entries stored as a new version.' }) imported!: number;
+  @Field(() => Int, { description: "Entries equal to the device's latest version (volatile lines aside)." })
+  unchanged!: number;
+  @Field(() => Int) failed!: number;
+  @Field(() => [ConfigImportError]) errors!: ConfigImportError[];
+  @Field(() => [ConfigSnapshotModel], { description: 'The snapshot of every entry stored or unchanged.' })
+  snapshots!: ConfigSnapshotModel[];
+}
+
+@ObjectType()
+export class ConfigSnapshotExport {
+  @Field() fileName!: string;
+  @Field() contentBase64!: string;
+  @Field(() => Int, { description: 'Files in the archive.' }) files!: number;
+  @Field(() => [String], { description: 'Names of the selected devices without any snapshot.' })
+  missing!: string[];
+}
