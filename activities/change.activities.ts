@@ -5,7 +5,7 @@ import type { SecretBox } from '../libs/crypto/src/secret-box';
 import { RUNNING_CONFIG_COMMAND } from '../libs/common/src/running-config';
 import { normaliseConfig, planPush, planRestore, verifyChange } from '../libs/configs/src';
 import { SshError, SshSession } from '../libs/ssh/src';
-import { storeSnapshot } from '../graphql/configs/snapshot-store';
+import { snapshotContent, storeSnapshot } from '../graphql/configs/snapshot-store';
 import { loadRunDevice, runEvent, sshTarget, type RunDeviceRow } from './device-session';
 
 export interface ChangeActivityDeps {
@@ -89,11 +89,8 @@ export function createChangeActivities(deps: ChangeActivityDeps) {
   async function targetOf(device: RunDeviceRow): Promise<{ snapshot: string | null; intended: string }> {
     const snapshotId = device.change_spec?.restoreSnapshotId;
     if (!snapshotId) return { snapshot: null, intended: intendedFor(device) };
-    const [row]: { content: string; device_id: string }[] = await dataSource.query(
-      `SELECT b.content, s.device_id FROM config_snapshots s JOIN config_blobs b ON b.hash = s.hash WHERE s.id = $1`,
-      [snapshotId],
-    );
-    if (!row || row.device_id !== device.device_id) {
+    const row = await snapshotContent(dataSource, snapshotId);
+    if (!row || row.deviceId !== device.device_id) {
       throw ApplicationFailure.create({
         type: 'NO_INTENDED_CONFIG',
         message: `snapshot ${snapshotId} is gone or belongs to another device`,
@@ -101,6 +98,21 @@ export function createChangeActivities(deps: ChangeActivityDeps) {
       });
     }
     return { snapshot: row.content, intended: row.content };
+  }
+
+  /** The snapshot taken before this device was pushed (the backup a failure restores). */
+  async function backupOf(device: RunDeviceRow): Promise<{ content: string }> {
+    const row = device.backup_snapshot_id
+      ? await snapshotContent(dataSource, device.backup_snapshot_id)
+      : null;
+    if (!row) {
+      throw ApplicationFailure.create({
+        type: 'BACKUP_FAILED',
+        message: `the backup of ${device.name} taken before the push is gone`,
+        nonRetryable: true,
+      });
+    }
+    return row;
   }
 
   const planFor = (
@@ -220,11 +232,7 @@ export function createChangeActivities(deps: ChangeActivityDeps) {
         let backup: string;
         if (device.backup_snapshot_id) {
           // A previous attempt took the backup (and may have pushed part of the change) before its worker died.
-          const [row]: { content: string }[] = await dataSource.query(
-            `SELECT b.content FROM config_snapshots s JOIN config_blobs b ON b.hash = s.hash WHERE s.id = $1`,
-            [device.backup_snapshot_id],
-          );
-          backup = row.content;
+          backup = (await backupOf(device)).content;
           await runEvent(
             dataSource,
             input.runId,
@@ -345,10 +353,7 @@ export function createChangeActivities(deps: ChangeActivityDeps) {
           failed: false,
         };
       }
-      const [row]: { content: string }[] = await dataSource.query(
-        `SELECT b.content FROM config_snapshots s JOIN config_blobs b ON b.hash = s.hash WHERE s.id = $1`,
-        [device.backup_snapshot_id],
-      );
+      const row = await backupOf(device);
       const restored = await withSession(device, input.commandTimeoutMs, (session) =>
         restore(
           session,

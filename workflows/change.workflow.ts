@@ -1,6 +1,4 @@
 import {
-  ActivityFailure,
-  ApplicationFailure,
   CancellationScope,
   condition,
   defineSignal,
@@ -11,6 +9,7 @@ import {
 import type { ChangeActivities } from '../activities/change.activities';
 import type { CollectionActivities } from '../activities/collection.activities';
 import { BOOKKEEPING_OPTIONS, deviceActivityOptions } from './activity-options';
+import { describeFailure, pool } from './pool';
 
 export interface ChangeInput {
   runId: string;
@@ -54,7 +53,7 @@ export async function changeWorkflow(input: ChangeInput): Promise<{ status: stri
     commandTimeoutMs: input.commandTimeoutMs,
   });
   const failDevice = (deviceId: string, error: unknown) =>
-    book.recordDeviceFailure({ runId: input.runId, deviceId, ...describe(error) });
+    book.recordDeviceFailure({ runId: input.runId, deviceId, ...describeFailure(error) });
   const finish = (outcome: 'DONE' | 'DRY_RUN' | 'REJECTED' | 'CANCELLED' | 'STOPPED', message: string) =>
     CancellationScope.nonCancellable(() => book.finishChange({ runId: input.runId, outcome, message }));
 
@@ -127,31 +126,4 @@ export async function changeWorkflow(input: ChangeInput): Promise<{ status: stri
     if (!isCancellation(error)) throw error;
     return { status: (await finish('CANCELLED', 'change cancelled')).status };
   }
-}
-
-/** Run `work` over `items` with at most `limit` in flight; `stop()` starts no new item. */
-async function pool<T>(
-  items: T[],
-  limit: number,
-  work: (item: T, stop: () => void) => Promise<void>,
-): Promise<void> {
-  const queue = [...items];
-  let stopped = false;
-  const stop = () => {
-    stopped = true;
-  };
-  const lane = async () => {
-    while (queue.length > 0 && !stopped) await work(queue.shift()!, stop);
-  };
-  const outcomes = await Promise.allSettled(
-    Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, lane),
-  );
-  const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
-  if (failed) throw failed.reason;
-}
-
-function describe(error: unknown): { kind: string; message: string } {
-  const cause = error instanceof ActivityFailure ? error.cause : error;
-  if (cause instanceof ApplicationFailure) return { kind: cause.type ?? 'ERROR', message: cause.message };
-  return { kind: 'ERROR', message: cause instanceof Error ? cause.message : String(cause) };
 }

@@ -1,8 +1,5 @@
 import {
-  ActivityFailure,
-  ApplicationFailure,
   CancellationScope,
-  TimeoutFailure,
   defineQuery,
   isCancellation,
   proxyActivities,
@@ -10,6 +7,7 @@ import {
 } from '@temporalio/workflow';
 import type { CollectionActivities } from '../activities/collection.activities';
 import { BOOKKEEPING_OPTIONS, deviceActivityOptions } from './activity-options';
+import { describeFailure, pool } from './pool';
 
 export interface CollectionInput {
   runId: string;
@@ -54,14 +52,12 @@ export async function collectionWorkflow(input: CollectionInput): Promise<Collec
   const progress: CollectionProgress = { total: input.deviceIds.length, running: 0, succeeded: 0, failed: 0 };
   setHandler(collectionProgressQuery, () => progress);
 
-  const queue = [...input.deviceIds];
   let cancelled = false;
   try {
     await bookkeeping.markRunStarted({ runId: input.runId });
   } catch (error) {
     if (!isCancellation(error)) throw error;
     cancelled = true;
-    queue.length = 0;
   }
 
   const collectOne = async (deviceId: string): Promise<void> => {
@@ -84,43 +80,24 @@ export async function collectionWorkflow(input: CollectionInput): Promise<Collec
     }
   };
 
-  const lane = async (): Promise<void> => {
-    while (queue.length > 0 && !cancelled) {
-      const deviceId = queue.shift()!;
-      try {
-        await collectOne(deviceId);
-      } catch (error) {
-        if (isCancellation(error)) {
-          cancelled = true;
-          return;
-        }
-        throw error;
-      }
+  let unexpected: unknown;
+  if (!cancelled) {
+    try {
+      await pool(input.deviceIds, input.concurrency, (deviceId) => collectOne(deviceId));
+    } catch (error) {
+      if (isCancellation(error)) cancelled = true;
+      else unexpected = error;
     }
-  };
-
-  const lanes = Math.max(1, Math.min(input.concurrency, input.deviceIds.length));
-  // allSettled: on cancellation every lane waits for its activity to close its session before we finish.
-  const outcomes = await Promise.allSettled(Array.from({ length: lanes }, () => lane()));
-  const unexpected = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+  }
   if (CancellationScope.current().consideredCancelled) cancelled = true;
 
   const result = await CancellationScope.nonCancellable(() =>
     bookkeeping.finishRun({
       runId: input.runId,
       cancelled,
-      error: unexpected ? String((unexpected.reason as Error)?.message ?? unexpected.reason) : undefined,
+      error: unexpected ? String((unexpected as Error)?.message ?? unexpected) : undefined,
     }),
   );
-  if (unexpected) throw unexpected.reason;
+  if (unexpected) throw unexpected;
   return result;
-}
-
-function describeFailure(error: unknown): { kind: string; message: string } {
-  const cause = error instanceof ActivityFailure ? error.cause : error;
-  if (cause instanceof ApplicationFailure) return { kind: cause.type ?? 'ERROR', message: cause.message };
-  if (cause instanceof TimeoutFailure) {
-    return { kind: 'ACTIVITY_TIMEOUT', message: `device did not finish in time (${cause.timeoutType})` };
-  }
-  return { kind: 'ERROR', message: cause instanceof Error ? cause.message : String(cause) };
 }

@@ -74,3 +74,21 @@ export function decodeCursor(cursor: string, arity: number): (string | number)[]
   }
   throw SwitchboardError.badInput('after', 'is not a cursor returned by this API');
 }
+
+/**
+ * A page from keyset-queried rows: ask the database for `first + 1` rows, and the extra row (if any)
+ * says there is a next page.
+ */
+export function toConnection<T>(
+  rows: T[],
+  first: number,
+  totalCount: number,
+  cursorOf: (row: T) => string,
+): ConnectionShape<T> {
+  const edges = rows.slice(0, first).map((node) => ({ node, cursor: cursorOf(node) }));
+  return {
+    edges,
+    totalCount,
+    pageInfo: { hasNextPage: rows.length > first, endCursor: edges.at(-1)?.cursor ?? null },
+  };
+}

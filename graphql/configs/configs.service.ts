@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { isUUID } from 'class-validator';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, In } from 'typeorm';
 import { SwitchboardError } from '../../libs/common/src/errors';
@@ -7,7 +8,7 @@ import { compliance } from '../../libs/configs/src/compliance';
 import { hierarchicalDiff, unifiedDiff } from '../../libs/configs/src/diff';
 import { normaliseConfig } from '../../libs/configs/src/volatile';
 import { exportConfigs } from '../../libs/templating/src/archive';
-import { decodeCursor, encodeCursor, type ConnectionShape } from '../common/pagination';
+import { decodeCursor, encodeCursor, toConnection, type ConnectionShape } from '../common/pagination';
 import { DevicesService } from '../devices/devices.service';
 import { ConfigArchiveFormat } from '../templates/dto/render.input';
 import { ConfigSnapshotEntity } from './config-snapshot.entity';
@@ -31,8 +32,6 @@ import {
 } from './snapshot-archive';
 import { storeSnapshot } from './snapshot-store';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 @Injectable()
 export class ConfigsService {
   constructor(
@@ -44,7 +43,7 @@ export class ConfigsService {
     deviceId: string,
     args: { first: number; after?: string },
   ): Promise<ConnectionShape<ConfigSnapshotEntity>> {
-    if (!UUID.test(deviceId)) throw SwitchboardError.badInput('deviceId', 'is not a device id');
+    if (!isUUID(deviceId)) throw SwitchboardError.badInput('deviceId', 'is not a device id');
     const repo = this.dataSource.getRepository(ConfigSnapshotEntity);
     const totalCount = await repo.count({ where: { deviceId } });
     const qb = repo.createQueryBuilder('s').where('s.device_id = :deviceId', { deviceId });
@@ -53,17 +52,11 @@ export class ConfigsService {
       .orderBy('s.version', 'DESC')
       .take(args.first + 1)
       .getMany();
-    const nodes = rows.slice(0, args.first);
-    const edges = nodes.map((node) => ({ node, cursor: encodeCursor([node.version]) }));
-    return {
-      edges,
-      totalCount,
-      pageInfo: { hasNextPage: rows.length > args.first, endCursor: edges.at(-1)?.cursor ?? null },
-    };
+    return toConnection(rows, args.first, totalCount, (node) => encodeCursor([node.version]));
   }
 
   async get(id: string): Promise<ConfigSnapshotEntity> {
-    const snapshot = UUID.test(id)
+    const snapshot = isUUID(id)
       ? await this.dataSource.getRepository(ConfigSnapshotEntity).findOneBy({ id })
       : null;
     if (!snapshot) throw SwitchboardError.notFound('config snapshot', id);
@@ -80,7 +73,7 @@ export class ConfigsService {
 
   /** Intended versus actual: the intended snippet against the device's latest snapshot. */
   async compliance(deviceId: string, intended: string, strict: boolean): Promise<ConfigCompliance> {
-    if (!UUID.test(deviceId)) throw SwitchboardError.badInput('deviceId', 'is not a device id');
+    if (!isUUID(deviceId)) throw SwitchboardError.badInput('deviceId', 'is not a device id');
     const [device]: { platform: Platform }[] = await this.dataSource.query(
       `SELECT platform FROM devices WHERE id = $1`,
       [deviceId],

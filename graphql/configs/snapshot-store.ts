@@ -48,3 +48,15 @@ export async function storeSnapshot(
   );
   return { id: row.id, version: row.version, changed: true };
 }
+
+/** A stored snapshot's config text and device, or null when the snapshot does not exist. */
+export async function snapshotContent(
+  db: Pick<EntityManager, 'query'>,
+  snapshotId: string,
+): Promise<{ content: string; deviceId: string } | null> {
+  const [row]: { content: string; device_id: string }[] = await db.query(
+    `SELECT b.content, s.device_id FROM config_snapshots s JOIN config_blobs b ON b.hash = s.hash WHERE s.id = $1`,
+    [snapshotId],
+  );
+  return row ? { content: row.content, deviceId: row.device_id } : null;
+}

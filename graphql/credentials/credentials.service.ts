@@ -5,7 +5,7 @@ import { isUUID } from 'class-validator';
 import { In, QueryFailedError, Repository } from 'typeorm';
 import { SwitchboardError } from '../../libs/common/src/errors';
 import { SecretBox } from '../../libs/crypto/src/secret-box';
-import { decodeCursor, encodeCursor, type ConnectionShape } from '../common/pagination';
+import { decodeCursor, encodeCursor, toConnection, type ConnectionShape } from '../common/pagination';
 import { DeviceEntity } from '../devices/device.entity';
 import { CredentialEntity } from './credential.entity';
 import type { CreateCredentialInput } from './dto/create-credential.input';
@@ -62,13 +62,7 @@ export class CredentialsService {
       .orderBy('c.name', 'ASC')
       .limit(args.first + 1)
       .getMany();
-    const page = rows.slice(0, args.first);
-    const edges = page.map((node) => ({ cursor: encodeCursor([node.name]), node }));
-    return {
-      edges,
-      pageInfo: { hasNextPage: rows.length > args.first, endCursor: edges.at(-1)?.cursor ?? null },
-      totalCount,
-    };
+    return toConnection(rows, args.first, totalCount, (node) => encodeCursor([node.name]));
   }
 
   async create(input: CreateCredentialInput): Promise<CredentialEntity> {

@@ -5,7 +5,7 @@ import { isUUID } from 'class-validator';
 import { DataSource, In, QueryFailedError, Repository, type SelectQueryBuilder } from 'typeorm';
 import { SwitchboardError, type FieldError } from '../../libs/common/src/errors';
 import { SecretBox } from '../../libs/crypto/src/secret-box';
-import { decodeCursor, encodeCursor, type ConnectionShape } from '../common/pagination';
+import { decodeCursor, encodeCursor, toConnection, type ConnectionShape } from '../common/pagination';
 import { CredentialsService } from '../credentials/credentials.service';
 import { DeviceEntity } from './device.entity';
 import {
@@ -99,13 +99,7 @@ export class DevicesService {
       .orderBy('d.name', 'ASC')
       .limit(args.first + 1)
       .getMany();
-    const page = rows.slice(0, args.first);
-    const edges = page.map((node) => ({ cursor: encodeCursor([node.name]), node }));
-    return {
-      edges,
-      pageInfo: { hasNextPage: rows.length > args.first, endCursor: edges.at(-1)?.cursor ?? null },
-      totalCount,
-    };
+    return toConnection(rows, args.first, totalCount, (node) => encodeCursor([node.name]));
   }
 
   async create(input: CreateDeviceInput): Promise<DeviceEntity> {

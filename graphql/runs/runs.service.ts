@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { randomUUID } from 'node:crypto';
+import { isUUID } from 'class-validator';
 import { DataSource, EntityManager } from 'typeorm';
 import { temporalWorkflowUrl, type AppConfig } from '../../libs/config/src/config';
 import { APP_CONFIG } from '../../libs/config/src/config.module';
@@ -10,7 +11,7 @@ import { PLATFORMS, isPlatform } from '../../libs/common/src/platforms';
 import { RUNNING_CONFIG_COMMAND } from '../../libs/common/src/running-config';
 import type { ApprovalDecision, ChangeInput, changeWorkflow } from '../../workflows/change.workflow';
 import type { CollectionInput, collectionWorkflow } from '../../workflows/collection.workflow';
-import { decodeCursor, encodeCursor, type ConnectionShape } from '../common/pagination';
+import { decodeCursor, encodeCursor, toConnection, type ConnectionShape } from '../common/pagination';
 import { DevicesService } from '../devices/devices.service';
 import { RENDER_DEVICES_MAX } from '../templates/dto/render.input';
 import { TemplatesService } from '../templates/templates.service';
@@ -246,7 +247,7 @@ export class RunsService {
 
   /** Put a device back to any stored config version: a change run whose target is the whole snapshot. */
   async rollbackToSnapshot(snapshotId: string, reason: string): Promise<RunEntity> {
-    const [snapshot]: { device_id: string; version: number }[] = /^[0-9a-f-]{36}$/i.test(snapshotId)
+    const [snapshot]: { device_id: string; version: number }[] = isUUID(snapshotId)
       ? await this.dataSource.query(`SELECT device_id, version FROM config_snapshots WHERE id = $1`, [
           snapshotId,
         ])
@@ -486,7 +487,7 @@ export class RunsService {
   }
 
   async find(id: string): Promise<RunEntity | null> {
-    if (!isUuid(id)) return null;
+    if (!isUUID(id)) return null;
     return this.dataSource.getRepository(RunEntity).findOneBy({ id });
   }
 
@@ -507,7 +508,7 @@ export class RunsService {
       .addOrderBy('r.id', 'DESC')
       .take(args.first + 1)
       .getMany();
-    return page(rows, args.first, totalCount, (r) => encodeCursor([r.createdAt.toISOString(), r.id]));
+    return toConnection(rows, args.first, totalCount, (r) => encodeCursor([r.createdAt.toISOString(), r.id]));
   }
 
   async progress(runId: string): Promise<RunProgress> {
@@ -544,7 +545,7 @@ export class RunsService {
       .orderBy('rd.device_name', 'ASC')
       .take(args.first + 1)
       .getMany();
-    return page(rows, args.first, totalCount, (r) => encodeCursor([r.deviceName]));
+    return toConnection(rows, args.first, totalCount, (r) => encodeCursor([r.deviceName]));
   }
 
   async outputsOf(runDeviceId: string, maxBytes?: number): Promise<CommandOutputModel[]> {
@@ -599,23 +600,4 @@ export class RunsService {
   temporalUrl(run: RunEntity): string {
     return temporalWorkflowUrl(this.config.temporal, run.workflowId);
   }
-}
-
-function page<T>(
-  rows: T[],
-  first: number,
-  totalCount: number,
-  cursor: (row: T) => string,
-): ConnectionShape<T> {
-  const nodes = rows.slice(0, first);
-  const edges = nodes.map((node) => ({ node, cursor: cursor(node) }));
-  return {
-    edges,
-    totalCount,
-    pageInfo: { hasNextPage: rows.length > first, endCursor: edges.at(-1)?.cursor ?? null },
-  };
-}
-
-function isUuid(value: string): boolean {
-  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value);
 }

@@ -19,7 +19,7 @@ import {
   type BuiltinTemplate,
   type Variables,
 } from '../../libs/templating/src';
-import { decodeCursor, encodeCursor, type ConnectionShape } from '../common/pagination';
+import { decodeCursor, encodeCursor, toConnection, type ConnectionShape } from '../common/pagination';
 import { DevicesService } from '../devices/devices.service';
 import type { DeviceEntity } from '../devices/device.entity';
 import { ConfigTemplateVersionEntity } from './config-template-version.entity';
@@ -221,12 +221,7 @@ export class TemplatesService {
       .orderBy('t.name', 'ASC')
       .take(args.first + 1)
       .getMany();
-    const edges = rows.slice(0, args.first).map((node) => ({ node, cursor: encodeCursor([node.name]) }));
-    return {
-      edges,
-      totalCount,
-      pageInfo: { hasNextPage: rows.length > args.first, endCursor: edges.at(-1)?.cursor ?? null },
-    };
+    return toConnection(rows, args.first, totalCount, (node) => encodeCursor([node.name]));
   }
 
   async get(id: string): Promise<ConfigTemplateEntity> {
