@@ -1,0 +1,129 @@
+/**
+ * Task definitions: a task is a DAG of steps run by the interpreter workflow. Types and constants
+ * only — no imports — so the workflow sandbox can import this file directly.
+ */
+
+export const STEP_KINDS = [
+  'ssh.commands',
+  'ssh.configure',
+  'http.request',
+  'script',
+  'approval',
+  'sleep',
+  'subtask',
+  'fanout',
+] as const;
+export type StepKind = (typeof STEP_KINDS)[number];
+
+/** Kinds a fanout may run per item. */
+export const FANOUT_ITEM_KINDS = [
+  'ssh.commands',
+  'ssh.configure',
+  'script',
+  'http.request',
+  'sleep',
+] as const;
+export type FanoutItemKind = (typeof FANOUT_ITEM_KINDS)[number];
+
+export interface RetryPolicy {
+  maximumAttempts: number;
+  initialIntervalSeconds: number;
+  backoffCoefficient: number;
+  maximumIntervalSeconds: number;
+}
+
+export interface CompensationDefinition {
+  kind: StepKind;
+  params: Record<string, unknown>;
+  retry?: Partial<RetryPolicy>;
+  timeoutSeconds?: number;
+}
+
+export interface StepDefinition {
+  /** Matches STEP_ID: it appears in Liquid paths (`steps.<id>.output`). */
+  id: string;
+  name?: string;
+  kind: StepKind;
+  params: Record<string, unknown>;
+  /** Default []. */
+  dependsOn: string[];
+  retry?: Partial<RetryPolicy>;
+  /** Positive integer. */
+  timeoutSeconds?: number;
+  /** Default false. */
+  continueOnError: boolean;
+  /** Liquid condition expression, e.g. `inputs.env == 'prod' and steps.a.output.failed == 0`. */
+  when?: string;
+  compensate?: CompensationDefinition;
+}
+
+export interface TaskDefinition {
+  /** Matches TASK_NAME. */
+  name: string;
+  /** Default ''. */
+  description: string;
+  /** Default ''. */
+  owner: string;
+  /** 1 (most urgent) .. 5, default 3. */
+  priority: number;
+  /** Default []. */
+  tags: string[];
+  /** A JSON Schema (draft-07) for the run inputs, default `{ type: 'object' }`. */
+  inputSchema: Record<string, unknown>;
+  /** Steps running at once, 1..100, default 4. */
+  concurrency: number;
+  /** 1..500 steps. */
+  steps: StepDefinition[];
+}
+
+export const DEFAULT_RETRY: RetryPolicy = {
+  maximumAttempts: 3,
+  initialIntervalSeconds: 1,
+  backoffCoefficient: 2,
+  maximumIntervalSeconds: 60,
+};
+
+export const TASK_NAME = /^[a-z0-9][a-z0-9._-]{0,99}$/;
+export const STEP_ID = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
+export const MAX_STEPS = 500;
+
+/** What each kind's activity returns as `steps.<id>.output`; references are checked against it. */
+export const STEP_OUTPUT_FIELDS: Record<StepKind, readonly string[]> = {
+  'ssh.commands': ['runId', 'total', 'succeeded', 'failed', 'devices', 'outputs'],
+  'ssh.configure': ['total', 'succeeded', 'failed', 'devices'],
+  script: ['total', 'succeeded', 'failed', 'devices'],
+  'http.request': ['status', 'headers', 'body', 'json', 'extracted'],
+  approval: ['decision', 'by', 'comment', 'decidedAt'],
+  sleep: ['seconds'],
+  subtask: ['runId', 'status', 'outputs'],
+  fanout: ['total', 'succeeded', 'failed', 'failures', 'result'],
+};
+
+/** Fields of `run` in references. */
+export const RUN_FIELDS = ['id', 'taskName', 'taskVersion'] as const;
+
+/** Fields of `item` in a devices fanout (one item per device). */
+export const DEVICE_ITEM_FIELDS = ['id', 'name', 'platform', 'host', 'site', 'tags'] as const;
+
+export type AggregateMode = 'collect' | 'count' | 'merge' | 'reduce';
+
+export interface AggregateSpec {
+  mode: AggregateMode;
+  /** For `count`: a path into each output, e.g. `status` or `result.code`. */
+  field?: string;
+  /** For `reduce`: Liquid rendered per item with `acc`, `item`, `output` and `index`. */
+  expression?: string;
+  /** For `reduce`: the starting accumulator, default null. */
+  initial?: unknown;
+}
+
+/**
+ * Defaults of optional params. Validation does not write them into `params` (a definition keeps
+ * what its author wrote); executors apply them.
+ */
+export const PARAM_DEFAULTS = {
+  'http.request': { method: 'GET' },
+  script: { expectExitCode: 0 },
+  approval: { defaultDecision: 'reject' },
+  fanout: { shardSize: 100, concurrency: 10, aggregate: { mode: 'collect' } },
+} as const;

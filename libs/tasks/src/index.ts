@@ -1,0 +1,44 @@
+/**
+ * Task definitions: validation, the step graph, references, aggregation, text formats and
+ * templates. Workflows should import `./definition`, `./graph` and `./retry` directly: this
+ * index also pulls in liquidjs, ajv and the template loader (fs).
+ */
+export {
+  DEFAULT_RETRY,
+  DEVICE_ITEM_FIELDS,
+  FANOUT_ITEM_KINDS,
+  MAX_STEPS,
+  PARAM_DEFAULTS,
+  RUN_FIELDS,
+  STEP_ID,
+  STEP_KINDS,
+  STEP_OUTPUT_FIELDS,
+  TASK_NAME,
+} from './definition';
+export type {
+  AggregateMode,
+  AggregateSpec,
+  CompensationDefinition,
+  FanoutItemKind,
+  RetryPolicy,
+  StepDefinition,
+  StepKind,
+  TaskDefinition,
+} from './definition';
+export { validateDefinition } from './validate';
+export { validateInputs } from './inputs';
+export { AGGREGATE_MODES, HTTP_METHODS } from './params';
+export { ancestorsOf, descendantsOf, findCycles, topologicalOrder } from './graph';
+export type { StepGraph } from './graph';
+export { retryPolicyOf } from './retry';
+export { parseDefinitionText, serializeDefinition } from './text';
+export type { DefinitionFormat } from './text';
+export { evaluateCondition, resolveParams } from './resolve';
+export type { ResolveScope } from './resolve';
+export { aggregate } from './aggregate';
+export type { FanoutResult } from './aggregate';
+export { extractPath, parsePath } from './path';
+export { hasMarkup as isReference } from './liquid';
+export type { PathSegment } from './path';
+export { BUILTIN_TASK_TEMPLATES_DIR, instantiateTemplate, loadTaskTemplates } from './templates';
+export type { TaskTemplate } from './templates';

@@ -1,0 +1,63 @@
+/**
+ * The structure of a task definition (zod), with its defaults. Step params are only "an object"
+ * here: each kind's rules live in params.ts. Key order in the shapes is the order of the parsed
+ * definition and of serialised text.
+ */
+import { z } from 'zod';
+import { MAX_STEPS, STEP_ID, STEP_KINDS, TASK_NAME } from './definition';
+
+export const kindSchema = z.enum(STEP_KINDS, {
+  error: (issue) =>
+    issue.input === undefined
+      ? 'is required'
+      : `unknown kind ${JSON.stringify(issue.input)} (known kinds: ${STEP_KINDS.join(', ')})`,
+});
+
+const paramsSchema = z.record(z.string(), z.unknown());
+
+export const retrySchema = z.strictObject({
+  maximumAttempts: z.number().int().min(1).max(100).optional(),
+  initialIntervalSeconds: z.number().positive().optional(),
+  backoffCoefficient: z.number().min(1).optional(),
+  maximumIntervalSeconds: z.number().positive().optional(),
+});
+
+const timeoutSeconds = z.number().int().min(1);
+
+export const compensationSchema = z.strictObject({
+  kind: kindSchema,
+  params: paramsSchema.default(() => ({})),
+  retry: retrySchema.optional(),
+  timeoutSeconds: timeoutSeconds.optional(),
+});
+
+export const stepSchema = z.strictObject({
+  id: z
+    .string()
+    .regex(STEP_ID, 'must start with a letter and have only letters, digits and _ (at most 64 characters)'),
+  name: z.string().max(200).optional(),
+  kind: kindSchema,
+  dependsOn: z.array(z.string()).default(() => []),
+  when: z.string().optional(),
+  params: paramsSchema.default(() => ({})),
+  retry: retrySchema.optional(),
+  timeoutSeconds: timeoutSeconds.optional(),
+  continueOnError: z.boolean().default(false),
+  compensate: compensationSchema.optional(),
+});
+
+export const definitionSchema = z.strictObject({
+  name: z
+    .string()
+    .regex(
+      TASK_NAME,
+      'must be 1-100 lower-case letters, digits, ".", "_" or "-", starting with a letter or digit',
+    ),
+  description: z.string().max(10_000).default(''),
+  owner: z.string().max(200).default(''),
+  priority: z.number().int().min(1).max(5).default(3),
+  tags: z.array(z.string().min(1).max(100)).default(() => []),
+  inputSchema: z.record(z.string(), z.unknown()).default(() => ({ type: 'object' })),
+  concurrency: z.number().int().min(1).max(100).default(4),
+  steps: z.array(stepSchema).min(1).max(MAX_STEPS),
+});
