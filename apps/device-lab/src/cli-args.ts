@@ -8,6 +8,8 @@ export interface LabCliOptions {
   host: string;
   basePort: number;
   controlPort: number;
+  /** RESTCONF-style HTTP API port; 0 = ephemeral, null = no HTTP API. */
+  httpPort: number | null;
   inventory: string;
 }
 
@@ -17,6 +19,7 @@ export const USAGE = `Usage: npm run lab -- [options]
   --host ADDR            listen address (default 127.0.0.1)
   --base-port PORT       first SSH port, device i uses PORT+i (default 0 = ephemeral ports)
   --control-port PORT    HTTP control API port (default base-port - 1; 0 = disabled)
+  --http-port PORT       serve the devices' RESTCONF-style HTTP API on PORT (0 = ephemeral; default: off)
   --inventory FILE       where to write the inventory JSON (default ./.data/lab-inventory.json)
   --help`;
 
@@ -55,6 +58,7 @@ export function parseLabArgs(argv: string[]): LabCliOptions | 'help' {
       host: { type: 'string' },
       'base-port': { type: 'string' },
       'control-port': { type: 'string' },
+      'http-port': { type: 'string' },
       inventory: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -71,6 +75,14 @@ export function parseLabArgs(argv: string[]): LabCliOptions | 'help' {
     throw new Error(
       `--control-port ${controlPort} collides with the device ports ${basePort}-${basePort + devices - 1}`,
     );
+  const httpPort =
+    values['http-port'] === undefined ? null : intFlag('http-port', values['http-port'], 0, 0, 65535);
+  if (httpPort && basePort && httpPort >= basePort && httpPort < basePort + devices)
+    throw new Error(
+      `--http-port ${httpPort} collides with the device ports ${basePort}-${basePort + devices - 1}`,
+    );
+  if (httpPort && httpPort === controlPort)
+    throw new Error(`--http-port ${httpPort} is also the --control-port`);
   const host = values.host ?? '127.0.0.1';
   if (!host.trim()) throw new Error('--host must not be empty');
   return {
@@ -79,6 +91,7 @@ export function parseLabArgs(argv: string[]): LabCliOptions | 'help' {
     host,
     basePort,
     controlPort,
+    httpPort,
     inventory: values.inventory ?? '.data/lab-inventory.json',
   };
 }

@@ -58,6 +58,7 @@ export function startControlApi(lab: DeviceLab, port: number, host: string): Pro
             faults: lab.faults(name),
             openSessions: lab.openSessions(name),
             logins: lab.totalLogins(name),
+            httpRequests: lab.httpLog(name).length,
           });
         if (parts.length === 3 && parts[2] === 'running-config' && method === 'GET')
           return send(200, lab.runningConfig(name) + '\n', 'text/plain');

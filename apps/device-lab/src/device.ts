@@ -30,6 +30,8 @@ export class SimDevice {
   logins = 0;
   readonly sessions = new Set<{ destroy(): void }>();
   readonly commandLog: string[] = [];
+  /** Every HTTP request addressed to this device (`GET /restconf/data/...`), whatever its outcome. */
+  readonly httpLog: string[] = [];
   private profileValue: DeviceProfile | undefined;
   private blockValue: BlockConfig | undefined;
   private junosValue: JunosConfig | undefined;

@@ -5,6 +5,8 @@ import { isPlatform, PLATFORMS } from '../../../libs/common/src/platforms';
 import type { Platform } from '../../../libs/common/src/platforms';
 import { SimDevice } from './device';
 import { deriveHostname } from './profile';
+import { startRestconfServer } from './restconf';
+import type { RestconfServer } from './restconf';
 import { CliSession, createShell } from './session';
 import type { Shell } from './shells/base';
 import { CiscoShell } from './shells/cisco';
@@ -19,6 +21,11 @@ export interface DeviceLabOptions {
   host?: string;
   /** First port; device i listens on basePort + i. 0 or undefined: ephemeral ports. */
   basePort?: number;
+  /**
+   * Also serve the RESTCONF-style HTTP API (restconf.ts) on one port for all devices. Port 0 or
+   * undefined: ephemeral; host defaults to the lab's host. Without this option there is no HTTP.
+   */
+  http?: { port?: number; host?: string };
 }
 
 /** SSH server identification strings the real devices send. */
@@ -78,20 +85,26 @@ export function numberedSpecs(count: number, mix?: Partial<Record<Platform, numb
   });
 }
 
-/** One ed25519 host key per lab, shared by every device (cheap to generate, cheap handshakes). */
+/**
+ * One ed25519 host key per lab, shared by every device (cheap to generate, cheap handshakes).
+ * ssh2 cannot parse about one generated key in 200 ("Malformed OpenSSH private key"): draw again.
+ */
 function generateHostKey(): ParsedKey {
-  const pair = utils.generateKeyPairSync('ed25519');
-  const parsed = utils.parseKey(pair.private);
-  if (parsed instanceof Error) throw parsed;
-  const key = Array.isArray(parsed) ? parsed[0] : parsed;
-  if (!key) throw new Error('could not parse the generated host key');
-  return key;
+  for (let attempt = 1; ; attempt++) {
+    const pair = utils.generateKeyPairSync('ed25519');
+    const parsed = utils.parseKey(pair.private);
+    const key = parsed instanceof Error ? undefined : Array.isArray(parsed) ? parsed[0] : parsed;
+    if (key) return key;
+    if (attempt >= 10)
+      throw parsed instanceof Error ? parsed : new Error('could not parse the generated host key');
+  }
 }
 
 /** Many simulated network devices, one SSH listener (TCP port) per device. */
 export class DeviceLab {
   private readonly nodes = new Map<string, LabNode>();
   private stopped = false;
+  private restconf: RestconfServer | null = null;
 
   private constructor(
     readonly host: string,
@@ -120,9 +133,22 @@ export class DeviceLab {
       names.add(s.name);
     }
 
+    const httpPort = opts.http?.port ?? 0;
+    if (opts.http && (!Number.isInteger(httpPort) || httpPort < 0 || httpPort > 65535))
+      throw new Error(`http.port must be an integer 0-65535, got ${opts.http.port}`);
+
     const lab = new DeviceLab(host, generateHostKey());
     try {
       await Promise.all(specs.map((spec, i) => lab.listen(spec, spec.port ?? (basePort ? basePort + i : 0))));
+      if (opts.http) {
+        lab.restconf = await startRestconfServer({
+          port: httpPort,
+          host: opts.http.host ?? host,
+          device: (name) => lab.nodes.get(name)?.device,
+        });
+        for (const node of lab.nodes.values())
+          node.device.info.httpUrl = `${lab.restconf.url}/devices/${encodeURIComponent(node.device.info.name)}`;
+      }
     } catch (err) {
       await lab.stop();
       throw err;
@@ -236,12 +262,20 @@ export class DeviceLab {
           stream.on('close', () => cli.close());
           cli.start();
         });
-        session.on('exec', (accept, _reject, info) => this.exec(node, accept(), username, info.command));
+        session.on('exec', (accept, _reject, info) =>
+          this.exec(node, client, accept(), username, info.command),
+        );
       });
     });
   }
 
-  private exec(node: LabNode, stream: ServerChannel, username: string, command: string): void {
+  private exec(
+    node: LabNode,
+    client: Connection,
+    stream: ServerChannel,
+    username: string,
+    command: string,
+  ): void {
     const { device } = node;
     device.commandLog.push(command.trim());
     if (device.faults.hang) return;
@@ -255,8 +289,19 @@ export class DeviceLab {
     };
     const latency = device.faults.commandLatencyMs ?? 0;
     if (latency > 0) {
-      const t = setTimeout(finish, latency);
-      stream.on('close', () => clearTimeout(t));
+      // When the client goes away first, ssh2 emits no 'close' on the server channel: a pending
+      // timer would keep the process (and a test run) alive for the whole latency.
+      const cancel = (): void => {
+        clearTimeout(t);
+        client.off('close', cancel);
+      };
+      const t = setTimeout(() => {
+        cancel();
+        finish();
+      }, latency);
+      stream.once('close', cancel);
+      stream.once('finish', cancel);
+      client.once('close', cancel);
     } else finish();
   }
 
@@ -315,6 +360,16 @@ export class DeviceLab {
     return [...this.node(name).device.commandLog];
   }
 
+  /** `http://host:port` of the RESTCONF-style API, or null when the lab was started without `http`. */
+  get httpUrl(): string | null {
+    return this.restconf?.url ?? null;
+  }
+
+  /** HTTP requests addressed to the device, in order, as `METHOD /path` (401s, 404s and hung ones too). */
+  httpLog(name: string): string[] {
+    return [...this.node(name).device.httpLog];
+  }
+
   /** The running config exactly as the device prints it with paging off (no echo/prompt), '\n'-joined. */
   runningConfig(name: string): string {
     return this.node(name).device.runningConfig();
@@ -333,6 +388,9 @@ export class DeviceLab {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    const restconf = this.restconf;
+    this.restconf = null;
+    await restconf?.close();
     await Promise.all(
       [...this.nodes.values()].map(
         (node) =>

@@ -1,6 +1,6 @@
 /**
  * Standalone device lab: `npx ts-node --transpile-only apps/device-lab/src/main.ts --devices 50 --mix cisco_ios=3,huawei=2
- * --base-port 22000 --inventory /tmp/inventory.json`. Ctrl+C stops it cleanly.
+ * --base-port 22000 --http-port 8080 --inventory /tmp/inventory.json`. Ctrl+C stops it cleanly.
  */
 import * as fs from 'node:fs';
 import type * as http from 'node:http';
@@ -28,6 +28,7 @@ async function main(): Promise<void> {
     mix: opts.mix,
     host: opts.host,
     basePort: opts.basePort,
+    http: opts.httpPort === null ? undefined : { port: opts.httpPort },
   });
   let control: http.Server | undefined;
   try {
@@ -57,6 +58,11 @@ async function main(): Promise<void> {
     console.log(`inventory written to ${inventory}`);
     console.log(
       control ? `control API: http://${opts.host}:${opts.controlPort}/devices` : 'control API disabled',
+    );
+    console.log(
+      first?.httpUrl
+        ? `RESTCONF API: ${first.httpUrl}/restconf/data/ietf-system:system-state (basic auth ${first.username}/${first.password})`
+        : 'RESTCONF API disabled (--http-port)',
     );
   } catch (err) {
     await lab.stop();

@@ -35,6 +35,8 @@ export interface LabDeviceInfo {
   password: string;
   enableSecret: string;
   hostname: string;
+  /** Base URL of the device's RESTCONF-style API (`http://host:port/devices/<name>`), when the lab serves HTTP. */
+  httpUrl?: string;
 }
 
 export const DEFAULT_USERNAME = 'admin';

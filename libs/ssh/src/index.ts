@@ -23,3 +23,5 @@ export {
 export type { CleanOptions } from './clean';
 export { SshSession, TAIL_KEEP } from './session';
 export type { CommandResult, ConfigureResult, RunOptions, SshSessionOptions, SshTarget } from './session';
+export { EXEC_MAX_OUTPUT_BYTES, sshExec } from './exec';
+export type { ExecOptions, ExecResult } from './exec';

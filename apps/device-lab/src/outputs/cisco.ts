@@ -2,7 +2,7 @@ import { BlockConfig, renderItems, SEP } from '../config';
 import type { ConfigItem } from '../config';
 import type { DeviceProfile } from '../profile';
 import { ctime, formatMac, iosTime, splitUptime } from '../profile';
-import { fillerIp, interfaceStates, pad, prefixToMask } from './common';
+import { fillerIp, interfaceStates, pad, PORT_LINK, prefixToMask } from './common';
 import type { ConfigMeta } from './meta';
 
 const leaf = (head: string): ConfigItem => ({ head, children: null });
@@ -320,6 +320,7 @@ export function eosShowIpIntBrief(config: BlockConfig, p: DeviceProfile): string
 
 export function ciscoShowInterfaces(config: BlockConfig, p: DeviceProfile, eos: boolean): string {
   const lines: string[] = [];
+  const link = PORT_LINK[eos ? 'arista_eos' : 'cisco_ios'];
   for (const i of interfaceStates(config, p)) {
     const mac = formatMac(i.mac, 'cisco');
     const state = i.adminDown ? 'administratively down' : i.up ? 'up' : 'down';
@@ -333,8 +334,8 @@ export function ciscoShowInterfaces(config: BlockConfig, p: DeviceProfile, eos: 
     if (i.ip) lines.push(`  Internet address is ${i.ip}/${i.prefix}`);
     if (eos) {
       lines.push(
-        '  Ethernet MTU 9214 bytes , BW 10000000 kbit',
-        '  Full-duplex, 10Gb/s, auto negotiation: off, uni-link: n/a',
+        `  Ethernet MTU ${link.mtu} bytes , BW ${link.speedMbps * 1000} kbit`,
+        `  Full-duplex, ${link.speedMbps / 1000}Gb/s, auto negotiation: off, uni-link: n/a`,
       );
       lines.push(`  ${c(3, 20)} link status changes since last clear`);
       lines.push('  Last clearing of "show interface" counters never');
@@ -364,13 +365,13 @@ export function ciscoShowInterfaces(config: BlockConfig, p: DeviceProfile, eos: 
       );
     } else {
       lines.push(
-        '  MTU 1500 bytes, BW 1000000 Kbit/sec, DLY 10 usec,',
+        `  MTU ${link.mtu} bytes, BW ${link.speedMbps * 1000} Kbit/sec, DLY 10 usec,`,
         '     reliability 255/255, txload 1/255, rxload 1/255',
       );
       lines.push('  Encapsulation ARPA, loopback not set', '  Keepalive set (10 sec)');
       lines.push(
         i.up
-          ? '  Full-duplex, 1000Mb/s, media type is 10/100/1000BaseTX'
+          ? `  Full-duplex, ${link.speedMbps}Mb/s, media type is 10/100/1000BaseTX`
           : '  Auto-duplex, Auto-speed, media type is 10/100/1000BaseTX',
       );
       lines.push(

@@ -1,3 +1,4 @@
+import type { Platform } from '../../../../libs/common/src/platforms';
 import type { BlockConfig } from '../config';
 import { hashString } from '../random';
 import type { DeviceProfile } from '../profile';
@@ -14,6 +15,19 @@ export interface IfState {
   /** Deterministic pseudo counters. */
   counter: (slot: number, max: number) => number;
 }
+
+/**
+ * MTU and speed of every interface, as the detailed `show interfaces` outputs print them (one value
+ * per platform: the lab models no per-port differences). The RESTCONF view reports the same.
+ */
+export const PORT_LINK: Record<Platform, { mtu: number; speedMbps: number }> = {
+  cisco_ios: { mtu: 1500, speedMbps: 1000 },
+  arista_eos: { mtu: 9214, speedMbps: 10_000 },
+  huawei: { mtu: 1500, speedMbps: 1000 },
+  hp_comware: { mtu: 1500, speedMbps: 1000 },
+  juniper_junos: { mtu: 1514, speedMbps: 1000 },
+  linux: { mtu: 1500, speedMbps: 1000 },
+};
 
 export function maskToPrefix(mask: string): number {
   return mask

@@ -118,8 +118,17 @@ export function junosShowSystemUptime(p: DeviceProfile): string {
   ].join('\n');
 }
 
-export function junosShowInterfacesTerse(config: JunosConfig, p: DeviceProfile): string {
-  const lines = ['Interface               Admin Link Proto    Local                 Remote'];
+/** A Junos physical interface with its logical units, from the committed config and the profile. */
+export interface JunosInterfaceState {
+  name: string;
+  description: string | null;
+  disabled: boolean;
+  up: boolean;
+  units: Array<{ unit: string; proto: string; inet: string[] }>;
+}
+
+/** The interface model behind `show interfaces terse` (and the RESTCONF view). */
+export function junosInterfaceStates(config: JunosConfig, p: DeviceProfile): JunosInterfaceState[] {
   const names = new Set<string>();
   for (const s of config.statements) {
     const m = /^interfaces (\S+)/.exec(s);
@@ -127,24 +136,48 @@ export function junosShowInterfacesTerse(config: JunosConfig, p: DeviceProfile):
   }
   for (const i of p.interfaces) names.add(i.name);
   const facts = new Map(p.interfaces.map((i) => [i.name, i]));
-  for (const name of [...names].sort(ifaceOrder)) {
+  return [...names].sort(ifaceOrder).map((name) => {
     const disabled = config.statements.includes(`interfaces ${name} disable`);
-    const up = !disabled && (facts.get(name)?.linkUp ?? true);
-    lines.push(
-      `${name.padEnd(24)}${(disabled ? 'down' : 'up').padEnd(6)}${(up ? 'up' : 'down').padEnd(5)}`.trimEnd(),
-    );
+    const description = config.statements
+      .find((s) => s.startsWith(`interfaces ${name} description `))
+      ?.slice(`interfaces ${name} description `.length)
+      .replace(/^"(.*)"$/, '$1');
     const units = new Set<string>();
     for (const s of config.statements) {
       const m = new RegExp(`^interfaces ${name.replace(/[/.]/g, '\\$&')} unit (\\d+)`).exec(s);
       if (m) units.add(m[1]!);
     }
-    for (const unit of units) {
-      const prefix = `interfaces ${name} unit ${unit} family `;
-      const fam = config.statements.filter((s) => s.startsWith(prefix));
-      const inet = fam.find((s) => s.startsWith(prefix + 'inet address '));
-      const proto = inet ? 'inet' : fam.some((s) => s.includes('ethernet-switching')) ? 'eth-switch' : '';
+    return {
+      name,
+      description: description ?? null,
+      disabled,
+      up: !disabled && (facts.get(name)?.linkUp ?? true),
+      units: [...units].map((unit) => {
+        const prefix = `interfaces ${name} unit ${unit} family `;
+        const fam = config.statements.filter((s) => s.startsWith(prefix));
+        const inet = fam
+          .filter((s) => s.startsWith(prefix + 'inet address '))
+          .map((s) => s.slice((prefix + 'inet address ').length).split(' ')[0]!);
+        const proto = inet.length
+          ? 'inet'
+          : fam.some((s) => s.includes('ethernet-switching'))
+            ? 'eth-switch'
+            : '';
+        return { unit, proto, inet };
+      }),
+    };
+  });
+}
+
+export function junosShowInterfacesTerse(config: JunosConfig, p: DeviceProfile): string {
+  const lines = ['Interface               Admin Link Proto    Local                 Remote'];
+  for (const i of junosInterfaceStates(config, p)) {
+    const admin = (i.disabled ? 'down' : 'up').padEnd(6);
+    const link = (i.up ? 'up' : 'down').padEnd(5);
+    lines.push(`${i.name.padEnd(24)}${admin}${link}`.trimEnd());
+    for (const u of i.units) {
       lines.push(
-        `${`${name}.${unit}`.padEnd(24)}${(disabled ? 'down' : 'up').padEnd(6)}${(up ? 'up' : 'down').padEnd(5)}${proto.padEnd(9)}${inet ? inet.slice((prefix + 'inet address ').length) : ''}`.trimEnd(),
+        `${`${i.name}.${u.unit}`.padEnd(24)}${admin}${link}${u.proto.padEnd(9)}${u.inet[0] ?? ''}`.trimEnd(),
       );
     }
   }

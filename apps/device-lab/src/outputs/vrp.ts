@@ -2,7 +2,7 @@ import { BlockConfig, renderItems, SEP } from '../config';
 import type { ConfigItem } from '../config';
 import type { DeviceProfile } from '../profile';
 import { formatMac, isoTime, splitUptime } from '../profile';
-import { fillerIp, interfaceStates, pad, prefixToMask } from './common';
+import { fillerIp, interfaceStates, pad, PORT_LINK, prefixToMask } from './common';
 import type { ConfigMeta } from './meta';
 
 const leaf = (head: string): ConfigItem => ({ head, children: null });
@@ -331,14 +331,14 @@ export function vrpDisplayInterface(config: BlockConfig, p: DeviceProfile, comwa
       lines.push(`IP packet frame type: Ethernet II, hardware address: ${formatMac(s.mac, 'huawei')}`);
       lines.push(`Description: ${s.description ?? `${s.name} Interface`}`);
       lines.push(
-        'Bandwidth: 1000000 kbps',
+        `Bandwidth: ${PORT_LINK.hp_comware.speedMbps * 1000} kbps`,
         'Loopback is not set',
         'Media type is twisted pair',
         'Port hardware type is 1000_BASE_T',
       );
       if (s.ip) lines.push(`Internet address: ${s.ip}/${s.prefix} (primary)`);
       lines.push(
-        `${s.up ? '1000Mbps-speed mode, full-duplex mode' : 'Unknown-speed mode, unknown-duplex mode'}`,
+        `${s.up ? `${PORT_LINK.hp_comware.speedMbps}Mbps-speed mode, full-duplex mode` : 'Unknown-speed mode, unknown-duplex mode'}`,
         'Link speed type is autonegotiation, link duplex type is autonegotiation',
       );
       lines.push(
@@ -381,7 +381,7 @@ export function vrpDisplayInterface(config: BlockConfig, p: DeviceProfile, comwa
       );
       lines.push(
         `Port Mode: COMMON COPPER`,
-        `Speed : ${s.up ? 1000 : 'AUTO'},  Loopback: NONE`,
+        `Speed : ${s.up ? PORT_LINK.huawei.speedMbps : 'AUTO'},  Loopback: NONE`,
         `Duplex: ${s.up ? 'FULL' : 'AUTO'},  Negotiation: ENABLE`,
         'Mdi   : AUTO,  Flow-control: DISABLE',
       );

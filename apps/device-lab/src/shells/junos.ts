@@ -1,5 +1,6 @@
 import { junosTokens } from '../config';
 import type { JunosConfig } from '../config';
+import { PORT_LINK } from '../outputs/common';
 import {
   junosBanner,
   junosShowInterfacesTerse,
@@ -147,7 +148,7 @@ export class JunosShell extends Shell {
           rows
             .map((r) => {
               const [name, admin, link] = r.split(/\s+/);
-              return `Physical interface: ${name}, ${admin === 'up' ? 'Enabled' : 'Administratively down'}, Physical link is ${link === 'up' ? 'Up' : 'Down'}\n  Interface index: ${150 + terse.indexOf(r)}, SNMP ifIndex: ${500 + terse.indexOf(r)}\n  Link-level type: Ethernet, MTU: 1514, Speed: 1000mbps, Duplex: Full-Duplex\n  Current address: ${p.baseMac.match(/../g)!.join(':')}, Hardware address: ${p.baseMac.match(/../g)!.join(':')}\n  Last flapped   : ${isoTime(p.bootTime)} UTC`;
+              return `Physical interface: ${name}, ${admin === 'up' ? 'Enabled' : 'Administratively down'}, Physical link is ${link === 'up' ? 'Up' : 'Down'}\n  Interface index: ${150 + terse.indexOf(r)}, SNMP ifIndex: ${500 + terse.indexOf(r)}\n  Link-level type: Ethernet, MTU: ${PORT_LINK.juniper_junos.mtu}, Speed: ${PORT_LINK.juniper_junos.speedMbps}mbps, Duplex: Full-Duplex\n  Current address: ${p.baseMac.match(/../g)!.join(':')}, Hardware address: ${p.baseMac.match(/../g)!.join(':')}\n  Last flapped   : ${isoTime(p.bootTime)} UTC`;
             })
             .join('\n\n'),
         );
