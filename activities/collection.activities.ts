@@ -1,13 +1,13 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { DataSource } from 'typeorm';
-import { loadRunDevice, runEvent, sshTarget } from './device-session';
+import { loadRunDevice, runEvent, sshTarget, toActivityFailure } from './device-session';
 import type { AppConfig } from '../libs/config/src/config';
 import type { SecretBox } from '../libs/crypto/src/secret-box';
 import { RUNNING_CONFIG_COMMAND } from '../libs/common/src/running-config';
 import { storeSnapshot } from '../graphql/configs/snapshot-store';
 import { parseAndNormalise, type DeviceFacts } from '../libs/textfsm/src/facts';
 import type { TemplateIndex } from '../libs/textfsm/src/index';
-import { SshError, SshSession, type CommandResult } from '../libs/ssh/src';
+import { SshSession, type CommandResult } from '../libs/ssh/src';
 
 export interface CollectionActivityDeps {
   dataSource: DataSource;
@@ -119,7 +119,7 @@ export function createCollectionActivities(deps: CollectionActivityDeps) {
           beat();
         }
       } catch (error) {
-        const failure = toFailure(error, ctx.cancellationSignal.aborted);
+        const failure = toActivityFailure(error, ctx.cancellationSignal.aborted);
         await dataSource.transaction(async (manager) => {
           await manager.query(`UPDATE run_devices SET error_kind = $2, error_message = $3 WHERE id = $1`, [
             device.run_device_id,
@@ -301,21 +301,6 @@ export function createCollectionActivities(deps: CollectionActivityDeps) {
 }
 
 export type CollectionActivities = ReturnType<typeof createCollectionActivities>;
-
-function toFailure(error: unknown, cancelled: boolean): ApplicationFailure {
-  if (cancelled)
-    return ApplicationFailure.create({ type: 'CANCELLED', message: 'run cancelled', nonRetryable: true });
-  if (error instanceof ApplicationFailure) return error;
-  if (error instanceof SshError) {
-    return ApplicationFailure.create({
-      type: error.kind,
-      message: error.message,
-      nonRetryable: !error.retryable,
-    });
-  }
-  const message = error instanceof Error ? error.message : String(error);
-  return ApplicationFailure.create({ type: 'ERROR', message, nonRetryable: false });
-}
 
 /** Facts from several commands: the first non-empty value of each field wins (vendor from the first). */
 function mergeFacts(all: DeviceFacts[]): DeviceFacts | null {

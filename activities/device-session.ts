@@ -3,7 +3,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import type { SecretBox } from '../libs/crypto/src/secret-box';
 import { isPlatform, type Platform } from '../libs/common/src/platforms';
 import { RUN_NOTIFY_CHANNEL } from '../libs/database/src/notify';
-import type { SshTarget } from '../libs/ssh/src';
+import { SshError, type SshTarget } from '../libs/ssh/src';
 import type { ChangeSpec } from '../graphql/runs/run.entity';
 import type { RunEventLevel } from '../graphql/runs/run-event.entity';
 
@@ -90,10 +90,63 @@ export async function runEvent(
   level: RunEventLevel,
   deviceName: string | null,
   message: string,
+  step?: { stepId: string; attempt?: number },
 ): Promise<void> {
   await manager.query(
-    `INSERT INTO run_events (run_id, level, device_name, message) VALUES ($1, $2, $3, $4)`,
-    [runId, level, deviceName, message],
+    `INSERT INTO run_events (run_id, level, device_name, message, step_id, attempt) VALUES ($1, $2, $3, $4, $5, $6)`,
+    [runId, level, deviceName, message, step?.stepId ?? null, step?.attempt ?? null],
   );
   await manager.query(`SELECT pg_notify($1, $2)`, [RUN_NOTIFY_CHANNEL, runId]);
+}
+
+/** A device by id with its SSH target (secrets decrypted in memory only), for work outside a run's device rows. */
+export async function loadDeviceTarget(
+  dataSource: DataSource,
+  secrets: SecretBox,
+  deviceId: string,
+): Promise<{ id: string; name: string; platform: Platform; target: SshTarget }> {
+  const rows: RunDeviceRow[] = await dataSource.query(
+    `SELECT d.id AS device_id, d.name, d.host, d.port, d.platform, d.enable_secret_enc,
+            c.id AS credential_id, c.username, c.kind, c.secret_enc, c.passphrase_enc
+       FROM devices d JOIN credentials c ON c.id = d.credential_id
+      WHERE d.id = $1`,
+    [deviceId],
+  );
+  const device = rows[0];
+  if (!device) {
+    throw ApplicationFailure.create({
+      type: 'DEVICE_GONE',
+      message: `device ${deviceId} was deleted`,
+      nonRetryable: true,
+    });
+  }
+  if (!isPlatform(device.platform)) {
+    throw ApplicationFailure.create({
+      type: 'UNKNOWN_PLATFORM',
+      message: `platform "${device.platform}" is not supported`,
+      nonRetryable: true,
+    });
+  }
+  return {
+    id: device.device_id,
+    name: device.name,
+    platform: device.platform,
+    target: sshTarget(device, secrets),
+  };
+}
+
+/** An error of an SSH activity as the ApplicationFailure Temporal retries (or not) by its kind. */
+export function toActivityFailure(error: unknown, cancelled: boolean): ApplicationFailure {
+  if (cancelled)
+    return ApplicationFailure.create({ type: 'CANCELLED', message: 'run cancelled', nonRetryable: true });
+  if (error instanceof ApplicationFailure) return error;
+  if (error instanceof SshError) {
+    return ApplicationFailure.create({
+      type: error.kind,
+      message: error.message,
+      nonRetryable: !error.retryable,
+    });
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  return ApplicationFailure.create({ type: 'ERROR', message, nonRetryable: false });
 }

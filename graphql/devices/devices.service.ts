@@ -8,6 +8,9 @@ import { SecretBox } from '../../libs/crypto/src/secret-box';
 import { decodeCursor, encodeCursor, toConnection, type ConnectionShape } from '../common/pagination';
 import { CredentialsService } from '../credentials/credentials.service';
 import { DeviceEntity } from './device.entity';
+import { resolveDeviceSelection, type DeviceSelector } from './device-selection';
+
+export type { DeviceSelector };
 import {
   checkHost,
   checkName,
@@ -29,14 +32,6 @@ import type { UpdateDeviceInput } from './dto/update-device.input';
 
 /** The AAD that binds an enable secret to its device row (see SecretBox). */
 export const enableSecretContext = (id: string) => `device:${id}:enable`;
-
-/** Which devices a run targets: explicit ids, or a selector (site / tags / platform). */
-export interface DeviceSelector {
-  deviceIds?: string[] | null;
-  site?: string | null;
-  tags?: string[] | null;
-  platform?: string | null;
-}
 
 export interface ImportOutcome {
   created: number;
@@ -231,37 +226,7 @@ export class DevicesService {
    * Devices come with their `credential` relation loaded.
    */
   async resolveSelection(selector: DeviceSelector): Promise<DeviceEntity[]> {
-    const ids = selector.deviceIds?.length ? selector.deviceIds : undefined;
-    const tags = selector.tags?.length ? selector.tags : undefined;
-    const bySelector = present(selector.site) || present(selector.platform) || tags !== undefined;
-    if (ids && bySelector) {
-      throw SwitchboardError.badInput(
-        'selector',
-        'give either deviceIds or a selector (site, tags, platform), not both',
-      );
-    }
-    if (!ids && !bySelector) {
-      throw SwitchboardError.badInput('selector', 'give deviceIds or at least one of site, tags, platform');
-    }
-    if (ids) {
-      const unique = [...new Set(ids)];
-      const valid = unique.filter((id) => isUUID(id, 'all'));
-      const found = valid.length
-        ? await this.devices.find({ where: { id: In(valid) }, relations: { credential: true } })
-        : [];
-      const byId = new Map(found.map((d) => [d.id, d]));
-      const unknown = unique.filter((id) => !byId.has(id));
-      if (unknown.length)
-        throw SwitchboardError.badInput('deviceIds', `unknown device id(s): ${unknown.join(', ')}`);
-      return unique.map((id) => byId.get(id)!);
-    }
-    if (present(selector.platform)) {
-      const platform = checkPlatform(selector.platform);
-      if (!platform.ok) throw SwitchboardError.badInput('platform', platform.message);
-    }
-    const query = this.devices.createQueryBuilder('d').leftJoinAndSelect('d.credential', 'credential');
-    this.applyFilter(query, { site: selector.site, platform: selector.platform, tags });
-    return query.orderBy('d.name', 'ASC').getMany();
+    return resolveDeviceSelection(this.devices, selector);
   }
 
   private applyFilter(

@@ -3,14 +3,17 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { randomUUID } from 'node:crypto';
 import { isUUID } from 'class-validator';
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource } from 'typeorm';
 import { temporalWorkflowUrl, type AppConfig } from '../../libs/config/src/config';
 import { APP_CONFIG } from '../../libs/config/src/config.module';
 import { SwitchboardError, type FieldError } from '../../libs/common/src/errors';
 import { PLATFORMS, isPlatform } from '../../libs/common/src/platforms';
 import { RUNNING_CONFIG_COMMAND } from '../../libs/common/src/running-config';
 import type { ApprovalDecision, ChangeInput, changeWorkflow } from '../../workflows/change.workflow';
-import type { CollectionInput, collectionWorkflow } from '../../workflows/collection.workflow';
+import type { collectionWorkflow } from '../../workflows/collection.workflow';
+import type { taskRunWorkflow } from '../../workflows/task.workflow';
+import { taskRunInputOf } from '../../activities/task.activities';
+import type { TaskDefinition } from '../../libs/tasks/src';
 import { decodeCursor, encodeCursor, toConnection, type ConnectionShape } from '../common/pagination';
 import { DevicesService } from '../devices/devices.service';
 import { RENDER_DEVICES_MAX } from '../templates/dto/render.input';
@@ -25,6 +28,7 @@ import type {
 } from './models/run.model';
 import { RunDeviceEntity, type RunDeviceStatus } from './run-device.entity';
 import { RunEventEntity } from './run-event.entity';
+import { collectionInputOf, insertRunDevices, newRun } from './run-factory';
 import {
   FINAL_RUN_STATUSES,
   RunEntity,
@@ -107,10 +111,9 @@ export class RunsService {
     const runId = randomUUID();
     const workflowId = `collection-${runId}`;
     const run = await this.dataSource.transaction(async (manager) => {
-      const entity = manager.create(RunEntity, {
+      const entity = newRun(manager, {
         id: runId,
         kind: 'collection',
-        status: 'PENDING',
         workflowId,
         commands: input.commands,
         commandsByPlatform,
@@ -118,14 +121,10 @@ export class RunsService {
         commandTimeoutMs,
         selector,
         backupReason: options.backupReason ?? null,
-        changeSpec: null,
         totalDevices: devices.length,
-        error: null,
-        startedAt: null,
-        finishedAt: null,
       });
       await manager.insert(RunEntity, entity);
-      await this.insertRunDevices(manager, runId, devices);
+      await insertRunDevices(manager, runId, devices);
       return entity;
     });
 
@@ -279,25 +278,18 @@ export class RunsService {
   ): Promise<RunEntity> {
     const runId = randomUUID();
     const run = await this.dataSource.transaction(async (manager) => {
-      const entity = manager.create(RunEntity, {
+      const entity = newRun(manager, {
         id: runId,
         kind: 'change',
-        status: 'PENDING',
         workflowId: `change-${runId}`,
-        commands: [],
-        commandsByPlatform: {},
         concurrency,
         commandTimeoutMs: this.config.ssh.commandTimeoutMs,
         selector,
-        backupReason: null,
         changeSpec: spec,
         totalDevices: devices.length,
-        error: null,
-        startedAt: null,
-        finishedAt: null,
       });
       await manager.insert(RunEntity, entity);
-      await this.insertRunDevices(manager, runId, devices, intended);
+      await insertRunDevices(manager, runId, devices, intended);
       return entity;
     });
     await this.startWorkflow(
@@ -342,28 +334,6 @@ export class RunsService {
     return devices;
   }
 
-  private async insertRunDevices(
-    manager: EntityManager,
-    runId: string,
-    devices: { id: string; name: string; platform: string; host: string }[],
-    intended?: Map<string, string>,
-  ): Promise<void> {
-    for (let i = 0; i < devices.length; i += 1000) {
-      await manager.insert(
-        RunDeviceEntity,
-        devices.slice(i, i + 1000).map((d) => ({
-          runId,
-          deviceId: d.id,
-          deviceName: d.name,
-          platform: d.platform,
-          host: d.host,
-          status: 'PENDING' as const,
-          intended: intended?.get(d.id) ?? null,
-        })),
-      );
-    }
-  }
-
   /**
    * Start (or find) the run's workflow. Idempotent: the workflow id derives from the run id and
    * the conflict policy is USE_EXISTING, so calling it again for a run that already has its
@@ -371,24 +341,8 @@ export class RunsService {
    */
   private async startWorkflow(run: RunEntity, deviceIds: string[]): Promise<void> {
     const { collection, temporal, ssh } = this.config;
-    const commandTimeoutMs = run.commandTimeoutMs ?? ssh.commandTimeoutMs;
-    const overrides = Object.values(run.commandsByPlatform ?? {});
-    const longest = Math.max(run.commands.length, ...overrides.map((c) => c.length));
-    const workflowInput: CollectionInput = {
-      runId: run.id,
-      deviceIds,
-      commands: run.commands,
-      commandsByPlatform: run.commandsByPlatform,
-      concurrency: run.concurrency,
-      commandTimeoutMs,
-      timeouts: {
-        // Connect, reach a prompt, then every command at its own timeout, plus margin.
-        deviceStartToCloseMs:
-          ssh.connectTimeoutMs + ssh.promptTimeoutMs + commandTimeoutMs * (longest + 2) + 30_000,
-        heartbeatMs: collection.heartbeatTimeoutMs,
-      },
-      retry: { maximumAttempts: collection.maxAttempts, initialIntervalMs: collection.retryInitialMs },
-    };
+    const workflowInput = collectionInputOf(run, deviceIds, this.config);
+    const { commandTimeoutMs } = workflowInput;
     const options = {
       taskQueue: temporal.taskQueue,
       workflowId: run.workflowId,
@@ -398,6 +352,10 @@ export class RunsService {
       memo: { runId: run.id, kind: run.kind, devices: deviceIds.length },
     };
     try {
+      if (run.kind === 'task') {
+        await this.startTaskWorkflow(run, options);
+        return;
+      }
       if (run.kind === 'change' && run.changeSpec) {
         const spec = run.changeSpec;
         const changeInput: ChangeInput = {
@@ -439,6 +397,52 @@ export class RunsService {
     }
   }
 
+  /** Start the workflow of a stored run (idempotent; see startWorkflow). */
+  async startRunWorkflow(run: RunEntity): Promise<void> {
+    const rows: { device_id: string }[] =
+      run.kind === 'task'
+        ? []
+        : await this.dataSource.query(
+            `SELECT device_id FROM run_devices WHERE run_id = $1 AND device_id IS NOT NULL ORDER BY device_name`,
+            [run.id],
+          );
+    await this.startWorkflow(
+      run,
+      rows.map((r) => r.device_id),
+    );
+  }
+
+  /** A task run's workflow: the pinned definition, the reused steps in completion order, its priority. */
+  private async startTaskWorkflow(
+    run: RunEntity,
+    options: { taskQueue: string; workflowId: string; memo: Record<string, unknown> } & Record<
+      string,
+      unknown
+    >,
+  ): Promise<void> {
+    const [version]: { definition: TaskDefinition }[] = await this.dataSource.query(
+      `SELECT definition FROM task_versions WHERE task_id = $1 AND version = $2`,
+      [run.taskId, run.taskVersion],
+    );
+    const reused: { step_id: string }[] = await this.dataSource.query(
+      `SELECT step_id FROM run_steps WHERE run_id = $1 AND status = 'REUSED' ORDER BY completion_seq`,
+      [run.id],
+    );
+    await this.temporal.workflow.start<typeof taskRunWorkflow>('taskRunWorkflow', {
+      ...options,
+      args: [
+        taskRunInputOf(
+          run.id,
+          version.definition,
+          reused.map((r) => r.step_id),
+          this.config,
+        ),
+      ],
+      // Lower runs first when tasks queue up; activities and child workflows inherit it.
+      priority: { priorityKey: run.priority ?? 3 },
+    });
+  }
+
   /**
    * Runs stored as PENDING longer than `olderThanMs` are (re)started: a run whose workflow was never
    * started (the API stopped between storing it and starting it) gets it now; a run that has its
@@ -454,15 +458,8 @@ export class RunsService {
       .take(100)
       .getMany();
     for (const run of runs) {
-      const rows: { device_id: string }[] = await this.dataSource.query(
-        `SELECT device_id FROM run_devices WHERE run_id = $1 AND device_id IS NOT NULL ORDER BY device_name`,
-        [run.id],
-      );
       // A failure is recorded on the run by startWorkflow; go on with the others.
-      await this.startWorkflow(
-        run,
-        rows.map((r) => r.device_id),
-      ).catch(() => undefined);
+      await this.startRunWorkflow(run).catch(() => undefined);
     }
     return runs.length;
   }
@@ -474,7 +471,7 @@ export class RunsService {
     }
     await this.temporal.workflow.getHandle(run.workflowId).cancel();
     await this.dataSource.query(
-      `UPDATE runs SET status = 'CANCELLING' WHERE id = $1 AND status IN ('PENDING', 'RUNNING')`,
+      `UPDATE runs SET status = 'CANCELLING' WHERE id = $1 AND status IN ('PENDING', 'RUNNING', 'PAUSED', 'AWAITING_APPROVAL')`,
       [id],
     );
     return this.get(id);
