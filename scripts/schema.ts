@@ -6,6 +6,7 @@ import { CredentialsResolver } from '../graphql/credentials/credentials.resolver
 import { DevicesResolver } from '../graphql/devices/devices.resolver';
 import { RunDeviceResolver, RunsResolver } from '../graphql/runs/runs.resolver';
 import { ConfigTemplatesResolver } from '../graphql/templates/templates.resolver';
+import { TaskRunsResolver, TasksResolver } from '../graphql/tasks/tasks.resolver';
 
 /** Every resolver of the API; the schema is generated from them without starting anything. */
 export const RESOLVERS = [
@@ -15,6 +16,8 @@ export const RESOLVERS = [
   RunDeviceResolver,
   ConfigsResolver,
   ConfigTemplatesResolver,
+  TasksResolver,
+  TaskRunsResolver,
 ];
 
 export async function buildSchemaText(): Promise<string> {

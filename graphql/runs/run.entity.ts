@@ -6,7 +6,11 @@ export const RUN_STATUSES = [
   'COMPLETED',
   'COMPLETED_WITH_ERRORS',
   'AWAITING_APPROVAL',
+  'PAUSED',
   'REJECTED',
+  'ROLLING_BACK',
+  'ROLLED_BACK',
+  'ROLLBACK_FAILED',
   'CANCELLING',
   'CANCELLED',
   'FAILED',
@@ -16,6 +20,8 @@ export const FINAL_RUN_STATUSES: readonly RunStatus[] = [
   'COMPLETED',
   'COMPLETED_WITH_ERRORS',
   'REJECTED',
+  'ROLLED_BACK',
+  'ROLLBACK_FAILED',
   'CANCELLED',
   'FAILED',
 ];
@@ -45,13 +51,15 @@ export interface RunSelector {
   platform?: string;
 }
 
+export type RunKind = 'collection' | 'change' | 'task';
+
 @Entity({ name: 'runs' })
 export class RunEntity {
   @PrimaryColumn('uuid')
   id!: string;
 
   @Column({ type: 'text' })
-  kind!: 'collection' | 'change';
+  kind!: RunKind;
 
   @Column({ type: 'text' })
   status!: RunStatus;
@@ -82,6 +90,35 @@ export class RunEntity {
   /** Set on change runs. */
   @Column({ name: 'change_spec', type: 'jsonb', nullable: true })
   changeSpec!: ChangeSpec | null;
+
+  /** Task runs: the task and the version this run is pinned to. */
+  @Column({ name: 'task_id', type: 'uuid', nullable: true })
+  taskId!: string | null;
+
+  @Column({ name: 'task_version', type: 'integer', nullable: true })
+  taskVersion!: number | null;
+
+  /** Task runs: the validated inputs (defaults applied). */
+  @Column({ type: 'jsonb', nullable: true })
+  inputs!: object | null;
+
+  /** Task runs: 1 (most urgent) to 5; sent to Temporal as the priority key. */
+  @Column({ type: 'integer', nullable: true })
+  priority!: number | null;
+
+  /** Runs started by a step of a task run (ssh.commands, subtask). */
+  @Column({ name: 'parent_run_id', type: 'uuid', nullable: true })
+  parentRunId!: string | null;
+
+  @Column({ name: 'parent_step_id', type: 'text', nullable: true })
+  parentStepId!: string | null;
+
+  /** Restarts and retries: the run this one repeats. */
+  @Column({ name: 'source_run_id', type: 'uuid', nullable: true })
+  sourceRunId!: string | null;
+
+  @Column({ type: 'boolean', default: false })
+  paused!: boolean;
 
   @Column({ name: 'total_devices', type: 'integer' })
   totalDevices!: number;

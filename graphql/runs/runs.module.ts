@@ -9,5 +9,6 @@ import { RunsService } from './runs.service';
 @Module({
   imports: [DevicesModule, TemplatesModule],
   providers: [RunsService, RunsResolver, RunDeviceResolver, RunNotifications, RunReconciler],
+  exports: [RunsService],
 })
 export class RunsModule {}

@@ -225,7 +225,15 @@ export async function getRun(stack: Stack, id: string): Promise<RunView> {
   return data.run;
 }
 
-const FINAL = ['COMPLETED', 'COMPLETED_WITH_ERRORS', 'REJECTED', 'CANCELLED', 'FAILED'];
+const FINAL = [
+  'COMPLETED',
+  'COMPLETED_WITH_ERRORS',
+  'REJECTED',
+  'CANCELLED',
+  'FAILED',
+  'ROLLED_BACK',
+  'ROLLBACK_FAILED',
+];
 export function waitForRunEnd(stack: Stack, id: string, timeoutMs = 120_000): Promise<RunView> {
   return waitFor(
     `run ${id} to end`,

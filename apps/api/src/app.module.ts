@@ -15,6 +15,7 @@ import { ConfigsModule } from '../../../graphql/configs/configs.module';
 import { CredentialsModule } from '../../../graphql/credentials/credentials.module';
 import { DevicesModule } from '../../../graphql/devices/devices.module';
 import { RunsModule } from '../../../graphql/runs/runs.module';
+import { TasksModule } from '../../../graphql/tasks/tasks.module';
 import { TemplatesModule } from '../../../graphql/templates/templates.module';
 import { HealthController } from './health.controller';
 
@@ -54,6 +55,7 @@ export class ApiModule {
         CredentialsModule,
         DevicesModule,
         RunsModule,
+        TasksModule,
         ConfigsModule,
         TemplatesModule,
       ],

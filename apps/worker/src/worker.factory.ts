@@ -3,6 +3,7 @@ import os from 'node:os';
 import type { DataSource } from 'typeorm';
 import { createChangeActivities } from '../../../activities/change.activities';
 import { createCollectionActivities } from '../../../activities/collection.activities';
+import { createTaskActivities } from '../../../activities/task.activities';
 import type { AppConfig } from '../../../libs/config/src/config';
 import type { SecretBox } from '../../../libs/crypto/src/secret-box';
 import { TemplateIndex } from '../../../libs/textfsm/src/index';
@@ -18,8 +19,17 @@ export interface SwitchboardWorkerDeps {
 }
 
 /** Every activity the worker serves, built from its dependencies. */
-export function createActivities(deps: Pick<SwitchboardWorkerDeps, 'config' | 'dataSource' | 'secrets'>) {
+export function createActivities(
+  deps: Pick<SwitchboardWorkerDeps, 'config' | 'dataSource' | 'secrets'> & { identity: string },
+) {
   return {
+    ...createTaskActivities({
+      dataSource: deps.dataSource,
+      secrets: deps.secrets,
+      ssh: deps.config.ssh,
+      config: deps.config,
+      identity: deps.identity,
+    }),
     ...createChangeActivities({ dataSource: deps.dataSource, secrets: deps.secrets, ssh: deps.config.ssh }),
     ...createCollectionActivities({
       dataSource: deps.dataSource,
@@ -34,13 +44,14 @@ export const WORKFLOWS_PATH = require.resolve('../../../workflows');
 
 export function createSwitchboardWorker(deps: SwitchboardWorkerDeps): Promise<Worker> {
   const { config } = deps;
+  const identity = deps.identity ?? `switchboard-worker@${os.hostname()}:${process.pid}`;
   return Worker.create({
     connection: deps.connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
-    identity: deps.identity ?? `switchboard-worker@${os.hostname()}:${process.pid}`,
+    identity,
     ...(deps.workflowBundle ? { workflowBundle: deps.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
-    activities: createActivities(deps),
+    activities: createActivities({ ...deps, identity }),
     maxConcurrentActivityTaskExecutions: config.worker.maxConcurrentActivities,
     shutdownGraceTime: config.worker.shutdownGraceMs,
   });

@@ -17,6 +17,8 @@ import { ConfigTemplateVersionEntity } from '../../../graphql/templates/config-t
 import { ConfigTemplateEntity } from '../../../graphql/templates/config-template.entity';
 import { VariableSetEntity } from '../../../graphql/templates/variable-set.entity';
 import { CreateConfigTemplates1764000000005 } from '../../../migrations/1764000000005-CreateConfigTemplates';
+import { CreateTasks1764000000007 } from '../../../migrations/1764000000007-CreateTasks';
+import { RunStepEntity, TaskEntity, TaskVersionEntity } from '../../../graphql/tasks/task.entity';
 
 export const ENTITIES = [
   CredentialEntity,
@@ -29,6 +31,9 @@ export const ENTITIES = [
   ConfigTemplateEntity,
   ConfigTemplateVersionEntity,
   VariableSetEntity,
+  TaskEntity,
+  TaskVersionEntity,
+  RunStepEntity,
 ];
 export const MIGRATIONS = [
   CreateInventory1764000000000,
@@ -38,6 +43,7 @@ export const MIGRATIONS = [
   AddChanges1764000000004,
   CreateConfigTemplates1764000000005,
   AddIntendedConfig1764000000006,
+  CreateTasks1764000000007,
 ];
 
 /** Migrations are explicit classes (no globs), so the same list works from TypeScript and compiled JS. */

@@ -1,0 +1,216 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { Client } from '@temporalio/client';
+import { randomUUID } from 'node:crypto';
+import { DataSource, type EntityManager } from 'typeorm';
+import { SwitchboardError } from '../../libs/common/src/errors';
+import { validateInputs, type TaskDefinition } from '../../libs/tasks/src';
+import { insertStepRows } from '../../activities/task.activities';
+import type { StepDecision } from '../../workflows/task.workflow';
+import { newRun } from '../runs/run-factory';
+import { FINAL_RUN_STATUSES, RunEntity } from '../runs/run.entity';
+import { RunsService } from '../runs/runs.service';
+import { RunStepEntity } from './task.entity';
+import { TasksService } from './tasks.service';
+
+export interface StartTaskRunRequest {
+  task: string;
+  version?: number | null;
+  inputs?: unknown;
+  priority?: number | null;
+}
+
+/** Task runs: start, control (pause, resume, rollback, approvals), restart and retry from failure. */
+@Injectable()
+export class TaskRunsService {
+  private readonly logger = new Logger(TaskRunsService.name);
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly temporal: Client,
+    private readonly tasks: TasksService,
+    private readonly runs: RunsService,
+  ) {}
+
+  async start(request: StartTaskRunRequest): Promise<RunEntity> {
+    const run = await this.dataSource.transaction((m) => this.store(request, m));
+    await this.runs.startRunWorkflow(run);
+    return run;
+  }
+
+  /**
+   * Validate and store a run (PENDING, with its step rows); its workflow starts after commit. A
+   * run stored but never started (the API died in between) is started by the reconciler.
+   */
+  async store(
+    request: StartTaskRunRequest,
+    manager: EntityManager,
+    from?: { sourceRunId: string; reused: Map<string, unknown> },
+  ): Promise<RunEntity> {
+    if (request.priority !== undefined && request.priority !== null) {
+      if (!Number.isInteger(request.priority) || request.priority < 1 || request.priority > 5) {
+        throw SwitchboardError.badInput('priority', 'must be an integer from 1 (most urgent) to 5');
+      }
+    }
+    const task = await this.tasks.get(request.task, manager);
+    const version = await this.tasks.version(task.id, request.version, manager);
+    const { inputs, errors } = validateInputs(version.definition, request.inputs ?? {});
+    if (errors.length) throw SwitchboardError.invalidFields(errors);
+    const runId = randomUUID();
+    const run = newRun(manager, {
+      id: runId,
+      kind: 'task',
+      workflowId: `task-${runId}`,
+      concurrency: version.definition.concurrency,
+      selector: {},
+      totalDevices: 0,
+      taskId: task.id,
+      taskVersion: version.version,
+      inputs,
+      priority: request.priority ?? task.priority,
+      sourceRunId: from?.sourceRunId ?? null,
+    });
+    await manager.insert(RunEntity, run);
+    await insertStepRows(manager, runId, version.definition, from?.reused ?? new Map());
+    this.logger.log(`run ${runId}: task ${task.name} v${version.version}`);
+    return run;
+  }
+
+  /** The same task version and inputs, from scratch. */
+  async restart(runId: string): Promise<RunEntity> {
+    const source = await this.taskRun(runId);
+    const run = await this.dataSource.transaction((m) =>
+      this.store(this.requestOf(source), m, { sourceRunId: source.id, reused: new Map() }),
+    );
+    await this.runs.startRunWorkflow(run);
+    return run;
+  }
+
+  /**
+   * A new run that keeps the outputs of the steps that succeeded and whose effect is still in place
+   * (not compensated), and runs the failed steps and everything after them again.
+   */
+  async retryFromFailure(runId: string): Promise<RunEntity> {
+    const source = await this.taskRun(runId);
+    if (!FINAL_RUN_STATUSES.includes(source.status)) {
+      throw SwitchboardError.conflict(`run ${runId} is still ${source.status}; retry it once it has ended`);
+    }
+    if (source.status === 'COMPLETED')
+      throw SwitchboardError.conflict(`run ${runId} completed; nothing to retry`);
+    const steps = await this.dataSource.getRepository(RunStepEntity).find({
+      where: { runId },
+      order: { completionSeq: 'ASC' },
+    });
+    const reused = new Map<string, unknown>();
+    for (const step of steps) {
+      const done = step.status === 'SUCCEEDED' || step.status === 'REUSED';
+      if (done && step.compensationStatus !== 'COMPENSATED') reused.set(step.stepId, step.output);
+    }
+    const run = await this.dataSource.transaction((m) =>
+      this.store(this.requestOf(source), m, { sourceRunId: source.id, reused }),
+    );
+    await this.runs.startRunWorkflow(run);
+    return run;
+  }
+
+  async pause(runId: string, by?: string | null, note?: string | null): Promise<RunEntity> {
+    const run = await this.liveTaskRun(runId);
+    await this.temporal.workflow
+      .getHandle(run.workflowId)
+      .signal('pause', { by: by ?? undefined, note: note ?? undefined });
+    return run;
+  }
+
+  async resume(runId: string, by?: string | null): Promise<RunEntity> {
+    const run = await this.liveTaskRun(runId);
+    await this.temporal.workflow.getHandle(run.workflowId).signal('resume', { by: by ?? undefined });
+    return run;
+  }
+
+  async rollback(runId: string, by?: string | null, reason?: string | null): Promise<RunEntity> {
+    const run = await this.liveTaskRun(runId);
+    await this.temporal.workflow
+      .getHandle(run.workflowId)
+      .signal('rollback', { by: by ?? undefined, reason: reason ?? undefined });
+    return run;
+  }
+
+  async decide(input: StepDecision & { runId: string }): Promise<RunStepEntity> {
+    const run = await this.liveTaskRun(input.runId);
+    const step = await this.dataSource.getRepository(RunStepEntity).findOne({
+      where: { runId: run.id, stepId: input.stepId },
+    });
+    if (!step) throw SwitchboardError.badInput('stepId', `run ${run.id} has no step "${input.stepId}"`);
+    if (step.kind !== 'approval')
+      throw SwitchboardError.badInput('stepId', `step "${input.stepId}" is not an approval`);
+    if (step.status !== 'WAITING_APPROVAL') {
+      throw SwitchboardError.conflict(
+        `step "${input.stepId}" is ${step.status}, not waiting for approval`,
+        'stepId',
+      );
+    }
+    await this.temporal.workflow.getHandle(run.workflowId).signal('stepDecision', {
+      stepId: input.stepId,
+      approve: input.approve,
+      by: input.by,
+      comment: input.comment,
+    });
+    return step;
+  }
+
+  steps(runId: string): Promise<RunStepEntity[]> {
+    return this.dataSource
+      .getRepository(RunStepEntity)
+      .createQueryBuilder('s')
+      .where('s.run_id = :runId', { runId })
+      .getMany();
+  }
+
+  /** The definition a run is pinned to (null for other kinds of run). */
+  async definitionOf(runId: string): Promise<TaskDefinition | null> {
+    const rows: { definition: TaskDefinition }[] = await this.dataSource.query(
+      `SELECT v.definition FROM runs r JOIN task_versions v ON v.task_id = r.task_id AND v.version = r.task_version
+        WHERE r.id = $1`,
+      [runId],
+    );
+    return rows[0]?.definition ?? null;
+  }
+
+  async itemCounts(runId: string): Promise<Map<string, Record<string, number>>> {
+    const rows: { step_key: string; status: string; n: number }[] = await this.dataSource.query(
+      `SELECT step_key, status, count(*)::int AS n FROM run_step_items WHERE run_id = $1 GROUP BY step_key, status`,
+      [runId],
+    );
+    const counts = new Map<string, Record<string, number>>();
+    for (const r of rows) {
+      const c = counts.get(r.step_key) ?? {};
+      c[r.status] = r.n;
+      counts.set(r.step_key, c);
+    }
+    return counts;
+  }
+
+  private requestOf(source: RunEntity): StartTaskRunRequest {
+    return {
+      task: source.taskId!,
+      version: source.taskVersion,
+      inputs: source.inputs ?? {},
+      priority: source.priority,
+    };
+  }
+
+  private async taskRun(runId: string): Promise<RunEntity> {
+    const run = await this.runs.get(runId);
+    if (run.kind !== 'task')
+      throw SwitchboardError.badInput('id', `run ${runId} is a ${run.kind} run, not a task run`);
+    return run;
+  }
+
+  private async liveTaskRun(runId: string): Promise<RunEntity> {
+    const run = await this.taskRun(runId);
+    if (FINAL_RUN_STATUSES.includes(run.status)) {
+      throw SwitchboardError.conflict(`run ${runId} already ended (${run.status})`);
+    }
+    return run;
+  }
+}

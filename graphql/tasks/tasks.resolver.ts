@@ -1,0 +1,265 @@
+import { Args, ID, Int, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
+import { GraphQLJSON } from 'graphql-type-json';
+import { validateDefinition } from '../../libs/tasks/src';
+import { RunModel } from '../runs/models/run.model';
+import type { RunEntity } from '../runs/run.entity';
+import {
+  BatchRunsInput,
+  BatchTasksInput,
+  ImportTaskInput,
+  SaveTaskInput,
+  StartTaskRunInput,
+  StepDecisionInput,
+  TaskFromTemplateInput,
+  TasksArgs,
+} from './dto/task.input';
+import {
+  BatchResult,
+  DefinitionFormatEnum,
+  RunStepModel,
+  TaskConnection,
+  TaskModel,
+  TaskTemplateModel,
+  TaskValidationModel,
+  TaskVersionModel,
+} from './models/task.model';
+import { TaskBatchService } from './task-batch.service';
+import { TaskRunsService } from './task-runs.service';
+import type { TaskEntity } from './task.entity';
+import { TasksService } from './tasks.service';
+
+@Resolver(() => TaskModel)
+export class TasksResolver {
+  constructor(
+    private readonly tasks: TasksService,
+    private readonly batch: TaskBatchService,
+  ) {}
+
+  @Query(() => TaskConnection, { name: 'tasks', description: 'Tasks by name.' })
+  tasksList(@Args() args: TasksArgs) {
+    return this.tasks.list(args);
+  }
+
+  @Query(() => TaskModel)
+  task(@Args('task', { description: 'Name or id.' }) task: string): Promise<TaskEntity> {
+    return this.tasks.get(task);
+  }
+
+  @Query(() => [TaskTemplateModel], { description: 'Built-in task templates.' })
+  taskTemplates(): TaskTemplateModel[] {
+    return this.tasks.taskTemplates() as TaskTemplateModel[];
+  }
+
+  @Query(() => TaskValidationModel, { description: 'Check a definition without saving it.' })
+  validateTaskDefinition(
+    @Args('definition', { type: () => GraphQLJSON }) definition: unknown,
+  ): TaskValidationModel {
+    const { errors } = validateDefinition(definition);
+    return { valid: errors.length === 0, errors };
+  }
+
+  @Mutation(() => TaskModel, { description: 'Create a task (version 1).' })
+  createTask(@Args('input') input: SaveTaskInput): Promise<TaskEntity> {
+    return this.tasks.create(input.definition, input.comment ?? '');
+  }
+
+  @Mutation(() => TaskModel, { description: 'Save a new version of a task; runs in flight keep theirs.' })
+  updateTask(
+    @Args('task', { description: 'Name or id.' }) task: string,
+    @Args('input') input: SaveTaskInput,
+  ) {
+    return this.tasks.update(task, input.definition, input.comment ?? '');
+  }
+
+  @Mutation(() => TaskModel, { description: 'Delete a task; its versions stay readable from its runs.' })
+  deleteTask(@Args('task', { description: 'Name or id.' }) task: string): Promise<TaskEntity> {
+    return this.tasks.delete(task);
+  }
+
+  @Mutation(() => TaskModel, {
+    description: 'Import YAML or JSON: a new task, or a new version of the task of that name.',
+  })
+  importTask(@Args('input') input: ImportTaskInput): Promise<TaskEntity> {
+    return this.tasks.import(input.text, input.format, input.comment ?? '');
+  }
+
+  @Mutation(() => TaskModel, { description: 'Create a task from a built-in template and its parameters.' })
+  createTaskFromTemplate(@Args('input') input: TaskFromTemplateInput): Promise<TaskEntity> {
+    return this.tasks.createFromTemplate(input.template, input.params ?? {}, input.name);
+  }
+
+  @Mutation(() => BatchResult, { description: 'Create, update or delete many tasks; a result per item.' })
+  batchTasks(@Args('input') input: BatchTasksInput): Promise<BatchResult> {
+    return this.batch.tasksBatch(input.items, input.atomic);
+  }
+
+  @Mutation(() => BatchResult, { description: 'Start or cancel many task runs; a result per item.' })
+  batchRuns(@Args('input') input: BatchRunsInput): Promise<BatchResult> {
+    return this.batch.runsBatch(input.items, input.atomic);
+  }
+
+  @ResolveField(() => GraphQLJSON, { description: 'The definition of a version (default the latest).' })
+  async definition(
+    @Parent() task: TaskEntity,
+    @Args('version', { type: () => Int, nullable: true }) version?: number,
+  ): Promise<unknown> {
+    return this.tasks.definition(task.id, version);
+  }
+
+  @ResolveField(() => [TaskVersionModel], { description: 'Every version, newest first.' })
+  versions(@Parent() task: TaskEntity) {
+    return this.tasks.versions(task.id);
+  }
+
+  @ResolveField(() => String, {
+    description: 'The definition as YAML or JSON text, ready to import elsewhere.',
+  })
+  export(
+    @Parent() task: TaskEntity,
+    @Args('format', { type: () => DefinitionFormatEnum, defaultValue: 'YAML' }) format: 'YAML' | 'JSON',
+    @Args('version', { type: () => Int, nullable: true }) version?: number,
+  ): Promise<string> {
+    return this.tasks.export(task.id, version, format);
+  }
+}
+
+@Resolver(() => RunModel)
+export class TaskRunsResolver {
+  constructor(
+    private readonly taskRuns: TaskRunsService,
+    private readonly tasks: TasksService,
+  ) {}
+
+  @Mutation(() => RunModel, { description: 'Run a task; returns the run at once.' })
+  startTaskRun(@Args('input') input: StartTaskRunInput): Promise<RunEntity> {
+    return this.taskRuns.start(input);
+  }
+
+  @Mutation(() => RunModel, { description: 'No new step starts; running steps finish.' })
+  pauseRun(
+    @Args('id', { type: () => ID }) id: string,
+    @Args('note', { type: () => String, nullable: true }) note?: string,
+  ): Promise<RunEntity> {
+    return this.taskRuns.pause(id, null, note);
+  }
+
+  @Mutation(() => RunModel)
+  resumeRun(@Args('id', { type: () => ID }) id: string): Promise<RunEntity> {
+    return this.taskRuns.resume(id);
+  }
+
+  @Mutation(() => RunModel, {
+    description: 'Stop the run and undo its completed steps (their compensations, newest first).',
+  })
+  rollbackRun(
+    @Args('id', { type: () => ID }) id: string,
+    @Args('reason', { type: () => String, nullable: true }) reason?: string,
+  ): Promise<RunEntity> {
+    return this.taskRuns.rollback(id, null, reason);
+  }
+
+  @Mutation(() => RunStepModel, {
+    description: 'Approve or reject an approval step that is WAITING_APPROVAL.',
+  })
+  async decideStep(@Args('input') input: StepDecisionInput): Promise<RunStepModel> {
+    await this.taskRuns.decide({
+      runId: input.runId,
+      stepId: input.stepId,
+      approve: input.approve,
+      by: input.by ?? undefined,
+      comment: input.comment ?? undefined,
+    });
+    return (await this.steps({ id: input.runId } as RunEntity)).find((s) => s.stepId === input.stepId)!;
+  }
+
+  @Mutation(() => RunModel, { description: 'A new run of the same task version with the same inputs.' })
+  restartRun(@Args('id', { type: () => ID }) id: string): Promise<RunEntity> {
+    return this.taskRuns.restart(id);
+  }
+
+  @Mutation(() => RunModel, {
+    description:
+      'A new run that keeps the outputs of steps that succeeded (and were not undone) and runs the rest.',
+  })
+  retryRunFromFailure(@Args('id', { type: () => ID }) id: string): Promise<RunEntity> {
+    return this.taskRuns.retryFromFailure(id);
+  }
+
+  @ResolveField(() => String, { nullable: true, description: 'Task runs: the task name.' })
+  async taskName(@Parent() run: RunEntity): Promise<string | null> {
+    if (!run.taskId) return null;
+    return (await this.tasks.versionOwner(run.taskId)).name;
+  }
+
+  @ResolveField(() => Int, { nullable: true, description: 'Task runs: the version this run is pinned to.' })
+  taskVersion(@Parent() run: RunEntity): number | null {
+    return run.taskVersion;
+  }
+
+  @ResolveField(() => GraphQLJSON, { nullable: true })
+  inputs(@Parent() run: RunEntity): unknown {
+    return run.inputs;
+  }
+
+  @ResolveField(() => Int, {
+    nullable: true,
+    description: '1 (most urgent) to 5: the Temporal priority key.',
+  })
+  priority(@Parent() run: RunEntity): number | null {
+    return run.priority;
+  }
+
+  @ResolveField(() => ID, { nullable: true, description: 'Runs started by a step of another run.' })
+  parentRunId(@Parent() run: RunEntity): string | null {
+    return run.parentRunId;
+  }
+
+  @ResolveField(() => ID, { nullable: true, description: 'Restarts and retries: the run repeated.' })
+  sourceRunId(@Parent() run: RunEntity): string | null {
+    return run.sourceRunId;
+  }
+
+  @ResolveField(() => [RunStepModel], {
+    description: 'Task runs: every step with its status, in definition order.',
+  })
+  async steps(@Parent() run: RunEntity): Promise<RunStepModel[]> {
+    const [rows, counts, definition] = await Promise.all([
+      this.taskRuns.steps(run.id),
+      this.taskRuns.itemCounts(run.id),
+      this.taskRuns.definitionOf(run.id),
+    ]);
+    if (!definition) return [];
+    const byId = new Map(rows.map((r) => [r.stepId, r]));
+    return definition.steps.map((step) => {
+      const row = byId.get(step.id);
+      const c = counts.get(step.id);
+      return {
+        stepId: step.id,
+        name: step.name ?? null,
+        kind: step.kind,
+        dependsOn: step.dependsOn,
+        status: row?.status ?? 'PENDING',
+        continueOnError: step.continueOnError,
+        compensable: step.compensate !== undefined,
+        attempts: row?.attempts ?? 0,
+        startedAt: row?.startedAt ?? null,
+        finishedAt: row?.finishedAt ?? null,
+        output: row?.output ?? null,
+        errorKind: row?.errorKind ?? null,
+        errorMessage: row?.errorMessage ?? null,
+        childRunId: row?.childRunId ?? null,
+        compensationStatus: row?.compensationStatus ?? null,
+        compensationError: row?.compensationError ?? null,
+        items: c
+          ? {
+              total: Object.values(c).reduce((a, b) => a + b, 0),
+              pending: c.PENDING ?? 0,
+              running: c.RUNNING ?? 0,
+              succeeded: c.SUCCEEDED ?? 0,
+              failed: c.FAILED ?? 0,
+            }
+          : null,
+      };
+    });
+  }
+}

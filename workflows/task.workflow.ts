@@ -1,0 +1,412 @@
+import {
+  ActivityCancellationType,
+  ApplicationFailure,
+  CancellationScope,
+  ChildWorkflowCancellationType,
+  ChildWorkflowFailure,
+  condition,
+  continueAsNew,
+  defineQuery,
+  defineSignal,
+  executeChild,
+  isCancellation,
+  proxyActivities,
+  setHandler,
+  sleep,
+  workflowInfo,
+  type ActivityOptions,
+} from '@temporalio/workflow';
+import type { ItemActivities, StepPlan, TaskBookkeeping, ItemPlan } from '../activities/task.activities';
+import type { RetryPolicy, StepDefinition, TaskDefinition } from '../libs/tasks/src/definition';
+import { BOOKKEEPING_OPTIONS, PERMANENT_ERROR_TYPES } from './activity-options';
+import type { collectionWorkflow } from './collection.workflow';
+import { describeFailure, pool } from './pool';
+
+export interface TaskRunInput {
+  runId: string;
+  /** The pinned version's definition: an edit of the task never changes a run in flight. */
+  definition: TaskDefinition;
+  /** Steps done by an earlier run (retry from failure), in the order they completed there. */
+  reused: string[];
+  timeouts: { heartbeatMs: number; itemStartToCloseMs: number };
+}
+
+export type TaskRunStatus =
+  'COMPLETED' | 'COMPLETED_WITH_ERRORS' | 'FAILED' | 'CANCELLED' | 'ROLLED_BACK' | 'ROLLBACK_FAILED';
+
+export interface TaskRunResult {
+  runId: string;
+  status: TaskRunStatus;
+}
+
+export type StepStatus =
+  'PENDING' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'SKIPPED' | 'CANCELLED' | 'REUSED' | 'NOT_RUN';
+
+export interface StepDecision {
+  stepId: string;
+  approve: boolean;
+  by?: string;
+  comment?: string;
+}
+
+export const pauseSignal = defineSignal<[{ by?: string; note?: string }]>('pause');
+export const resumeSignal = defineSignal<[{ by?: string }]>('resume');
+export const rollbackSignal = defineSignal<[{ by?: string; reason?: string }]>('rollback');
+export const stepDecisionSignal = defineSignal<[StepDecision]>('stepDecision');
+export const taskStateQuery = defineQuery<{ paused: boolean; steps: Record<string, StepStatus> }>('state');
+
+/** Done, as far as the steps that depend on it are concerned. */
+const SATISFIED: StepStatus[] = ['SUCCEEDED', 'SKIPPED', 'REUSED'];
+
+function seconds(s: number | undefined): number | undefined {
+  return s === undefined ? undefined : s * 1000;
+}
+
+/** The part of a step (or compensation) that shapes the activities doing its work. */
+export interface StepRetrySpec {
+  retry?: Partial<RetryPolicy>;
+  timeoutSeconds?: number;
+}
+
+/** Activity options for the work a step does itself (HTTP, per device, per item). */
+function stepOptions(step: StepRetrySpec, timeouts: TaskRunInput['timeouts']): ActivityOptions {
+  const retry = step.retry ?? {};
+  return {
+    startToCloseTimeout: seconds(step.timeoutSeconds) ?? timeouts.itemStartToCloseMs,
+    heartbeatTimeout: timeouts.heartbeatMs,
+    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+    retry: {
+      maximumAttempts: retry.maximumAttempts ?? 3,
+      initialInterval: seconds(retry.initialIntervalSeconds) ?? 1000,
+      backoffCoefficient: retry.backoffCoefficient ?? 2,
+      maximumInterval: seconds(retry.maximumIntervalSeconds) ?? 60_000,
+      nonRetryableErrorTypes: PERMANENT_ERROR_TYPES,
+    },
+  };
+}
+
+/**
+ * Runs any task definition. Every step whose dependencies are satisfied starts, up to the
+ * definition's concurrency; outputs stay in PostgreSQL and later steps read them by reference.
+ * A step that fails for good (without `continueOnError`), a rollback request or a cancel stops new
+ * steps, lets running ones end (cancel cancels them), then runs the compensations of completed
+ * steps in reverse completion order in a scope that cannot be cancelled.
+ */
+export async function taskRunWorkflow(input: TaskRunInput): Promise<TaskRunResult> {
+  const { runId, definition } = input;
+  const book = proxyActivities<TaskBookkeeping>(BOOKKEEPING_OPTIONS);
+  const steps = new Map(definition.steps.map((s) => [s.id, s]));
+  const status: Record<string, StepStatus> = {};
+  for (const step of definition.steps)
+    status[step.id] = input.reused.includes(step.id) ? 'REUSED' : 'PENDING';
+  const completed: string[] = [...input.reused];
+
+  let paused = false;
+  let tick = 0;
+  const bump = () => {
+    tick++;
+  };
+  let stopReason: string | undefined;
+  let continuedFailures = 0;
+  const decisions = new Map<string, StepDecision>();
+
+  setHandler(taskStateQuery, () => ({ paused, steps: status }));
+  setHandler(pauseSignal, () => {
+    paused = true;
+    bump();
+  });
+  setHandler(resumeSignal, () => {
+    paused = false;
+    bump();
+  });
+  setHandler(rollbackSignal, ({ by, reason }) => {
+    stopReason ??= `rollback requested${by ? ` by ${by}` : ''}${reason ? `: ${reason}` : ''}`;
+    bump();
+  });
+  setHandler(stepDecisionSignal, (d) => {
+    if (!decisions.has(d.stepId)) decisions.set(d.stepId, d);
+    bump();
+  });
+
+  const nonCancellable = <T>(fn: () => Promise<T>) => CancellationScope.nonCancellable(fn);
+
+  /** Runs the step (or its compensation) and returns how it ended; throws when it failed. */
+  const execute = async (step: StepDefinition, compensation: boolean): Promise<'SUCCEEDED' | 'SKIPPED'> => {
+    const plan: StepPlan = await book.prepareStep({ runId, stepId: step.id, compensation });
+    if (plan.type === 'skip') return 'SKIPPED';
+    const spec = compensation ? step.compensate! : step;
+    let output: unknown;
+    switch (plan.type) {
+      case 'sleep':
+        await sleep(plan.seconds * 1000);
+        output = { seconds: plan.seconds };
+        break;
+      case 'approval':
+        output = await approve(step.id, plan);
+        break;
+      case 'collection':
+        await executeChild<typeof collectionWorkflow>('collectionWorkflow', {
+          workflowId: plan.workflowId,
+          args: [plan.input],
+          cancellationType: ChildWorkflowCancellationType.WAIT_CANCELLATION_COMPLETED,
+        });
+        break;
+      case 'subtask': {
+        const result = await executeChild<typeof taskRunWorkflow>('taskRunWorkflow', {
+          workflowId: plan.workflowId,
+          args: [plan.input],
+          cancellationType: ChildWorkflowCancellationType.WAIT_CANCELLATION_COMPLETED,
+        });
+        if (result.status !== 'COMPLETED' && result.status !== 'COMPLETED_WITH_ERRORS') {
+          throw ApplicationFailure.create({
+            type: 'SUBTASK_FAILED',
+            message: `subtask run ${result.runId} ended ${result.status}`,
+            nonRetryable: true,
+          });
+        }
+        break;
+      }
+      case 'http':
+        await proxyActivities<ItemActivities>(stepOptions(spec, input.timeouts)).runHttpStep({
+          runId,
+          stepKey: plan.stepKey,
+        });
+        break;
+      case 'items':
+        await runItems(plan, spec);
+        break;
+    }
+    const done = await book.completeStep({ runId, stepId: step.id, compensation, output });
+    if (!done.ok) {
+      throw ApplicationFailure.create({ type: done.kind, message: done.message, nonRetryable: true });
+    }
+    return 'SUCCEEDED';
+  };
+
+  const approve = async (stepId: string, plan: Extract<StepPlan, { type: 'approval' }>) => {
+    const decided = await condition(() => decisions.has(stepId), plan.timeoutSeconds * 1000);
+    const d: StepDecision = decided
+      ? decisions.get(stepId)!
+      : {
+          stepId,
+          approve: plan.defaultDecision === 'approve',
+          by: 'timeout',
+          comment: `no decision within ${plan.timeoutSeconds} s`,
+        };
+    const output = {
+      decision: d.approve ? 'approved' : 'rejected',
+      by: d.by ?? null,
+      comment: d.comment ?? null,
+      decidedAt: new Date().toISOString(),
+    };
+    if (!d.approve) {
+      throw ApplicationFailure.create({
+        type: 'APPROVAL_REJECTED',
+        message: decided
+          ? `rejected${d.by ? ` by ${d.by}` : ''}${d.comment ? `: ${d.comment}` : ''}`
+          : d.comment!,
+        nonRetryable: true,
+        details: [output],
+      });
+    }
+    return output;
+  };
+
+  const runItems = async (plan: ItemPlan, spec: StepRetrySpec) => {
+    if (!plan.sharded) {
+      await itemRange(runId, plan, 0, plan.count, plan.concurrency, stepOptions(spec, input.timeouts));
+      return;
+    }
+    const shards = Math.ceil(plan.count / plan.shardSize);
+    const perShard = Math.min(plan.concurrency, plan.shardSize);
+    const parallel = Math.max(1, Math.floor(plan.concurrency / perShard));
+    const ids = Array.from({ length: shards }, (_, i) => i);
+    await pool(ids, parallel, async (shard) => {
+      await executeChild(taskShardWorkflow, {
+        workflowId: `${workflowInfo().workflowId}/${plan.stepKey}/shard-${shard}`,
+        args: [
+          {
+            runId,
+            plan,
+            from: shard * plan.shardSize,
+            to: Math.min(plan.count, (shard + 1) * plan.shardSize),
+            concurrency: perShard,
+            step: { retry: spec.retry, timeoutSeconds: spec.timeoutSeconds },
+            timeouts: input.timeouts,
+          },
+        ],
+        cancellationType: ChildWorkflowCancellationType.WAIT_CANCELLATION_COMPLETED,
+      });
+    });
+  };
+
+  let running = 0;
+  const runStep = async (step: StepDefinition) => {
+    running++;
+    status[step.id] = 'RUNNING';
+    try {
+      status[step.id] = await execute(step, false);
+      if (status[step.id] === 'SUCCEEDED') completed.push(step.id);
+    } catch (error) {
+      if (isCancellation(error)) {
+        status[step.id] = 'CANCELLED';
+        await nonCancellable(() =>
+          book.stepFailed({ runId, stepId: step.id, kind: 'CANCELLED', message: 'cancelled' }),
+        );
+      } else {
+        status[step.id] = 'FAILED';
+        const failure = describeFailure(unwrapChild(error));
+        await nonCancellable(() =>
+          book.stepFailed({ runId, stepId: step.id, ...failure, output: failureDetails(error) }),
+        );
+        if (step.continueOnError) continuedFailures++;
+        else stopReason ??= `step ${step.id} failed: ${failure.message}`;
+      }
+    } finally {
+      running--;
+      bump();
+    }
+  };
+
+  const ready = (step: StepDefinition) =>
+    status[step.id] === 'PENDING' &&
+    step.dependsOn.every((d) => SATISFIED.includes(status[d]) || tolerated(d));
+  const tolerated = (id: string) => status[id] === 'FAILED' && steps.get(id)!.continueOnError;
+
+  let cancelled = false;
+  const inFlight: Promise<void>[] = [];
+  let recordedPause = false;
+  try {
+    await book.taskRunStarted({ runId });
+    for (;;) {
+      if (!paused && stopReason === undefined) {
+        for (const step of definition.steps) {
+          if (running >= definition.concurrency) break;
+          if (ready(step)) inFlight.push(runStep(step));
+        }
+      }
+      // Done when nothing runs and nothing more may start (paused or not).
+      const startable = definition.steps.some((s) => ready(s));
+      if (running === 0 && (stopReason !== undefined || !startable)) break;
+      if (paused !== recordedPause) {
+        recordedPause = paused;
+        await book.notePause({ runId, paused });
+      }
+      const seen = tick;
+      await condition(() => tick !== seen);
+    }
+  } catch (error) {
+    if (!isCancellation(error)) throw error;
+    cancelled = true;
+    stopReason ??= 'run cancelled';
+  }
+  // Steps still running were cancelled with the run: wait until each has closed its sessions.
+  await nonCancellable(() => Promise.all(inFlight));
+  for (const step of definition.steps) if (status[step.id] === 'PENDING') status[step.id] = 'NOT_RUN';
+
+  let final: TaskRunStatus;
+  if (stopReason === undefined) {
+    final = continuedFailures > 0 ? 'COMPLETED_WITH_ERRORS' : 'COMPLETED';
+  } else {
+    const toUndo = [...completed].reverse().filter((id) => steps.get(id)!.compensate);
+    if (toUndo.length === 0) {
+      final = cancelled ? 'CANCELLED' : 'FAILED';
+    } else {
+      final = await nonCancellable(async () => {
+        await book.rollbackStarted({ runId, reason: stopReason!, steps: toUndo });
+        let ok = true;
+        for (const id of toUndo) {
+          try {
+            await execute(steps.get(id)!, true);
+          } catch (error) {
+            ok = false;
+            await book.compensationFailed({ runId, stepId: id, ...describeFailure(unwrapChild(error)) });
+          }
+        }
+        return ok ? 'ROLLED_BACK' : 'ROLLBACK_FAILED';
+      });
+    }
+  }
+  await nonCancellable(() =>
+    book.finishTaskRun({ runId, status: final, reason: stopReason ?? null, notRun: notRun() }),
+  );
+  return { runId, status: final };
+
+  function notRun() {
+    return definition.steps.filter((s) => status[s.id] === 'NOT_RUN').map((s) => s.id);
+  }
+}
+
+function unwrapChild(error: unknown): unknown {
+  return error instanceof ChildWorkflowFailure && error.cause ? error.cause : error;
+}
+
+function failureDetails(error: unknown): unknown {
+  const cause = unwrapChild(error);
+  return cause instanceof ApplicationFailure && cause.details?.length ? cause.details[0] : undefined;
+}
+
+/** Run items [from, to) of a step; a failed item is recorded and the others go on. */
+async function itemRange(
+  runId: string,
+  plan: ItemPlan,
+  from: number,
+  to: number,
+  concurrency: number,
+  options: ActivityOptions,
+): Promise<{ next: number }> {
+  const book = proxyActivities<TaskBookkeeping>(BOOKKEEPING_OPTIONS);
+  const items = proxyActivities<ItemActivities>(options);
+  const indexes = Array.from({ length: to - from }, (_, i) => from + i);
+  let next = from;
+  await pool(indexes, concurrency, async (index, stop) => {
+    next = Math.max(next, index + 1);
+    try {
+      if (plan.perItem === 'subtask') {
+        const child = await book.prepareItemSubtask({ runId, stepKey: plan.stepKey, index });
+        if (child) {
+          await executeChild<typeof taskRunWorkflow>('taskRunWorkflow', {
+            workflowId: child.workflowId,
+            args: [child.input],
+            cancellationType: ChildWorkflowCancellationType.WAIT_CANCELLATION_COMPLETED,
+          });
+          await book.recordItemSubtask({ runId, stepKey: plan.stepKey, index });
+        }
+      } else {
+        await items.runStepItem({ runId, stepKey: plan.stepKey, index });
+      }
+    } catch (error) {
+      if (isCancellation(error)) throw error;
+      await book.recordItemFailure({
+        runId,
+        stepKey: plan.stepKey,
+        index,
+        ...describeFailure(unwrapChild(error)),
+      });
+    }
+    // A long shard starts over with a fresh history before it grows too large.
+    if (workflowInfo().continueAsNewSuggested) stop();
+  });
+  return { next };
+}
+
+export interface ShardInput {
+  runId: string;
+  plan: ItemPlan;
+  from: number;
+  to: number;
+  concurrency: number;
+  step: StepRetrySpec;
+  timeouts: TaskRunInput['timeouts'];
+}
+
+/**
+ * One shard of a fan-out: items [from, to) with bounded concurrency. Items are idempotent (an item
+ * that already succeeded is not run again), so a shard that continues as new, or an attempt that
+ * moves to another worker, repeats no finished item.
+ */
+export async function taskShardWorkflow(input: ShardInput): Promise<void> {
+  const options = stepOptions(input.step, input.timeouts);
+  const { next } = await itemRange(input.runId, input.plan, input.from, input.to, input.concurrency, options);
+  if (next < input.to) await continueAsNew<typeof taskShardWorkflow>({ ...input, from: next });
+}
