@@ -138,7 +138,7 @@ export async function taskRunWorkflow(input: TaskRunInput): Promise<TaskRunResul
     let output: unknown;
     switch (plan.type) {
       case 'sleep':
-        await sleep(plan.seconds * 1000);
+        if (plan.seconds > 0) await sleep(plan.seconds * 1000);
         output = { seconds: plan.seconds };
         break;
       case 'approval':
