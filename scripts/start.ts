@@ -75,6 +75,7 @@ async function main(): Promise<void> {
   const apiPort = Number(env.API_PORT ?? 4000);
   const labDevices = Number(env.LAB_DEVICES ?? 60);
   const labBasePort = Number(env.LAB_BASE_PORT ?? 22000);
+  const labHttpPort = Number(env.LAB_HTTP_PORT ?? 8088);
   if (await portIsOpen('127.0.0.1', apiPort))
     throw new Error(`port ${apiPort} is in use; set API_PORT to another port`);
 
@@ -139,6 +140,8 @@ async function main(): Promise<void> {
       String(labBasePort),
       '--inventory',
       inventoryFile,
+      '--http-port',
+      String(labHttpPort),
     ],
     { cwd: root, env: appEnv, logFile: path.join(logDir, 'device-lab.log') },
   );
@@ -186,12 +189,15 @@ async function main(): Promise<void> {
     concurrency: 20
   }) { id status temporalUrl }
 }`;
+  const taskExample = `mutation { createTaskFromTemplate(input: { template: "collect-site-facts", params: { site: "lab-a" } }) { name latestVersion } }
+    mutation { startTaskRun(input: { task: "collect-site-facts" }) { id status temporalUrl steps { stepId status } } }`;
   console.log(`
   Switchboard is up.
 
     GraphQL API      ${apiUrl}/graphql   (header  Authorization: Bearer ${appEnv.API_TOKEN})
     Temporal Web UI  ${temporal.uiUrl}
-    Device lab       ${registered.devices} devices registered (${registered.summary}), sites lab-a and lab-b
+    Device lab       ${registered.devices} devices registered (${registered.summary}), sites lab-a and lab-b;
+                     their RESTCONF-style HTTP API at http://127.0.0.1:${labHttpPort}/devices/<name>/restconf/data/...
     Logs             ${logDir}
 
   Try it:
@@ -203,6 +209,11 @@ async function main(): Promise<void> {
   or paste into any GraphQL client:
 
 ${example.replace(/^/gm, '    ')}
+
+  Tasks (DAGs with retries, rollback and fan-out; see docs/tasks.md): create one from a built-in
+  template, then run it and watch its steps:
+
+    ${taskExample}
 
   Ctrl-C stops everything.
 `);
