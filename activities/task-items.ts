@@ -5,6 +5,8 @@ import type { SecretBox } from '../libs/crypto/src/secret-box';
 import { HttpStepError, httpRequest, type HttpRequestSpec } from '../libs/http/src';
 import { SshSession, sshExec } from '../libs/ssh/src';
 import { resolveParams, type ResolveScope, type TaskDefinition } from '../libs/tasks/src';
+import { DeviceEntity } from '../graphql/devices/device.entity';
+import { resolveDeviceSelection, type DeviceSelector } from '../graphql/devices/device-selection';
 import { loadDeviceTarget, runEvent, toActivityFailure } from './device-session';
 
 export interface TaskItemDeps {
@@ -170,11 +172,21 @@ export function createTaskItemActivities(deps: TaskItemDeps) {
       return { status: r.status, headers: r.headers, body: r.body, json: r.json, extracted: r.extracted };
     }
     if (!work.deviceId) {
-      throw ApplicationFailure.create({
-        type: 'BAD_PARAMS',
-        message: `${work.kind} needs a device: fan out over devices`,
-        nonRetryable: true,
+      // An items fan-out whose sub-step names its own devices: do the work on each, in turn.
+      const devices = await resolveDeviceSelection(
+        dataSource.getRepository(DeviceEntity),
+        p.devices as DeviceSelector,
+      ).catch((error: unknown) => {
+        throw ApplicationFailure.create({
+          type: 'BAD_PARAMS',
+          message: `params.devices: ${error instanceof Error ? error.message : String(error)}`,
+          nonRetryable: true,
+        });
       });
+      const results: Record<string, unknown>[] = [];
+      for (const d of devices)
+        results.push({ name: d.name, ...(await perform({ ...work, deviceId: d.id }, ctx)) });
+      return { devices: results };
     }
     const device = await loadDeviceTarget(dataSource, secrets, work.deviceId);
     if (work.kind === 'script') {
@@ -195,7 +207,10 @@ export function createTaskItemActivities(deps: TaskItemDeps) {
       }
       return { exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr };
     }
-    const session = await SshSession.open(device.target, sshOptions());
+    const session = await SshSession.open(
+      device.target,
+      sshOptions(typeof p.commandTimeoutSeconds === 'number' ? p.commandTimeoutSeconds * 1000 : undefined),
+    );
     try {
       if (work.kind === 'ssh.configure') {
         const byPlatform = p.linesByPlatform as Record<string, string[]> | undefined;

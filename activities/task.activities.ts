@@ -52,6 +52,7 @@ const DEVICE_KINDS = ['ssh.configure', 'script'];
 
 interface RunRow {
   id: string;
+  priority: number | null;
   task_id: string;
   task_version: number;
   task_name: string;
@@ -79,7 +80,7 @@ export function createTaskActivities(deps: TaskActivityDeps) {
 
   async function loadRun(runId: string, manager: EntityManager | DataSource = dataSource): Promise<RunRow> {
     const rows: RunRow[] = await manager.query(
-      `SELECT r.id, r.task_id, r.task_version, r.inputs, r.workflow_id, t.name AS task_name, v.definition
+      `SELECT r.id, r.task_id, r.task_version, r.inputs, r.workflow_id, r.priority, t.name AS task_name, v.definition
          FROM runs r JOIN tasks t ON t.id = r.task_id
          JOIN task_versions v ON v.task_id = r.task_id AND v.version = r.task_version
         WHERE r.id = $1`,
@@ -148,6 +149,7 @@ export function createTaskActivities(deps: TaskActivityDeps) {
     host: d.host,
     site: d.site,
     tags: d.tags,
+    credential: d.credential?.name ?? null,
   });
 
   /** A child task run (subtask step or fan-out item), stored before its workflow starts. */
@@ -156,13 +158,12 @@ export function createTaskActivities(deps: TaskActivityDeps) {
     stepId: string,
     spec: { task: string; version?: number; inputs?: Record<string, unknown> },
   ): Promise<{ workflowId: string; input: TaskRunInput; runId: string }> {
-    const rows: { id: string; version: number; definition: TaskDefinition; priority: number }[] =
-      await dataSource.query(
-        `SELECT t.id, v.version, v.definition, t.priority FROM tasks t
+    const rows: { id: string; version: number; definition: TaskDefinition }[] = await dataSource.query(
+      `SELECT t.id, v.version, v.definition FROM tasks t
            JOIN task_versions v ON v.task_id = t.id AND v.version = COALESCE($2, t.latest_version)
           WHERE t.name = $1 AND t.deleted_at IS NULL`,
-        [spec.task, spec.version ?? null],
-      );
+      [spec.task, spec.version ?? null],
+    );
     const task = rows[0];
     if (!task) {
       throw badParams(
@@ -189,7 +190,8 @@ export function createTaskActivities(deps: TaskActivityDeps) {
           taskId: task.id,
           taskVersion: task.version,
           inputs: checked.inputs,
-          priority: task.priority,
+          // Child workflows inherit the parent's Temporal priority; the row says so too.
+          priority: parent.priority,
           parentRunId: parent.id,
           parentStepId: stepId,
         }),
@@ -421,7 +423,7 @@ export function createTaskActivities(deps: TaskActivityDeps) {
             type: 'items',
             stepKey,
             count: devices.length,
-            concurrency: num(params.concurrency, 10),
+            concurrency: Math.min(num(params.concurrency, 10), deps.config.collection.maxConcurrency),
             shardSize: INLINE_ITEMS_MAX,
             sharded: devices.length > INLINE_ITEMS_MAX,
             perItem: 'activity',
@@ -444,7 +446,7 @@ export function createTaskActivities(deps: TaskActivityDeps) {
             type: 'items',
             stepKey,
             count: items.length,
-            concurrency: num(params.concurrency, 10),
+            concurrency: Math.min(num(params.concurrency, 10), deps.config.collection.maxConcurrency),
             shardSize: num(params.shardSize, 100),
             sharded: items.length > 0,
             perItem: subTask ? 'subtask' : 'activity',
@@ -806,16 +808,19 @@ export function createTaskActivities(deps: TaskActivityDeps) {
   ) {
     const commands = Array.isArray(params.commands) ? (params.commands as string[]) : [];
     const byPlatform = (params.commandsByPlatform ?? {}) as Record<string, string[]>;
+    // A backup that names no commands collects each platform's running config.
+    const defaults = backupReason && commands.length === 0 && Object.keys(byPlatform).length === 0;
+    const { collection } = deps.config;
     return {
       id,
       kind: 'collection' as const,
       workflowId: `collection-${id}`,
-      commands: backupReason && commands.length === 0 ? backupCommands().commands : commands,
-      commandsByPlatform: backupReason && commands.length === 0 ? backupCommands().byPlatform : byPlatform,
-      concurrency:
-        typeof params.concurrency === 'number'
-          ? params.concurrency
-          : deps.config.collection.defaultConcurrency,
+      commands: defaults ? backupCommands().commands : commands,
+      commandsByPlatform: defaults ? backupCommands().byPlatform : byPlatform,
+      concurrency: Math.min(
+        typeof params.concurrency === 'number' ? params.concurrency : collection.defaultConcurrency,
+        collection.maxConcurrency,
+      ),
       commandTimeoutMs:
         typeof params.commandTimeoutSeconds === 'number' ? params.commandTimeoutSeconds * 1000 : null,
       selector: params.devices as RunEntity['selector'],

@@ -36,7 +36,7 @@ describe('task engine', () => {
   let web: Recorder;
 
   beforeAll(async () => {
-    stack = await startStack({ lab: { devices: 6 } });
+    stack = await startStack({ lab: { devices: 6, http: {} } });
     web = await startRecorder();
   });
   afterAll(async () => {
@@ -245,6 +245,29 @@ describe('task engine', () => {
     });
   });
 
+  it('an approval with approvers refuses anyone else', async () => {
+    const task = await createTask(stack, {
+      name: 'carol-decides',
+      steps: [{ id: 'ok', kind: 'approval', params: { timeoutSeconds: 120, approvers: ['carol'] } }],
+    });
+    const started = await startTaskRun(stack, 'carol-decides');
+    await waitForStep(stack, started.id, 'ok', ['WAITING_APPROVAL']);
+    const decide = (by: string) =>
+      stack.gql.request(`mutation ($input: StepDecisionInput!) { decideStep(input: $input) { stepId } }`, {
+        input: { runId: started.id, stepId: 'ok', approve: true, by },
+      });
+    await expect(decide('alice')).rejects.toThrow(
+      /FORBIDDEN: step "ok" may be decided only by carol, not alice/,
+    );
+    await decide('carol');
+    expect((await waitForTaskRunEnd(stack, started.id)).status).toBe('COMPLETED');
+    const listed = await stack.gql.request<{ runs: { edges: { node: { id: string; taskName: string } }[] } }>(
+      `query ($taskId: ID!) { runs(first: 10, taskId: $taskId) { edges { node { id taskName } } } }`,
+      { taskId: task.id },
+    );
+    expect(listed.runs.edges.map((e) => e.node)).toEqual([{ id: started.id, taskName: 'carol-decides' }]);
+  });
+
   it('retry from failure re-runs only the failed step and its dependants', async () => {
     await createTask(stack, {
       name: 'retryable',
@@ -316,6 +339,40 @@ describe('task engine', () => {
       'GET /item/c',
       'GET /item/c',
     ]);
+  });
+
+  it('collects devices over their HTTP API (RESTCONF-style JSON) with each device credential', async () => {
+    await createTask(stack, {
+      name: 'http-facts',
+      inputSchema: { type: 'object', properties: { base: { type: 'string' } }, required: ['base'] },
+      steps: [
+        {
+          id: 'versions',
+          kind: 'fanout',
+          params: {
+            devices: { tags: ['lab'] },
+            step: {
+              kind: 'http.request',
+              params: {
+                url: '{{ inputs.base }}/devices/{{ item.name }}/restconf/data/ietf-system:system-state',
+                auth: { credential: '{{ item.credential }}' },
+                extract: { os: '["ietf-system:system-state"].platform["os-name"]' },
+              },
+            },
+            aggregate: { mode: 'count', field: 'extracted.os' },
+          },
+        },
+      ],
+    });
+    const run = await waitForTaskRunEnd(
+      stack,
+      (await startTaskRun(stack, 'http-facts', { base: stack.lab.httpUrl })).id,
+    );
+    expect(run.status).toBe('COMPLETED');
+    const output = step(run, 'versions').output as { succeeded: number; result: Record<string, number> };
+    expect(output.succeeded).toBe(6);
+    expect(Object.values(output.result).reduce((a, b) => a + b, 0)).toBe(6);
+    for (const d of stack.lab.devices()) expect(stack.lab.httpLog(d.name)).toHaveLength(1);
   });
 
   it('runs a subtask as a child run and exposes its outputs', async () => {

@@ -354,6 +354,8 @@ async function itemRange(
   to: number,
   concurrency: number,
   options: ActivityOptions,
+  /** Shards start over with a fresh history when Temporal suggests it; the run's own workflow does not. */
+  canContinueAsNew = false,
 ): Promise<{ next: number }> {
   const book = proxyActivities<TaskBookkeeping>(BOOKKEEPING_OPTIONS);
   const items = proxyActivities<ItemActivities>(options);
@@ -385,7 +387,7 @@ async function itemRange(
       });
     }
     // A long shard starts over with a fresh history before it grows too large.
-    if (workflowInfo().continueAsNewSuggested) stop();
+    if (canContinueAsNew && workflowInfo().continueAsNewSuggested) stop();
   });
   return { next };
 }
@@ -407,6 +409,14 @@ export interface ShardInput {
  */
 export async function taskShardWorkflow(input: ShardInput): Promise<void> {
   const options = stepOptions(input.step, input.timeouts);
-  const { next } = await itemRange(input.runId, input.plan, input.from, input.to, input.concurrency, options);
+  const { next } = await itemRange(
+    input.runId,
+    input.plan,
+    input.from,
+    input.to,
+    input.concurrency,
+    options,
+    true,
+  );
   if (next < input.to) await continueAsNew<typeof taskShardWorkflow>({ ...input, from: next });
 }

@@ -22,4 +22,10 @@ export class RunEventEntity {
 
   @Column({ type: 'text' })
   message!: string;
+
+  @Column({ name: 'step_id', type: 'text', nullable: true })
+  stepId!: string | null;
+
+  @Column({ type: 'integer', nullable: true })
+  attempt!: number | null;
 }

@@ -453,6 +453,8 @@ export class RunsService {
       .getRepository(RunEntity)
       .createQueryBuilder('r')
       .where(`r.status = 'PENDING'`)
+      // Child runs of a task step are started by their parent's workflow, never on their own.
+      .andWhere('r.parent_run_id IS NULL')
       .andWhere(`r.created_at < now() - make_interval(secs => :secs)`, { secs: olderThanMs / 1000 })
       .orderBy('r.created_at', 'ASC')
       .take(100)
@@ -490,11 +492,15 @@ export class RunsService {
 
   async list(args: {
     status?: RunStatus;
+    kind?: string;
+    taskId?: string;
     first: number;
     after?: string;
   }): Promise<ConnectionShape<RunModel>> {
     const qb = this.dataSource.getRepository(RunEntity).createQueryBuilder('r');
     if (args.status) qb.andWhere('r.status = :status', { status: args.status });
+    if (args.kind) qb.andWhere('r.kind = :kind', { kind: args.kind });
+    if (args.taskId) qb.andWhere('r.task_id = :taskId', { taskId: args.taskId });
     const totalCount = await qb.clone().getCount();
     if (args.after) {
       const [createdAt, id] = decodeCursor(args.after, 2);

@@ -80,7 +80,7 @@ export class TaskBatchService {
       return run.id;
     });
     if (result.applied) {
-      // Workflows start after the runs are committed; one that fails to start is started by the reconciler.
+      // Workflows start after the runs are committed; a run whose start fails is marked FAILED with the reason.
       for (const run of started) await this.runs.startRunWorkflow(run).catch(() => undefined);
       for (const id of cancels) await this.runs.cancel(id).catch(() => undefined);
     }

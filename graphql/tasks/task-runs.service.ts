@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { Client } from '@temporalio/client';
 import { randomUUID } from 'node:crypto';
 import { DataSource, type EntityManager } from 'typeorm';
-import { SwitchboardError } from '../../libs/common/src/errors';
+import { ErrorCode, SwitchboardError } from '../../libs/common/src/errors';
 import { validateInputs, type TaskDefinition } from '../../libs/tasks/src';
 import { insertStepRows } from '../../activities/task.activities';
 import type { StepDecision } from '../../workflows/task.workflow';
@@ -147,6 +147,14 @@ export class TaskRunsService {
       throw SwitchboardError.conflict(
         `step "${input.stepId}" is ${step.status}, not waiting for approval`,
         'stepId',
+      );
+    }
+    const approvers = (step.params as { approvers?: unknown } | null)?.approvers;
+    if (Array.isArray(approvers) && approvers.length > 0 && !approvers.includes(input.by)) {
+      throw new SwitchboardError(
+        ErrorCode.FORBIDDEN,
+        `step "${input.stepId}" may be decided only by ${approvers.join(', ')}${input.by ? `, not ${input.by}` : ' (give by)'}`,
+        [{ field: 'by', message: `must be one of ${approvers.join(', ')}` }],
       );
     }
     await this.temporal.workflow.getHandle(run.workflowId).signal('stepDecision', {

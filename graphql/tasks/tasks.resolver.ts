@@ -1,6 +1,6 @@
 import { Args, ID, Int, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
 import { GraphQLJSON } from 'graphql-type-json';
-import { validateDefinition } from '../../libs/tasks/src';
+import { SwitchboardError } from '../../libs/common/src/errors';
 import { RunModel } from '../runs/models/run.model';
 import type { RunEntity } from '../runs/run.entity';
 import {
@@ -51,11 +51,17 @@ export class TasksResolver {
   }
 
   @Query(() => TaskValidationModel, { description: 'Check a definition without saving it.' })
-  validateTaskDefinition(
+  async validateTaskDefinition(
     @Args('definition', { type: () => GraphQLJSON }) definition: unknown,
-  ): TaskValidationModel {
-    const { errors } = validateDefinition(definition);
-    return { valid: errors.length === 0, errors };
+  ): Promise<TaskValidationModel> {
+    try {
+      await this.tasks.check(definition);
+      return { valid: true, errors: [] };
+    } catch (error) {
+      if (error instanceof SwitchboardError && error.fields.length)
+        return { valid: false, errors: error.fields };
+      throw error;
+    }
   }
 
   @Mutation(() => TaskModel, { description: 'Create a task (version 1).' })

@@ -228,7 +228,12 @@ export class TasksService {
       );
     }
     const { definition, errors } = instantiateTemplate(found, params ?? {}, name ? { name } : undefined);
-    if (!definition || errors.length) throw SwitchboardError.invalidFields(errors);
+    // Parameter errors read `params.x`; errors of the resulting definition read `definition.…`.
+    if (!definition || errors.length) {
+      throw SwitchboardError.invalidFields(
+        errors.map((e) => (e.field.startsWith('params') ? e : { ...e, field: `definition.${e.field}` })),
+      );
+    }
     return this.create(definition, `from template ${template}`);
   }
 

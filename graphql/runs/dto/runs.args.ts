@@ -1,5 +1,5 @@
-import { ArgsType, Field } from '@nestjs/graphql';
-import { IsIn, IsOptional } from 'class-validator';
+import { ArgsType, Field, ID } from '@nestjs/graphql';
+import { IsIn, IsOptional, IsUUID } from 'class-validator';
 import { PageArgs } from '../../common/pagination';
 import { RUN_DEVICE_STATUSES, type RunDeviceStatus } from '../run-device.entity';
 import { RUN_STATUSES, type RunStatus } from '../run.entity';
@@ -11,6 +11,16 @@ export class RunsArgs extends PageArgs {
   @IsOptional()
   @IsIn(RUN_STATUSES)
   status?: RunStatus;
+
+  @Field(() => String, { nullable: true, description: 'collection, change or task.' })
+  @IsOptional()
+  @IsIn(['collection', 'change', 'task'])
+  kind?: string;
+
+  @Field(() => ID, { nullable: true, description: 'Runs of this task.' })
+  @IsOptional()
+  @IsUUID('all')
+  taskId?: string;
 }
 
 @ArgsType()

@@ -139,6 +139,10 @@ export class RunEventModel {
   @Field() level!: string;
   @Field(() => String, { nullable: true }) deviceName!: string | null;
   @Field() message!: string;
+  @Field(() => String, { nullable: true, description: 'Task runs: the step this event is about.' })
+  stepId!: string | null;
+  @Field(() => Int, { nullable: true, description: 'The attempt, when the event is about one.' })
+  attempt!: number | null;
 }
 
 @ObjectType()

@@ -89,7 +89,7 @@ export const MAX_STEPS = 500;
 
 /** What each kind's activity returns as `steps.<id>.output`; references are checked against it. */
 export const STEP_OUTPUT_FIELDS: Record<StepKind, readonly string[]> = {
-  'ssh.commands': ['runId', 'total', 'succeeded', 'failed', 'devices', 'outputs'],
+  'ssh.commands': ['runId', 'status', 'total', 'succeeded', 'failed', 'devices', 'outputs'],
   'ssh.configure': ['total', 'succeeded', 'failed', 'devices'],
   script: ['total', 'succeeded', 'failed', 'devices'],
   'http.request': ['status', 'headers', 'body', 'json', 'extracted'],
@@ -103,7 +103,8 @@ export const STEP_OUTPUT_FIELDS: Record<StepKind, readonly string[]> = {
 export const RUN_FIELDS = ['id', 'taskName', 'taskVersion'] as const;
 
 /** Fields of `item` in a devices fanout (one item per device). */
-export const DEVICE_ITEM_FIELDS = ['id', 'name', 'platform', 'host', 'site', 'tags'] as const;
+/** What `item` holds in a device fan-out; `credential` is the name of the device's credential (for http.request auth). */
+export const DEVICE_ITEM_FIELDS = ['id', 'name', 'platform', 'host', 'site', 'tags', 'credential'] as const;
 
 export type AggregateMode = 'collect' | 'count' | 'merge' | 'reduce';
 

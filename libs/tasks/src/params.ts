@@ -14,6 +14,7 @@ import { fromZod, zodMessages } from './issues';
 import type { Issue } from './issues';
 import { hasMarkup } from './liquid';
 import { parsePath } from './path';
+import { parsePath as parseExtractPath } from '../../http/src/extract';
 import { isPlainObject } from './values';
 
 /** A schema that also accepts a reference in place of the value. */
@@ -53,7 +54,14 @@ const deviceTarget = ref(
     })
     .refine((target) => DEVICE_TARGET_KEYS.some((key) => target[key] !== undefined), {
       message: `must select devices with at least one of ${DEVICE_TARGET_KEYS.join(', ')}`,
-    }),
+    })
+    .refine(
+      (target) =>
+        [target.deviceIds, target.names, target.site ?? target.tags ?? target.platform].filter(
+          (v) => v !== undefined,
+        ).length <= 1,
+      { message: 'give one of deviceIds, names or a selector (site, tags, platform), not several' },
+    ),
 );
 
 export const HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD'] as const;
@@ -184,6 +192,16 @@ function checkPlatformKeys(value: unknown, key: string, issues: Issue[]): void {
 
 const EXTRACT_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
+/** Extract paths are read by the HTTP step's own parser (quoted keys, `[*]`); check with the same one. */
+function isExtractPath(path: string): boolean {
+  try {
+    parseExtractPath(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Rules across keys, on the raw params (references skipped). */
 function crossChecks(kind: StepKind, params: Record<string, unknown>): Issue[] {
   const issues: Issue[] = [];
@@ -217,7 +235,7 @@ function crossChecks(kind: StepKind, params: Record<string, unknown>): Issue[] {
                 'must be named with letters, digits and _ (it is read as steps.<id>.output.extracted.<name>)',
             });
           }
-          if (typeof path === 'string' && !hasMarkup(path) && !parsePath(path)) {
+          if (typeof path === 'string' && !hasMarkup(path) && !isExtractPath(path)) {
             issues.push({
               path: ['extract', name],
               message: `"${path}" is not a path such as data.items[0].name`,
@@ -275,6 +293,12 @@ function crossChecksFanout(params: Record<string, unknown>, issues: Issue[]): vo
       const nested = checkParams(kind as StepKind, step.params, { devicesOptional: !has(params, 'items') });
       for (const issue of nested)
         issues.push({ path: ['step', 'params', ...issue.path], message: issue.message });
+      if (has(step.params, 'backupReason')) {
+        issues.push({
+          path: ['step', 'params', 'backupReason'],
+          message: 'backups are an ssh.commands step of their own, not a fanout item',
+        });
+      }
     }
   }
 }

@@ -642,7 +642,7 @@ describe('fanout params', () => {
       {
         field: 'steps[0].params.step.params.seconds',
         message:
-          'step "s": "item.uptime": a device item has no field "uptime" (fields: id, name, platform, host, site, tags)',
+          'step "s": "item.uptime": a device item has no field "uptime" (fields: id, name, platform, host, site, tags, credential)',
       },
     ]);
   });
@@ -691,7 +691,7 @@ describe('references', () => {
       {
         field: 'steps[2].params.commands[0]',
         message:
-          'step "use": "steps.show.output.stdout": step "show" (ssh.commands) has no output field "stdout" (fields: runId, total, succeeded, failed, devices, outputs)',
+          'step "use": "steps.show.output.stdout": step "show" (ssh.commands) has no output field "stdout" (fields: runId, status, total, succeeded, failed, devices, outputs)',
       },
     ]);
     expect(errorsOf(chain('{{ steps.show.result }}'))).toEqual([
@@ -779,5 +779,42 @@ describe('references', () => {
           'step "use": is a Liquid expression such as "inputs.env == \'prod\'": write it without {{ }} or {% %}',
       },
     ]);
+  });
+});
+
+describe('device selectors', () => {
+  it('refuses a selector that mixes ids, names and site/tags/platform', () => {
+    const { errors } = validateDefinition({
+      name: 'mixed',
+      steps: [
+        {
+          id: 'a',
+          kind: 'ssh.commands',
+          params: { devices: { names: ['r1'], site: 'lab-a' }, commands: ['show clock'] },
+        },
+      ],
+    });
+    expect(errors).toEqual([
+      {
+        field: 'steps[0].params.devices',
+        message: expect.stringContaining(
+          'give one of deviceIds, names or a selector (site, tags, platform), not several',
+        ),
+      },
+    ]);
+  });
+
+  it('refuses backupReason on a fanout item (backups are their own ssh.commands step)', () => {
+    const { errors } = validateDefinition({
+      name: 'fan-backup',
+      steps: [
+        {
+          id: 'f',
+          kind: 'fanout',
+          params: { devices: { site: 'a' }, step: { kind: 'ssh.commands', params: { backupReason: 'x' } } },
+        },
+      ],
+    });
+    expect(errors.map((e) => e.field)).toContain('steps[0].params.step.params.backupReason');
   });
 });
