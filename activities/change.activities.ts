@@ -3,7 +3,7 @@ import type { DataSource } from 'typeorm';
 import type { AppConfig } from '../libs/config/src/config';
 import type { SecretBox } from '../libs/crypto/src/secret-box';
 import { RUNNING_CONFIG_COMMAND } from '../libs/common/src/running-config';
-import { normaliseConfig, planPush, planRestore, verifyChange } from '../libs/configs/src';
+import { hierarchicalDiff, normaliseConfig, planPush, planRestore, verifyChange } from '../libs/configs/src';
 import { SshError, SshSession } from '../libs/ssh/src';
 import { snapshotContent, storeSnapshot } from '../graphql/configs/snapshot-store';
 import { loadRunDevice, runEvent, sshTarget, type RunDeviceRow } from './device-session';
@@ -121,7 +121,7 @@ export function createChangeActivities(deps: ChangeActivityDeps) {
     current: string,
   ) =>
     target.snapshot !== null
-      ? planRestore(device.platform, current, target.snapshot)
+      ? planRestore(device.platform, current, target.snapshot, restoreOptions(device))
       : planPush(device.platform, target.intended, current);
 
   function intendedFor(device: RunDeviceRow): string {
@@ -154,11 +154,11 @@ export function createChangeActivities(deps: ChangeActivityDeps) {
     why: string,
   ) {
     const current = await runningConfig(session, device);
-    const lines = planRestore(device.platform, current, backup);
+    const lines = planRestore(device.platform, current, backup, restoreOptions(device));
     await setDevice(device.run_device_id, { restore_plan: lines });
     const pushed = lines.length ? await session.configure(lines) : null;
     const after = await runningConfig(session, device);
-    const restored = normaliseConfig(device.platform, after) === normaliseConfig(device.platform, backup);
+    const restored = sameConfig(device, after, backup);
     const detail = pushed?.failed
       ? `; restore line ${pushed.failed.index + 1} refused: ${pushed.failed.error}`
       : '';
@@ -296,9 +296,7 @@ export function createChangeActivities(deps: ChangeActivityDeps) {
         const check =
           target.snapshot !== null
             ? {
-                ok:
-                  normaliseConfig(device.platform, after) ===
-                  normaliseConfig(device.platform, target.snapshot),
+                ok: sameConfig(device, after, target.snapshot),
                 missing: [],
                 unexpected: ['the device differs from the snapshot after the rollback'],
               }
@@ -429,3 +427,19 @@ export function createChangeActivities(deps: ChangeActivityDeps) {
 }
 
 export type ChangeActivities = ReturnType<typeof createChangeActivities>;
+
+/** EXACT restores reproduce the backup's order; MINIMAL ones push only what differs. */
+function restoreOptions(device: RunDeviceRow): { exactOrder: boolean } {
+  return { exactOrder: device.change_spec?.restoreOrder !== 'MINIMAL' };
+}
+
+/**
+ * Whether a device holds the config it should after a restore: byte for byte minus volatile lines
+ * (EXACT), or the same lines in each block whatever their order (MINIMAL).
+ */
+function sameConfig(device: RunDeviceRow, actual: string, expected: string): boolean {
+  if (restoreOptions(device).exactOrder) {
+    return normaliseConfig(device.platform, actual) === normaliseConfig(device.platform, expected);
+  }
+  return hierarchicalDiff(device.platform, actual, expected).length === 0;
+}

@@ -1,3 +1,7 @@
+import { DEFAULT_VOLATILE_RULES, configuredVolatileRules } from '../../libs/configs/src/volatile';
+import { PLATFORMS, isPlatform } from '../../libs/common/src/platforms';
+import { SwitchboardError } from '../../libs/common/src/errors';
+import { VolatileRuleModel } from './models/volatile-rule.model';
 import {
   Args,
   ArgsType,
@@ -34,6 +38,29 @@ class ConfigSnapshotsArgs extends PageArgs {
 @Resolver(() => ConfigSnapshotModel)
 export class ConfigsResolver {
   constructor(private readonly configs: ConfigsService) {}
+
+  @Query(() => [VolatileRuleModel], {
+    description:
+      'The volatile-line rules configs are compared with on a platform: built-in first, then those of VOLATILE_RULES_FILE.',
+  })
+  volatileRules(@Args('platform') platform: string): VolatileRuleModel[] {
+    if (!isPlatform(platform)) {
+      throw SwitchboardError.badInput(
+        'platform',
+        `unknown platform "${platform}"; expected one of ${PLATFORMS.join(', ')}`,
+      );
+    }
+    return [
+      ...DEFAULT_VOLATILE_RULES[platform].map((r) => ({
+        pattern: r.source,
+        flags: r.flags,
+        source: 'builtin',
+      })),
+      ...configuredVolatileRules()
+        .filter((r) => r.platform === undefined || r.platform === platform)
+        .map((r) => ({ pattern: r.pattern, flags: r.flags ?? '', source: 'VOLATILE_RULES_FILE' })),
+    ];
+  }
 
   @Query(() => ConfigSnapshotConnection, { description: "A device's config versions, newest first." })
   configSnapshots(@Args() args: ConfigSnapshotsArgs) {

@@ -26,6 +26,9 @@ export const FINAL_RUN_STATUSES: readonly RunStatus[] = [
   'FAILED',
 ];
 
+export const RESTORE_ORDERS = ['EXACT', 'MINIMAL'] as const;
+export type RestoreOrder = (typeof RESTORE_ORDERS)[number];
+
 /** What a change run intends; stored on the run so the workflow and retries see the same intent. */
 export interface ChangeSpec {
   /** Intended config snippet per platform (device config syntax; Junos braces or `set` lines). */
@@ -42,6 +45,8 @@ export interface ChangeSpec {
   template?: { name: string; version: number | null };
   /** Rollback runs: restore this config snapshot (the whole config) instead of pushing a snippet. */
   restoreSnapshotId?: string;
+  /** How restores are planned and checked (default EXACT); see libs/configs/src/plan.ts. */
+  restoreOrder?: RestoreOrder;
 }
 
 export interface RunSelector {

@@ -9,7 +9,8 @@ import {
   Resolver,
   Subscription,
 } from '@nestjs/graphql';
-import { FINAL_RUN_STATUSES, RunEntity } from './run.entity';
+import { FINAL_RUN_STATUSES, RESTORE_ORDERS, RunEntity, type RestoreOrder } from './run.entity';
+import { SwitchboardError } from '../../libs/common/src/errors';
 import { StartBackupInput, StartChangeInput, StartCollectionInput } from './dto/start-collection.input';
 import { RunDevicesArgs, RunsArgs } from './dto/runs.args';
 import {
@@ -60,8 +61,25 @@ export class RunsResolver {
   rollbackToSnapshot(
     @Args('snapshotId', { type: () => ID }) snapshotId: string,
     @Args('reason') reason: string,
+    @Args('restoreOrder', {
+      type: () => String,
+      nullable: true,
+      description: 'EXACT (default) or MINIMAL; see StartChangeInput.restoreOrder.',
+    })
+    restoreOrder?: string,
   ): Promise<RunEntity> {
-    return this.service.rollbackToSnapshot(snapshotId, reason);
+    if (
+      restoreOrder !== undefined &&
+      restoreOrder !== null &&
+      !(RESTORE_ORDERS as readonly string[]).includes(restoreOrder)
+    ) {
+      throw SwitchboardError.badInput('restoreOrder', 'must be EXACT or MINIMAL');
+    }
+    return this.service.rollbackToSnapshot(
+      snapshotId,
+      reason,
+      (restoreOrder as RestoreOrder | undefined) ?? 'EXACT',
+    );
   }
 
   @Mutation(() => RunModel, { description: 'Approve or reject a change that is AWAITING_APPROVAL.' })

@@ -33,6 +33,7 @@ import {
   FINAL_RUN_STATUSES,
   RunEntity,
   type ChangeSpec,
+  type RestoreOrder,
   type RunSelector,
   type RunStatus,
 } from './run.entity';
@@ -198,6 +199,7 @@ export class RunsService {
       approvalTimeoutSeconds: input.approvalTimeoutSeconds ?? 3600,
       maxFailures: input.maxFailures ?? 0,
       failurePolicy: input.failurePolicy ?? 'KEEP_SUCCEEDED',
+      restoreOrder: input.restoreOrder ?? 'EXACT',
       reason: input.reason,
     };
   }
@@ -245,7 +247,11 @@ export class RunsService {
   }
 
   /** Put a device back to any stored config version: a change run whose target is the whole snapshot. */
-  async rollbackToSnapshot(snapshotId: string, reason: string): Promise<RunEntity> {
+  async rollbackToSnapshot(
+    snapshotId: string,
+    reason: string,
+    restoreOrder: RestoreOrder = 'EXACT',
+  ): Promise<RunEntity> {
     const [snapshot]: { device_id: string; version: number }[] = isUUID(snapshotId)
       ? await this.dataSource.query(`SELECT device_id, version FROM config_snapshots WHERE id = $1`, [
           snapshotId,
@@ -264,6 +270,7 @@ export class RunsService {
       approvalTimeoutSeconds: 3600,
       maxFailures: 0,
       failurePolicy: 'KEEP_SUCCEEDED',
+      restoreOrder,
       reason: `rollback to version ${snapshot.version}: ${reason}`,
     };
     return this.createChangeRun(spec, devices, selector, 1);

@@ -1,3 +1,4 @@
+import { applyVolatileRulesFile } from '../../../libs/configs/src/volatile-file';
 import { NestFactory } from '@nestjs/core';
 import type { INestApplication, LogLevel } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
@@ -15,6 +16,7 @@ export async function startApi(
   config: AppConfig,
   options: { writeSchema?: boolean } = {},
 ): Promise<INestApplication> {
+  applyVolatileRulesFile(config.volatileRulesFile);
   const app = await NestFactory.create<NestExpressApplication>(ApiModule.forRoot(config, options), {
     logger: nestLogLevels(config.logLevel),
     bufferLogs: false,

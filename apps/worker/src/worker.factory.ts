@@ -7,6 +7,7 @@ import { createTaskActivities } from '../../../activities/task.activities';
 import type { AppConfig } from '../../../libs/config/src/config';
 import type { SecretBox } from '../../../libs/crypto/src/secret-box';
 import { TemplateIndex } from '../../../libs/textfsm/src/index';
+import { applyVolatileRulesFile } from '../../../libs/configs/src/volatile-file';
 
 export interface SwitchboardWorkerDeps {
   config: AppConfig;
@@ -44,6 +45,8 @@ export const WORKFLOWS_PATH = require.resolve('../../../workflows');
 
 export function createSwitchboardWorker(deps: SwitchboardWorkerDeps): Promise<Worker> {
   const { config } = deps;
+  // Backups, verification and restores compare configs with the same rules as the API.
+  applyVolatileRulesFile(config.volatileRulesFile);
   const identity = deps.identity ?? `switchboard-worker@${os.hostname()}:${process.pid}`;
   return Worker.create({
     connection: deps.connection,

@@ -1,3 +1,4 @@
+import { RESTORE_ORDERS, type RestoreOrder } from '../run.entity';
 import { Field, ID, InputType, Int } from '@nestjs/graphql';
 import { Type } from 'class-transformer';
 import {
@@ -231,6 +232,15 @@ export class StartChangeInput extends DeviceTargetInput {
     message: 'failurePolicy must be KEEP_SUCCEEDED or ROLLBACK_ALL',
   })
   failurePolicy?: 'KEEP_SUCCEEDED' | 'ROLLBACK_ALL';
+
+  @Field(() => String, {
+    nullable: true,
+    description:
+      "How a failed device is restored: EXACT (default) reproduces the backup's line order, re-typing lines the device would otherwise append elsewhere; MINIMAL pushes only what differs and checks the result ignoring order (for devices that sort their configuration themselves).",
+  })
+  @IsOptional()
+  @IsIn(RESTORE_ORDERS, { message: 'restoreOrder must be EXACT or MINIMAL' })
+  restoreOrder?: RestoreOrder;
 
   @Field(() => Int, {
     nullable: true,

@@ -65,6 +65,7 @@ const envSchema = z.object({
   COLLECTION_HEARTBEAT_TIMEOUT_MS: int(1000, 600_000).default(30_000),
   COLLECTION_RETRY_INITIAL_MS: int(10, 600_000).default(2_000),
   TEXTFSM_TEMPLATES_DIR: z.string().min(1).optional(),
+  VOLATILE_RULES_FILE: z.string().min(1).optional(),
   RUNS_RECONCILE_INTERVAL_MS: int(0, 3_600_000).default(60_000),
   WORKER_MAX_CONCURRENT_ACTIVITIES: int(1, 10_000).default(200),
   WORKER_SHUTDOWN_GRACE_MS: int(0, 600_000).default(15_000),
@@ -89,6 +90,8 @@ export interface AppConfig {
   worker: { maxConcurrentActivities: number; shutdownGraceMs: number };
   /** TextFSM templates: a directory in the ntc-templates layout (an `index` file and `.textfsm` files). */
   textfsmTemplatesDir: string;
+  /** Extra volatile-line rules (JSON or YAML file), on top of the per-platform defaults. */
+  volatileRulesFile: string | null;
   /** How often the API looks for runs whose workflow was never started (0: never). */
   runsReconcileIntervalMs: number;
 }
@@ -151,6 +154,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     },
     runsReconcileIntervalMs: e.RUNS_RECONCILE_INTERVAL_MS,
     textfsmTemplatesDir: e.TEXTFSM_TEMPLATES_DIR ?? builtinTemplatesDir('textfsm'),
+    volatileRulesFile: e.VOLATILE_RULES_FILE ?? null,
   };
 }
 

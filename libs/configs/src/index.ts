@@ -14,5 +14,8 @@ export {
   isVolatileLine,
   normaliseConfig,
   volatileRules,
+  configureVolatileRules,
+  configuredVolatileRules,
 } from './volatile';
 export type { VolatileRule } from './volatile';
+export { applyVolatileRulesFile } from './volatile-file';

@@ -1,5 +1,5 @@
 import { fixture } from './fixtures.testing';
-import { contentHash, normaliseConfig } from './volatile';
+import { configureVolatileRules, contentHash, normaliseConfig } from './volatile';
 
 describe('normaliseConfig', () => {
   it('drops IOS volatile lines, CRLF, trailing blanks and blank lines at both ends', () => {
@@ -84,6 +84,30 @@ describe('contentHash', () => {
     expect(contentHash('arista_eos', a, rules)).not.toBe(contentHash('arista_eos', b, rules));
     expect(contentHash('arista_eos', a, [{ pattern: '^! generated ' }])).toBe(
       contentHash('arista_eos', b, [{ pattern: '^! generated ' }]),
+    );
+  });
+});
+
+describe('site rules (VOLATILE_RULES_FILE)', () => {
+  afterEach(() => configureVolatileRules([]));
+
+  it('apply to every comparison without extraRules, per platform', () => {
+    configureVolatileRules([{ platform: 'cisco_ios', pattern: '^snmp-server location ' }]);
+    const a = 'hostname r1\nsnmp-server location dc1\n';
+    const b = 'hostname r1\nsnmp-server location dc2\n';
+    expect(contentHash('cisco_ios', a)).toBe(contentHash('cisco_ios', b));
+    expect(contentHash('arista_eos', a)).not.toBe(contentHash('arista_eos', b));
+  });
+
+  it('name the bad rule', () => {
+    expect(() => configureVolatileRules([{ pattern: '^ok' }, { pattern: '(' }])).toThrow(
+      /^volatile rule 1: /,
+    );
+    expect(() => configureVolatileRules([{ pattern: 'x', platform: 'ios' }])).toThrow(
+      /volatile rule 0: unknown platform "ios"/,
+    );
+    expect(() => configureVolatileRules([{ pattern: '' }])).toThrow(
+      /volatile rule 0: pattern must be a non-empty string/,
     );
   });
 });

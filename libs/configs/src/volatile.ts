@@ -61,6 +61,37 @@ export const DEFAULT_VOLATILE_RULES: Readonly<Record<Platform, readonly RegExp[]
   linux: [],
 };
 
+let configured: readonly VolatileRule[] = [];
+
+/**
+ * The site's own rules (VOLATILE_RULES_FILE), used by every call that passes no `extraRules`. Set
+ * once at process start, before any config is compared, so the API and the worker agree. Throws
+ * naming the first bad rule.
+ */
+export function configureVolatileRules(rules: readonly VolatileRule[]): void {
+  rules.forEach((rule, i) => {
+    if (typeof rule?.pattern !== 'string' || rule.pattern === '') {
+      throw new Error(`volatile rule ${i}: pattern must be a non-empty string`);
+    }
+    if (rule.platform !== undefined && !(rule.platform in DEFAULT_VOLATILE_RULES)) {
+      throw new Error(
+        `volatile rule ${i}: unknown platform "${rule.platform}" (${Object.keys(DEFAULT_VOLATILE_RULES).join(', ')})`,
+      );
+    }
+    try {
+      new RegExp(rule.pattern, rule.flags);
+    } catch (error) {
+      throw new Error(`volatile rule ${i}: ${(error as Error).message}`);
+    }
+  });
+  configured = rules.map((r) => ({ ...r }));
+}
+
+/** The rules configureVolatileRules set (empty by default). */
+export function configuredVolatileRules(): readonly VolatileRule[] {
+  return configured;
+}
+
 function extraRegexes(platform: Platform, rules: readonly VolatileRule[] | undefined): RegExp[] {
   if (!rules) return [];
   return rules
@@ -70,7 +101,7 @@ function extraRegexes(platform: Platform, rules: readonly VolatileRule[] | undef
 
 /** Every rule that applies to the platform (defaults first). Throws on an invalid user regex. */
 export function volatileRules(platform: Platform, extraRules?: readonly VolatileRule[]): RegExp[] {
-  return [...DEFAULT_VOLATILE_RULES[platform], ...extraRegexes(platform, extraRules)];
+  return [...DEFAULT_VOLATILE_RULES[platform], ...extraRegexes(platform, extraRules ?? configured)];
 }
 
 /** True when the line is volatile for the platform. */
