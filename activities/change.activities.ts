@@ -7,6 +7,7 @@ import { hierarchicalDiff, normaliseConfig, planPush, planRestore, verifyChange 
 import { SshError, SshSession } from '../libs/ssh/src';
 import { snapshotContent, storeSnapshot } from '../graphql/configs/snapshot-store';
 import { loadRunDevice, runEvent, sshTarget, type RunDeviceRow } from './device-session';
+import { releaseDeviceLocks } from './safety.activities';
 
 export interface ChangeActivityDeps {
   dataSource: DataSource;
@@ -413,6 +414,7 @@ export function createChangeActivities(deps: ChangeActivityDeps) {
           `UPDATE runs SET status = $2, finished_at = now(), started_at = COALESCE(started_at, now()) WHERE id = $1`,
           [input.runId, status],
         );
+        await releaseDeviceLocks(manager, input.runId);
         await runEvent(
           manager,
           input.runId,

@@ -1,5 +1,6 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { randomUUID } from 'node:crypto';
+import { isUUID } from 'class-validator';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { AppConfig } from '../libs/config/src/config';
 import { SwitchboardError } from '../libs/common/src/errors';
@@ -17,12 +18,18 @@ import { DeviceEntity } from '../graphql/devices/device.entity';
 import { resolveDeviceSelection, type DeviceSelector } from '../graphql/devices/device-selection';
 import { collectionInputOf, insertRunDevices, newRun } from '../graphql/runs/run-factory';
 import { RunEntity } from '../graphql/runs/run.entity';
+import { TaskEntity, TaskVersionEntity } from '../graphql/tasks/task.entity';
 import type { CollectionInput } from '../workflows/collection.workflow';
 import type { TaskRunInput, TaskRunStatus } from '../workflows/task.workflow';
 import { runEvent } from './device-session';
+import { deviceQueues, LIVE_SITES } from './routing';
+import { siteQueue } from '../libs/temporal/src/routing';
+import { releaseDeviceLocks } from './safety.activities';
 import { createTaskItemActivities, type TaskItemDeps } from './task-items';
 
-export type TaskActivityDeps = TaskItemDeps & { config: Pick<AppConfig, 'collection' | 'ssh'> };
+export type TaskActivityDeps = TaskItemDeps & {
+  config: Pick<AppConfig, 'collection' | 'ssh' | 'temporal' | 'nodes'>;
+};
 
 /** How the workflow carries out a step that an activity prepared. */
 export type StepPlan =
@@ -253,7 +260,8 @@ export function createTaskActivities(deps: TaskActivityDeps) {
     async taskRunStarted({ runId }: { runId: string }): Promise<void> {
       await dataSource.transaction(async (manager) => {
         const rows: unknown[] = await manager.query(
-          `UPDATE runs SET status = 'RUNNING', started_at = COALESCE(started_at, now()) WHERE id = $1 AND status = 'PENDING' RETURNING id`,
+          `WITH started AS (UPDATE runs SET status = 'RUNNING', started_at = COALESCE(started_at, now())
+            WHERE id = $1 AND status = 'PENDING' RETURNING id) SELECT id FROM started`,
           [runId],
         );
         if (rows.length) await event(manager, runId, 'INFO', null, 'run started');
@@ -385,6 +393,11 @@ export function createTaskActivities(deps: TaskActivityDeps) {
               child,
               devices.map((d) => d.id),
               deps.config,
+              await deviceQueues(
+                dataSource,
+                deps.config,
+                devices.map((d) => d.id),
+              ),
             ),
           };
         }
@@ -517,6 +530,28 @@ export function createTaskActivities(deps: TaskActivityDeps) {
       );
     },
 
+    /**
+     * The task queue of each item in [from, to): its device's site queue when live nodes serve
+     * that site, else null (the shared queue). Items that are not devices always use the shared queue.
+     */
+    async itemQueues(input: {
+      runId: string;
+      stepKey: string;
+      from: number;
+      to: number;
+    }): Promise<(string | null)[]> {
+      const rows: { item_index: number; site: string | null }[] = await dataSource.query(
+        `SELECT item_index, item->>'site' AS site FROM run_step_items
+          WHERE run_id = $1 AND step_key = $3 AND item_index >= $4 AND item_index < $5
+            AND item ? 'platform' AND item->>'site' IN (${LIVE_SITES})`,
+        [input.runId, (deps.config.nodes.heartbeatMs * 3) / 1000, input.stepKey, input.from, input.to],
+      );
+      const queues: (string | null)[] = Array.from({ length: input.to - input.from }, () => null);
+      for (const r of rows)
+        queues[r.item_index - input.from] = siteQueue(deps.config.temporal.taskQueue, r.site!);
+      return queues;
+    },
+
     async recordItemFailure(input: {
       runId: string;
       stepKey: string;
@@ -526,8 +561,10 @@ export function createTaskActivities(deps: TaskActivityDeps) {
     }): Promise<void> {
       await dataSource.transaction(async (manager) => {
         const rows: { item: { name?: string } }[] = await manager.query(
-          `UPDATE run_step_items SET status = 'FAILED', error_kind = $4, error_message = $5, finished_at = now()
-            WHERE run_id = $1 AND step_key = $2 AND item_index = $3 AND status <> 'SUCCEEDED' RETURNING item`,
+          `WITH failed AS (
+             UPDATE run_step_items SET status = 'FAILED', error_kind = $4, error_message = $5, finished_at = now()
+              WHERE run_id = $1 AND step_key = $2 AND item_index = $3 AND status <> 'SUCCEEDED' RETURNING item)
+           SELECT item FROM failed`,
           [input.runId, input.stepKey, input.index, input.kind, input.message],
         );
         const name = rows[0]?.item && typeof rows[0].item === 'object' ? (rows[0].item.name ?? null) : null;
@@ -789,6 +826,9 @@ export function createTaskActivities(deps: TaskActivityDeps) {
             WHERE id = $1`,
           [input.runId, input.status, input.reason],
         );
+        const released = await releaseDeviceLocks(manager, input.runId);
+        if (released)
+          await event(manager, input.runId, 'INFO', null, `released the locks on ${released} device(s)`);
         await event(
           manager,
           input.runId,
@@ -836,6 +876,78 @@ function backupCommands(): { commands: string[]; byPlatform: Record<string, stri
     commands: [RUNNING_CONFIG_COMMAND.cisco_ios],
     byPlatform: Object.fromEntries(Object.entries(RUNNING_CONFIG_COMMAND).map(([p, c]) => [p, [c]])),
   };
+}
+
+/** What a task run is started with, by the API (start, restart, retry, batches) and by a schedule. */
+export interface TaskRunRequest {
+  /** Task name or id. */
+  task: string;
+  /** Default: the task's latest version. */
+  version?: number | null;
+  inputs?: unknown;
+  priority?: number | null;
+}
+
+/** Where a task run comes from, besides its request. */
+export interface TaskRunOrigin {
+  /** Restarts and retries: the run repeated, and the outputs kept from it (by step id). */
+  sourceRunId?: string | null;
+  reused?: Map<string, unknown>;
+  /** Runs of a schedule: the schedule, the time it fired for, and the wrapper workflow execution. */
+  schedule?: { id: string; scheduledAt: Date; workflowId: string; workflowRunId: string };
+}
+
+/**
+ * Validate and store a task run (PENDING, with its step rows) in the caller's transaction. The one
+ * way a task run is stored: by the API and by a schedule's wrapper workflow. The caller starts the
+ * workflow after commit.
+ */
+export async function storeTaskRun(
+  manager: EntityManager,
+  request: TaskRunRequest,
+  origin: TaskRunOrigin = {},
+): Promise<{ run: RunEntity; taskName: string; definition: TaskDefinition }> {
+  if (request.priority !== undefined && request.priority !== null) {
+    if (!Number.isInteger(request.priority) || request.priority < 1 || request.priority > 5) {
+      throw SwitchboardError.badInput('priority', 'must be an integer from 1 (most urgent) to 5');
+    }
+  }
+  const task = await manager
+    .createQueryBuilder(TaskEntity, 't')
+    .where('t.deleted_at IS NULL')
+    .andWhere(isUUID(request.task, 'all') ? 't.id = :key' : 't.name = :key', { key: request.task })
+    .getOne();
+  if (!task) throw SwitchboardError.notFound('task', request.task);
+  const version = await manager.findOne(TaskVersionEntity, {
+    where: { taskId: task.id, version: request.version ?? task.latestVersion },
+  });
+  if (!version) {
+    throw SwitchboardError.badInput('version', `task ${task.name} has no version ${request.version}`);
+  }
+  const { inputs, errors } = validateInputs(version.definition, request.inputs ?? {});
+  if (errors.length) throw SwitchboardError.invalidFields(errors);
+  const runId = randomUUID();
+  const { schedule } = origin;
+  const run = newRun(manager, {
+    id: runId,
+    kind: 'task',
+    workflowId: `task-${runId}`,
+    concurrency: version.definition.concurrency,
+    selector: {},
+    totalDevices: 0,
+    taskId: task.id,
+    taskVersion: version.version,
+    inputs,
+    priority: request.priority ?? task.priority,
+    sourceRunId: origin.sourceRunId ?? null,
+    scheduleId: schedule?.id ?? null,
+    scheduledAt: schedule?.scheduledAt ?? null,
+    scheduleWorkflowId: schedule?.workflowId ?? null,
+    scheduleWorkflowRunId: schedule?.workflowRunId ?? null,
+  });
+  await manager.insert(RunEntity, run);
+  await insertStepRows(manager, runId, version.definition, origin.reused ?? new Map());
+  return { run, taskName: task.name, definition: version.definition };
 }
 
 /** The workflow input of a task run: built the same way by the API and by a parent run. */

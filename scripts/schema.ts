@@ -7,6 +7,9 @@ import { DevicesResolver } from '../graphql/devices/devices.resolver';
 import { RunDeviceResolver, RunsResolver } from '../graphql/runs/runs.resolver';
 import { ConfigTemplatesResolver } from '../graphql/templates/templates.resolver';
 import { TaskRunsResolver, TasksResolver } from '../graphql/tasks/tasks.resolver';
+import { SchedulesResolver } from '../graphql/schedules/schedules.resolver';
+import { SafetyResolver } from '../graphql/safety/safety.graphql';
+import { NodesResolver } from '../graphql/nodes/nodes.graphql';
 
 /** Every resolver of the API; the schema is generated from them without starting anything. */
 export const RESOLVERS = [
@@ -18,6 +21,9 @@ export const RESOLVERS = [
   ConfigTemplatesResolver,
   TasksResolver,
   TaskRunsResolver,
+  SchedulesResolver,
+  SafetyResolver,
+  NodesResolver,
 ];
 
 export async function buildSchemaText(): Promise<string> {

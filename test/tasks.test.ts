@@ -1,5 +1,4 @@
 import { normaliseConfig } from '../libs/configs/src';
-import { GraphQLRequestError } from '../scripts/graphql-client';
 import { startStack, type Stack } from './support/harness';
 import {
   control,
@@ -11,6 +10,7 @@ import {
   waitForStep,
   waitForTaskRunEnd,
   type Recorder,
+  expectBadInput,
 } from './support/tasks';
 
 const http = (url: string, extra: Record<string, unknown> = {}) => ({
@@ -18,18 +18,6 @@ const http = (url: string, extra: Record<string, unknown> = {}) => ({
   params: { method: 'POST', url, ...extra },
   retry: { maximumAttempts: 2, initialIntervalSeconds: 0.2 },
 });
-
-async function expectBadInput(promise: Promise<unknown>): Promise<{ field?: string; message: string }[]> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(GraphQLRequestError);
-    const e = (error as GraphQLRequestError).errors[0];
-    expect(e.extensions?.code).toBe('BAD_USER_INPUT');
-    return e.extensions?.fields ?? [{ field: e.extensions?.field, message: e.message }];
-  }
-  throw new Error('expected BAD_USER_INPUT');
-}
 
 describe('task engine', () => {
   let stack: Stack;

@@ -10,6 +10,7 @@ import type { ChangeActivities } from '../activities/change.activities';
 import type { CollectionActivities } from '../activities/collection.activities';
 import { BOOKKEEPING_OPTIONS, deviceActivityOptions } from './activity-options';
 import { describeFailure, pool } from './pool';
+import { guardDevices } from './safety';
 
 export interface ChangeInput {
   runId: string;
@@ -23,6 +24,8 @@ export interface ChangeInput {
   failurePolicy: 'KEEP_SUCCEEDED' | 'ROLLBACK_ALL';
   timeouts: { deviceStartToCloseMs: number; heartbeatMs: number };
   retry: { maximumAttempts: number; initialIntervalMs: number };
+  /** Devices whose work runs on a site task queue (the others use the workflow's queue). */
+  queues?: Record<string, string>;
 }
 
 export interface ApprovalDecision {
@@ -41,7 +44,14 @@ export const approvalSignal = defineSignal<[ApprovalDecision]>('approval');
  */
 export async function changeWorkflow(input: ChangeInput): Promise<{ status: string }> {
   const book = proxyActivities<CollectionActivities & ChangeActivities>(BOOKKEEPING_OPTIONS);
-  const devices = proxyActivities<ChangeActivities>(deviceActivityOptions(input));
+  const shared = proxyActivities<ChangeActivities>(deviceActivityOptions(input));
+  /** A device's activities, on its site's task queue when it has one. */
+  const on = (deviceId: string) => {
+    const queue = input.queues?.[deviceId];
+    return queue
+      ? proxyActivities<ChangeActivities>({ ...deviceActivityOptions(input), taskQueue: queue })
+      : shared;
+  };
   let decision: ApprovalDecision | undefined;
   setHandler(approvalSignal, (d) => {
     decision ??= d;
@@ -64,7 +74,7 @@ export async function changeWorkflow(input: ChangeInput): Promise<{ status: stri
     const toApply: string[] = [];
     await pool(input.deviceIds, input.concurrency, async (deviceId) => {
       try {
-        const plan = await devices.planChangeDevice(deviceInput(deviceId));
+        const plan = await on(deviceId).planChangeDevice(deviceInput(deviceId));
         if (plan.lines > 0) toApply.push(deviceId);
       } catch (error) {
         if (isCancellation(error)) throw error;
@@ -96,12 +106,19 @@ export async function changeWorkflow(input: ChangeInput): Promise<{ status: stri
       });
     }
 
-    // 3. Apply, stopping the rollout after too many failures.
+    // 3. Lock the devices (and wait for their maintenance windows), then apply, stopping the
+    // rollout after too many failures. The locks go when the run finishes.
+    try {
+      await guardDevices({ runId: input.runId, stepId: 'apply' });
+    } catch (error) {
+      if (isCancellation(error)) throw error;
+      return { status: (await finish('STOPPED', describeFailure(error).message)).status };
+    }
     let failures = 0;
     const changed: string[] = [];
     await pool(toApply, input.concurrency, async (deviceId, stop) => {
       try {
-        const result = await devices.applyChangeDevice(deviceInput(deviceId));
+        const result = await on(deviceId).applyChangeDevice(deviceInput(deviceId));
         if (result.failed) failures++;
         if (result.outcome === 'CHANGED') changed.push(deviceId);
       } catch (error) {
@@ -114,7 +131,9 @@ export async function changeWorkflow(input: ChangeInput): Promise<{ status: stri
     if (failures > input.maxFailures) {
       if (input.failurePolicy === 'ROLLBACK_ALL') {
         await pool(changed, input.concurrency, (deviceId) =>
-          devices.rollbackChangeDevice(deviceInput(deviceId)).then(() => undefined),
+          on(deviceId)
+            .rollbackChangeDevice(deviceInput(deviceId))
+            .then(() => undefined),
         );
       }
       return {

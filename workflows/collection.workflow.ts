@@ -20,6 +20,8 @@ export interface CollectionInput {
   commandTimeoutMs: number;
   timeouts: { deviceStartToCloseMs: number; heartbeatMs: number };
   retry: { maximumAttempts: number; initialIntervalMs: number };
+  /** Devices whose work runs on a site task queue (the others use the workflow's queue). */
+  queues?: Record<string, string>;
 }
 
 export interface CollectionResult {
@@ -63,7 +65,11 @@ export async function collectionWorkflow(input: CollectionInput): Promise<Collec
   const collectOne = async (deviceId: string): Promise<void> => {
     progress.running++;
     try {
-      await devices.collectDevice({
+      const queue = input.queues?.[deviceId];
+      const on = queue
+        ? proxyActivities<CollectionActivities>({ ...deviceActivityOptions(input), taskQueue: queue })
+        : devices;
+      await on.collectDevice({
         runId: input.runId,
         deviceId,
         commands: input.commands,

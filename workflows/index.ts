@@ -2,3 +2,4 @@
 export { collectionWorkflow } from './collection.workflow';
 export { changeWorkflow } from './change.workflow';
 export { taskRunWorkflow, taskShardWorkflow } from './task.workflow';
+export { scheduledTaskWorkflow } from './schedule.workflow';

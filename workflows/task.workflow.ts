@@ -17,7 +17,13 @@ import {
   type ActivityOptions,
 } from '@temporalio/workflow';
 import type { ItemActivities, StepPlan, TaskBookkeeping, ItemPlan } from '../activities/task.activities';
-import type { RetryPolicy, StepDefinition, TaskDefinition } from '../libs/tasks/src/definition';
+import {
+  CHANGE_KINDS,
+  type RetryPolicy,
+  type StepDefinition,
+  type TaskDefinition,
+} from '../libs/tasks/src/definition';
+import { guardDevices } from './safety';
 import { BOOKKEEPING_OPTIONS, PERMANENT_ERROR_TYPES } from './activity-options';
 import type { collectionWorkflow } from './collection.workflow';
 import { describeFailure, pool } from './pool';
@@ -173,6 +179,7 @@ export async function taskRunWorkflow(input: TaskRunInput): Promise<TaskRunResul
         });
         break;
       case 'items':
+        if (CHANGE_KINDS.includes(spec.kind)) await guard(step.id, plan.stepKey, compensation);
         await runItems(plan, spec);
         break;
     }
@@ -182,6 +189,9 @@ export async function taskRunWorkflow(input: TaskRunInput): Promise<TaskRunResul
     }
     return 'SUCCEEDED';
   };
+
+  const guard = (stepId: string, stepKey: string, compensation: boolean) =>
+    guardDevices({ runId, stepId, stepKey, safety: definition.safety, skipWindows: compensation });
 
   const approve = async (stepId: string, plan: Extract<StepPlan, { type: 'approval' }>) => {
     const decided = await condition(() => decisions.has(stepId), plan.timeoutSeconds * 1000);
@@ -358,7 +368,18 @@ async function itemRange(
   canContinueAsNew = false,
 ): Promise<{ next: number }> {
   const book = proxyActivities<TaskBookkeeping>(BOOKKEEPING_OPTIONS);
-  const items = proxyActivities<ItemActivities>(options);
+  const shared = proxyActivities<ItemActivities>(options);
+  // Device items run on their site's task queue when nodes serve it (see activities/routing.ts).
+  const queues =
+    plan.perItem === 'activity' ? await book.itemQueues({ runId, stepKey: plan.stepKey, from, to }) : [];
+  const proxies = new Map<string, ItemActivities>();
+  const itemsFor = (index: number): ItemActivities => {
+    const queue = queues[index - from];
+    if (!queue) return shared;
+    if (!proxies.has(queue))
+      proxies.set(queue, proxyActivities<ItemActivities>({ ...options, taskQueue: queue }));
+    return proxies.get(queue)!;
+  };
   const indexes = Array.from({ length: to - from }, (_, i) => from + i);
   let next = from;
   await pool(indexes, concurrency, async (index, stop) => {
@@ -375,7 +396,7 @@ async function itemRange(
           await book.recordItemSubtask({ runId, stepKey: plan.stepKey, index });
         }
       } else {
-        await items.runStepItem({ runId, stepKey: plan.stepKey, index });
+        await itemsFor(index).runStepItem({ runId, stepKey: plan.stepKey, index });
       }
     } catch (error) {
       if (isCancellation(error)) throw error;

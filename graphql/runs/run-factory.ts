@@ -67,6 +67,7 @@ export function collectionInputOf(
   run: Pick<RunEntity, 'id' | 'commands' | 'commandsByPlatform' | 'concurrency' | 'commandTimeoutMs'>,
   deviceIds: string[],
   config: Pick<AppConfig, 'collection' | 'ssh'>,
+  queues: Record<string, string> = {},
 ): CollectionInput {
   const { collection, ssh } = config;
   const commandTimeoutMs = run.commandTimeoutMs ?? ssh.commandTimeoutMs;
@@ -86,5 +87,6 @@ export function collectionInputOf(
       heartbeatMs: collection.heartbeatTimeoutMs,
     },
     retry: { maximumAttempts: collection.maxAttempts, initialIntervalMs: collection.retryInitialMs },
+    ...(Object.keys(queues).length ? { queues } : {}),
   };
 }

@@ -122,6 +122,20 @@ export class RunEntity {
   @Column({ name: 'source_run_id', type: 'uuid', nullable: true })
   sourceRunId!: string | null;
 
+  /** Runs started by a schedule: the schedule (null once it is deleted) and the time it fired for. */
+  @Column({ name: 'schedule_id', type: 'uuid', nullable: true })
+  scheduleId!: string | null;
+
+  @Column({ name: 'scheduled_at', type: 'timestamptz', nullable: true })
+  scheduledAt!: Date | null;
+
+  /** The schedule's wrapper workflow execution that stored this run (one run per execution). */
+  @Column({ name: 'schedule_workflow_id', type: 'text', nullable: true })
+  scheduleWorkflowId!: string | null;
+
+  @Column({ name: 'schedule_workflow_run_id', type: 'text', nullable: true })
+  scheduleWorkflowRunId!: string | null;
+
   @Column({ type: 'boolean', default: false })
   paused!: boolean;
 

@@ -13,6 +13,8 @@ import type { ApprovalDecision, ChangeInput, changeWorkflow } from '../../workfl
 import type { collectionWorkflow } from '../../workflows/collection.workflow';
 import type { taskRunWorkflow } from '../../workflows/task.workflow';
 import { taskRunInputOf } from '../../activities/task.activities';
+import { releaseDeviceLocks } from '../../activities/safety.activities';
+import { deviceQueues } from '../../activities/routing';
 import type { TaskDefinition } from '../../libs/tasks/src';
 import { decodeCursor, encodeCursor, toConnection, type ConnectionShape } from '../common/pagination';
 import { DevicesService } from '../devices/devices.service';
@@ -348,7 +350,8 @@ export class RunsService {
    */
   private async startWorkflow(run: RunEntity, deviceIds: string[]): Promise<void> {
     const { collection, temporal, ssh } = this.config;
-    const workflowInput = collectionInputOf(run, deviceIds, this.config);
+    const queues = await deviceQueues(this.dataSource, this.config, deviceIds);
+    const workflowInput = collectionInputOf(run, deviceIds, this.config, queues);
     const { commandTimeoutMs } = workflowInput;
     const options = {
       taskQueue: temporal.taskQueue,
@@ -381,6 +384,7 @@ export class RunsService {
             heartbeatMs: collection.heartbeatTimeoutMs,
           },
           retry: workflowInput.retry,
+          queues: workflowInput.queues,
         };
         await this.temporal.workflow.start<typeof changeWorkflow>('changeWorkflow', {
           ...options,
@@ -462,6 +466,8 @@ export class RunsService {
       .where(`r.status = 'PENDING'`)
       // Child runs of a task step are started by their parent's workflow, never on their own.
       .andWhere('r.parent_run_id IS NULL')
+      // So are runs of a schedule, by the schedule's wrapper workflow (see ScheduleReconciler).
+      .andWhere('r.schedule_workflow_id IS NULL')
       .andWhere(`r.created_at < now() - make_interval(secs => :secs)`, { secs: olderThanMs / 1000 })
       .orderBy('r.created_at', 'ASC')
       .take(100)
@@ -471,6 +477,39 @@ export class RunsService {
       await this.startRunWorkflow(run).catch(() => undefined);
     }
     return runs.length;
+  }
+
+  /**
+   * Device locks outlive nothing: a run that ended releases its locks itself; a run whose workflow
+   * closed without doing so (terminated, or timed out) is marked FAILED here and its locks go.
+   */
+  async releaseLocksOfEndedRuns(): Promise<number> {
+    const holders: { run_id: string; status: RunStatus; workflow_id: string }[] = await this.dataSource.query(
+      `SELECT DISTINCT r.id AS run_id, r.status, r.workflow_id FROM runs r
+        WHERE r.id IN (SELECT run_id FROM device_locks UNION SELECT run_id FROM device_lock_waiters)`,
+    );
+    let released = 0;
+    for (const h of holders) {
+      let ended = FINAL_RUN_STATUSES.includes(h.status);
+      if (!ended) {
+        const description = await this.temporal.workflow
+          .getHandle(h.workflow_id)
+          .describe()
+          .catch(() => null);
+        if (description && description.status.name !== 'RUNNING') {
+          ended = true;
+          await this.dataSource.query(
+            `UPDATE runs SET status = 'FAILED', error = $2, finished_at = COALESCE(finished_at, now()) WHERE id = $1`,
+            [h.run_id, `workflow ${description.status.name.toLowerCase()} without finishing the run`],
+          );
+        }
+      }
+      if (ended) {
+        await releaseDeviceLocks(this.dataSource, h.run_id);
+        released++;
+      }
+    }
+    return released;
   }
 
   async cancel(id: string): Promise<RunEntity> {
@@ -501,6 +540,7 @@ export class RunsService {
     status?: RunStatus;
     kind?: string;
     taskId?: string;
+    scheduleId?: string;
     first: number;
     after?: string;
   }): Promise<ConnectionShape<RunModel>> {
@@ -508,6 +548,7 @@ export class RunsService {
     if (args.status) qb.andWhere('r.status = :status', { status: args.status });
     if (args.kind) qb.andWhere('r.kind = :kind', { kind: args.kind });
     if (args.taskId) qb.andWhere('r.task_id = :taskId', { taskId: args.taskId });
+    if (args.scheduleId) qb.andWhere('r.schedule_id = :scheduleId', { scheduleId: args.scheduleId });
     const totalCount = await qb.clone().getCount();
     if (args.after) {
       const [createdAt, id] = decodeCursor(args.after, 2);

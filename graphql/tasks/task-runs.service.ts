@@ -1,17 +1,14 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Client } from '@temporalio/client';
-import { randomUUID } from 'node:crypto';
 import { DataSource, type EntityManager } from 'typeorm';
 import { ErrorCode, SwitchboardError } from '../../libs/common/src/errors';
-import { validateInputs, type TaskDefinition } from '../../libs/tasks/src';
-import { insertStepRows } from '../../activities/task.activities';
+import type { TaskDefinition } from '../../libs/tasks/src';
+import { storeTaskRun } from '../../activities/task.activities';
 import type { StepDecision } from '../../workflows/task.workflow';
-import { newRun } from '../runs/run-factory';
 import { FINAL_RUN_STATUSES, RunEntity } from '../runs/run.entity';
 import { RunsService } from '../runs/runs.service';
 import { RunStepEntity } from './task.entity';
-import { TasksService } from './tasks.service';
 
 export interface StartTaskRunRequest {
   task: string;
@@ -28,7 +25,6 @@ export class TaskRunsService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly temporal: Client,
-    private readonly tasks: TasksService,
     private readonly runs: RunsService,
   ) {}
 
@@ -39,40 +35,16 @@ export class TaskRunsService {
   }
 
   /**
-   * Validate and store a run (PENDING, with its step rows); its workflow starts after commit. A
-   * run stored but never started (the API died in between) is started by the reconciler.
+   * Validate and store a run (PENDING, with its step rows; see storeTaskRun); its workflow starts
+   * after commit. A run stored but never started (the API died in between) is started by the reconciler.
    */
   async store(
     request: StartTaskRunRequest,
     manager: EntityManager,
     from?: { sourceRunId: string; reused: Map<string, unknown> },
   ): Promise<RunEntity> {
-    if (request.priority !== undefined && request.priority !== null) {
-      if (!Number.isInteger(request.priority) || request.priority < 1 || request.priority > 5) {
-        throw SwitchboardError.badInput('priority', 'must be an integer from 1 (most urgent) to 5');
-      }
-    }
-    const task = await this.tasks.get(request.task, manager);
-    const version = await this.tasks.version(task.id, request.version, manager);
-    const { inputs, errors } = validateInputs(version.definition, request.inputs ?? {});
-    if (errors.length) throw SwitchboardError.invalidFields(errors);
-    const runId = randomUUID();
-    const run = newRun(manager, {
-      id: runId,
-      kind: 'task',
-      workflowId: `task-${runId}`,
-      concurrency: version.definition.concurrency,
-      selector: {},
-      totalDevices: 0,
-      taskId: task.id,
-      taskVersion: version.version,
-      inputs,
-      priority: request.priority ?? task.priority,
-      sourceRunId: from?.sourceRunId ?? null,
-    });
-    await manager.insert(RunEntity, run);
-    await insertStepRows(manager, runId, version.definition, from?.reused ?? new Map());
-    this.logger.log(`run ${runId}: task ${task.name} v${version.version}`);
+    const { run, taskName } = await storeTaskRun(manager, request, from);
+    this.logger.log(`run ${run.id}: task ${taskName} v${run.taskVersion}`);
     return run;
   }
 

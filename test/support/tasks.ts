@@ -1,3 +1,4 @@
+import { GraphQLRequestError } from '../../scripts/graphql-client';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { RUN_FIELDS, waitFor, waitForRunEnd, type RunView, type Stack } from './harness';
@@ -39,7 +40,7 @@ export async function startRecorder(): Promise<Recorder> {
   };
 }
 
-export const TASK_RUN_FIELDS = `${RUN_FIELDS} taskName taskVersion inputs priority sourceRunId
+export const TASK_RUN_FIELDS = `${RUN_FIELDS} startedAt finishedAt taskName taskVersion inputs priority sourceRunId
   steps { stepId kind status dependsOn attempts startedAt finishedAt output errorKind errorMessage
           childRunId compensationStatus compensationError items { total pending running succeeded failed } }`;
 
@@ -61,6 +62,8 @@ export interface StepView {
 }
 
 export type TaskRunView = RunView & {
+  startedAt: string | null;
+  finishedAt: string | null;
   taskName: string;
   taskVersion: number;
   inputs: Record<string, unknown>;
@@ -136,4 +139,19 @@ export async function control(stack: Stack, mutation: string, id: string, args =
     { id },
   );
   return data[mutation];
+}
+
+/** The fields of the BAD_USER_INPUT error a request must fail with. */
+export async function expectBadInput(
+  promise: Promise<unknown>,
+): Promise<{ field?: string; message: string }[]> {
+  try {
+    await promise;
+  } catch (error) {
+    expect(error).toBeInstanceOf(GraphQLRequestError);
+    const e = (error as GraphQLRequestError).errors[0];
+    expect(e.extensions?.code).toBe('BAD_USER_INPUT');
+    return e.extensions?.fields ?? [{ field: e.extensions?.field, message: e.message }];
+  }
+  throw new Error('expected BAD_USER_INPUT');
 }

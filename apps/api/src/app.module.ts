@@ -16,6 +16,9 @@ import { CredentialsModule } from '../../../graphql/credentials/credentials.modu
 import { DevicesModule } from '../../../graphql/devices/devices.module';
 import { RunsModule } from '../../../graphql/runs/runs.module';
 import { TasksModule } from '../../../graphql/tasks/tasks.module';
+import { SchedulesModule } from '../../../graphql/schedules/schedules.module';
+import { SafetyModule } from '../../../graphql/safety/safety.graphql';
+import { NodesModule } from '../../../graphql/nodes/nodes.graphql';
 import { TemplatesModule } from '../../../graphql/templates/templates.module';
 import { HealthController } from './health.controller';
 
@@ -56,6 +59,9 @@ export class ApiModule {
         DevicesModule,
         RunsModule,
         TasksModule,
+        SchedulesModule,
+        SafetyModule,
+        NodesModule,
         ConfigsModule,
         TemplatesModule,
       ],

@@ -1,13 +1,15 @@
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
-import os from 'node:os';
 import type { DataSource } from 'typeorm';
 import { createChangeActivities } from '../../../activities/change.activities';
 import { createCollectionActivities } from '../../../activities/collection.activities';
+import { createScheduleActivities } from '../../../activities/schedule.activities';
 import { createTaskActivities } from '../../../activities/task.activities';
+import { createSafetyActivities } from '../../../activities/safety.activities';
 import type { AppConfig } from '../../../libs/config/src/config';
 import type { SecretBox } from '../../../libs/crypto/src/secret-box';
 import { TemplateIndex } from '../../../libs/textfsm/src/index';
 import { applyVolatileRulesFile } from '../../../libs/configs/src/volatile-file';
+import { siteQueue } from '../../../libs/temporal/src/routing';
 
 export interface SwitchboardWorkerDeps {
   config: AppConfig;
@@ -24,6 +26,7 @@ export function createActivities(
   deps: Pick<SwitchboardWorkerDeps, 'config' | 'dataSource' | 'secrets'> & { identity: string },
 ) {
   return {
+    ...createSafetyActivities({ dataSource: deps.dataSource }),
     ...createTaskActivities({
       dataSource: deps.dataSource,
       secrets: deps.secrets,
@@ -32,6 +35,7 @@ export function createActivities(
       identity: deps.identity,
     }),
     ...createChangeActivities({ dataSource: deps.dataSource, secrets: deps.secrets, ssh: deps.config.ssh }),
+    ...createScheduleActivities({ dataSource: deps.dataSource, config: deps.config }),
     ...createCollectionActivities({
       dataSource: deps.dataSource,
       secrets: deps.secrets,
@@ -43,18 +47,54 @@ export function createActivities(
 
 export const WORKFLOWS_PATH = require.resolve('../../../workflows');
 
-export function createSwitchboardWorker(deps: SwitchboardWorkerDeps): Promise<Worker> {
+/**
+ * Every Temporal worker of this node: the shared queue (workflows and all activities) unless
+ * NODE_SHARED_QUEUE=false, plus one activity-only worker per site it serves (NODE_SITES), where
+ * device work for that site's devices is routed. One set of activities serves them all.
+ */
+export async function createSwitchboardWorkers(deps: SwitchboardWorkerDeps): Promise<Worker[]> {
+  const { config } = deps;
+  if (!config.nodes.sharedQueue && config.nodes.sites.length === 0) {
+    throw new Error('NODE_SHARED_QUEUE=false needs NODE_SITES: this node would serve no task queue');
+  }
+  applyVolatileRulesFile(config.volatileRulesFile);
+  const identity = deps.identity ?? config.nodes.id;
+  const activities = createActivities({ ...deps, identity });
+  const workers: Worker[] = [];
+  if (config.nodes.sharedQueue)
+    workers.push(await createSwitchboardWorker({ ...deps, identity }, activities));
+  for (const site of config.nodes.sites) {
+    workers.push(
+      await Worker.create({
+        connection: deps.connection,
+        namespace: config.temporal.namespace,
+        taskQueue: siteQueue(config.temporal.taskQueue, site),
+        identity,
+        activities,
+        maxConcurrentActivityTaskExecutions: config.worker.maxConcurrentActivities,
+        shutdownGraceTime: config.worker.shutdownGraceMs,
+      }),
+    );
+  }
+  return workers;
+}
+
+/** The worker of the shared task queue: every workflow and every activity. */
+export function createSwitchboardWorker(
+  deps: SwitchboardWorkerDeps,
+  activities?: ReturnType<typeof createActivities>,
+): Promise<Worker> {
   const { config } = deps;
   // Backups, verification and restores compare configs with the same rules as the API.
   applyVolatileRulesFile(config.volatileRulesFile);
-  const identity = deps.identity ?? `switchboard-worker@${os.hostname()}:${process.pid}`;
+  const identity = deps.identity ?? config.nodes.id;
   return Worker.create({
     connection: deps.connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
     identity,
     ...(deps.workflowBundle ? { workflowBundle: deps.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
-    activities: createActivities({ ...deps, identity }),
+    activities: activities ?? createActivities({ ...deps, identity }),
     maxConcurrentActivityTaskExecutions: config.worker.maxConcurrentActivities,
     shutdownGraceTime: config.worker.shutdownGraceMs,
   });

@@ -7,7 +7,8 @@ import { APP_CONFIG, AppConfigModule } from '../../../libs/config/src/config.mod
 import { CryptoModule } from '../../../libs/crypto/src/crypto.module';
 import { SecretBox } from '../../../libs/crypto/src/secret-box';
 import { DatabaseModule } from '../../../libs/database/src/database.module';
-import { createSwitchboardWorker } from './worker.factory';
+import { NodeRegistry } from './node-registry';
+import { createSwitchboardWorkers } from './worker.factory';
 
 /** Runs the Temporal worker until it is shut down (SIGINT/SIGTERM are handled by the Temporal runtime). */
 @Injectable()
@@ -23,17 +24,27 @@ export class WorkerRunner {
   async run(): Promise<void> {
     const connection = await NativeConnection.connect({ address: this.config.temporal.address });
     try {
-      const worker = await createSwitchboardWorker({
+      const workers = await createSwitchboardWorkers({
         config: this.config,
         dataSource: this.dataSource,
         secrets: this.secrets,
         connection,
       });
+      const node = new NodeRegistry(this.dataSource, this.config, workers);
+      await node.register();
       this.logger.log(
-        `serving task queue ${this.config.temporal.taskQueue} on ${this.config.temporal.address} ` +
-          `(namespace ${this.config.temporal.namespace}, ${this.config.worker.maxConcurrentActivities} activity slots)`,
+        `node ${node.id}: serving task queue ${workers.map((w) => w.options.taskQueue).join(', ')} on ${this.config.temporal.address} ` +
+          `(namespace ${this.config.temporal.namespace}, ${this.config.worker.maxConcurrentActivities} activity slots per queue)`,
       );
-      await worker.run();
+      // One queue stopping (a signal, or a drain) stops them all.
+      await Promise.all(
+        workers.map((w) =>
+          w.run().finally(() => {
+            for (const other of workers) if (other.getState() === 'RUNNING') other.shutdown();
+          }),
+        ),
+      );
+      await node.stopped();
       this.logger.log('worker stopped');
     } finally {
       await connection.close();

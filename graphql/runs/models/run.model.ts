@@ -54,6 +54,17 @@ export class RunModel {
   @Field(() => String, { nullable: true, description: 'Set on backup runs: why the configs were saved.' })
   backupReason!: string | null;
   @Field(() => String, { nullable: true }) error!: string | null;
+  @Field(() => ID, {
+    nullable: true,
+    description: 'Runs started by a schedule: the schedule (null once the schedule is deleted).',
+  })
+  scheduleId!: string | null;
+  @Field(() => Date, {
+    nullable: true,
+    description:
+      'Runs started by a schedule: the time it fired for (before jitter; for a trigger, when it was triggered).',
+  })
+  scheduledAt!: Date | null;
   @Field() createdAt!: Date;
   @Field(() => Date, { nullable: true }) startedAt!: Date | null;
   @Field(() => Date, { nullable: true }) finishedAt!: Date | null;

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
 /**
@@ -11,4 +11,13 @@ export function builtinTemplatesDir(kind: 'textfsm' | 'config'): string {
     path.resolve(__dirname, '../../../../templates', kind),
   ];
   return candidates.find((dir) => existsSync(dir)) ?? candidates[0];
+}
+
+/** Switchboard's version (package.json), from sources or compiled code. */
+export function switchboardVersion(): string {
+  const file = [
+    path.resolve(__dirname, '../../../package.json'),
+    path.resolve(__dirname, '../../../../package.json'),
+  ].find((f) => existsSync(f));
+  return file ? (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version : 'unknown';
 }

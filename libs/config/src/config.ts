@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { z } from 'zod';
 import { builtinTemplatesDir } from '../../common/src/paths';
 
@@ -67,8 +68,35 @@ const envSchema = z.object({
   TEXTFSM_TEMPLATES_DIR: z.string().min(1).optional(),
   VOLATILE_RULES_FILE: z.string().min(1).optional(),
   RUNS_RECONCILE_INTERVAL_MS: int(0, 3_600_000).default(60_000),
+  SCHEDULE_DEFAULT_TIMEZONE: z
+    .string()
+    .refine(
+      (tz) => {
+        try {
+          return tz.trim() !== '' && !!new Intl.DateTimeFormat(undefined, { timeZone: tz });
+        } catch {
+          return false;
+        }
+      },
+      { message: 'must be an IANA time zone, e.g. Asia/Shanghai or UTC' },
+    )
+    .default('Asia/Shanghai'),
   WORKER_MAX_CONCURRENT_ACTIVITIES: int(1, 10_000).default(200),
   WORKER_SHUTDOWN_GRACE_MS: int(0, 600_000).default(15_000),
+  NODE_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._:@-]{0,99}$/, 'letters, digits and . _ : @ -')
+    .optional(),
+  NODE_SITES: z
+    .string()
+    .regex(/^[^,\s]+(,[^,\s]+)*$/, 'a comma-separated list of sites')
+    .optional(),
+  NODE_CAPABILITIES: z
+    .string()
+    .regex(/^[a-z0-9-]+(,[a-z0-9-]+)*$/, 'a comma-separated list of lower-case tags')
+    .optional(),
+  NODE_SHARED_QUEUE: z.enum(['true', 'false']).default('true'),
+  NODE_HEARTBEAT_MS: int(500, 600_000).default(5000),
 });
 
 export type Env = Record<string, string | undefined>;
@@ -88,12 +116,16 @@ export interface AppConfig {
     retryInitialMs: number;
   };
   worker: { maxConcurrentActivities: number; shutdownGraceMs: number };
+  /** This process as an execution node: what it serves, and how often it heartbeats. */
+  nodes: { id: string; sites: string[]; capabilities: string[]; sharedQueue: boolean; heartbeatMs: number };
   /** TextFSM templates: a directory in the ntc-templates layout (an `index` file and `.textfsm` files). */
   textfsmTemplatesDir: string;
   /** Extra volatile-line rules (JSON or YAML file), on top of the per-platform defaults. */
   volatileRulesFile: string | null;
   /** How often the API looks for runs whose workflow was never started (0: never). */
   runsReconcileIntervalMs: number;
+  /** Time zone of a schedule that names none (cron expressions and calendars are read in it). */
+  scheduleDefaultTimezone: string;
 }
 
 export class ConfigError extends Error {
@@ -152,7 +184,15 @@ export function loadConfig(env: Env = process.env): AppConfig {
       maxConcurrentActivities: e.WORKER_MAX_CONCURRENT_ACTIVITIES,
       shutdownGraceMs: e.WORKER_SHUTDOWN_GRACE_MS,
     },
+    nodes: {
+      id: e.NODE_ID ?? `${os.hostname()}:${process.pid}`,
+      sites: e.NODE_SITES ? e.NODE_SITES.split(',') : [],
+      capabilities: e.NODE_CAPABILITIES ? e.NODE_CAPABILITIES.split(',') : [],
+      sharedQueue: e.NODE_SHARED_QUEUE === 'true',
+      heartbeatMs: e.NODE_HEARTBEAT_MS,
+    },
     runsReconcileIntervalMs: e.RUNS_RECONCILE_INTERVAL_MS,
+    scheduleDefaultTimezone: e.SCHEDULE_DEFAULT_TIMEZONE,
     textfsmTemplatesDir: e.TEXTFSM_TEMPLATES_DIR ?? builtinTemplatesDir('textfsm'),
     volatileRulesFile: e.VOLATILE_RULES_FILE ?? null,
   };

@@ -18,6 +18,10 @@ import { ConfigTemplateEntity } from '../../../graphql/templates/config-template
 import { VariableSetEntity } from '../../../graphql/templates/variable-set.entity';
 import { CreateConfigTemplates1764000000005 } from '../../../migrations/1764000000005-CreateConfigTemplates';
 import { CreateTasks1764000000007 } from '../../../migrations/1764000000007-CreateTasks';
+import { CreateSchedules1764000000008 } from '../../../migrations/1764000000008-CreateSchedules';
+import { ScheduleEntity } from '../../../graphql/schedules/schedule.entity';
+import { CreateDeviceSafety1764000000009 } from '../../../migrations/1764000000009-CreateDeviceSafety';
+import { CreateNodes1764000000010 } from '../../../migrations/1764000000010-CreateNodes';
 import { RunStepEntity, TaskEntity, TaskVersionEntity } from '../../../graphql/tasks/task.entity';
 
 export const ENTITIES = [
@@ -34,6 +38,7 @@ export const ENTITIES = [
   TaskEntity,
   TaskVersionEntity,
   RunStepEntity,
+  ScheduleEntity,
 ];
 export const MIGRATIONS = [
   CreateInventory1764000000000,
@@ -44,6 +49,9 @@ export const MIGRATIONS = [
   CreateConfigTemplates1764000000005,
   AddIntendedConfig1764000000006,
   CreateTasks1764000000007,
+  CreateSchedules1764000000008,
+  CreateDeviceSafety1764000000009,
+  CreateNodes1764000000010,
 ];
 
 /** Migrations are explicit classes (no globs), so the same list works from TypeScript and compiled JS. */

@@ -72,9 +72,28 @@ export interface TaskDefinition {
   inputSchema: Record<string, unknown>;
   /** Steps running at once, 1..100, default 4. */
   concurrency: number;
+  /**
+   * What change steps (ssh.configure, script, and compensations) do when one of their devices is
+   * locked by another run, or outside its maintenance window: wait (up to the timeout) or refuse.
+   */
+  safety: SafetyPolicy;
   /** 1..500 steps. */
   steps: StepDefinition[];
 }
+
+export interface SafetyPolicy {
+  /** Default WAIT. */
+  onLocked: 'WAIT' | 'REFUSE';
+  /** Default 3600. */
+  lockTimeoutSeconds: number;
+  /** Default WAIT. */
+  onClosedWindow: 'WAIT' | 'REFUSE';
+  /** Default 7 days. */
+  windowTimeoutSeconds: number;
+}
+
+/** Step kinds that change devices: they lock their devices for the run and respect maintenance windows. */
+export const CHANGE_KINDS: readonly StepKind[] = ['ssh.configure', 'script'];
 
 export const DEFAULT_RETRY: RetryPolicy = {
   maximumAttempts: 3,

@@ -4,6 +4,7 @@
  * index also pulls in liquidjs, ajv and the template loader (fs).
  */
 export {
+  CHANGE_KINDS,
   DEFAULT_RETRY,
   DEVICE_ITEM_FIELDS,
   FANOUT_ITEM_KINDS,
@@ -23,6 +24,7 @@ export type {
   RetryPolicy,
   StepDefinition,
   StepKind,
+  SafetyPolicy,
   TaskDefinition,
 } from './definition';
 export { validateDefinition } from './validate';

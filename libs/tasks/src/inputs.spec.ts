@@ -10,6 +10,12 @@ function withSchema(inputSchema: Record<string, unknown>): TaskDefinition {
     tags: [],
     inputSchema,
     concurrency: 4,
+    safety: {
+      onLocked: 'WAIT',
+      lockTimeoutSeconds: 3600,
+      onClosedWindow: 'WAIT',
+      windowTimeoutSeconds: 604800,
+    },
     steps: [{ id: 's', kind: 'sleep', params: { seconds: 1 }, dependsOn: [], continueOnError: false }],
   };
 }

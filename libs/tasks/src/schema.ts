@@ -59,5 +59,28 @@ export const definitionSchema = z.strictObject({
   tags: z.array(z.string().min(1).max(100)).default(() => []),
   inputSchema: z.record(z.string(), z.unknown()).default(() => ({ type: 'object' })),
   concurrency: z.number().int().min(1).max(100).default(4),
+  safety: z
+    .strictObject({
+      onLocked: z.enum(['WAIT', 'REFUSE']).default('WAIT'),
+      lockTimeoutSeconds: z
+        .number()
+        .int()
+        .min(1)
+        .max(7 * 86_400)
+        .default(3600),
+      onClosedWindow: z.enum(['WAIT', 'REFUSE']).default('WAIT'),
+      windowTimeoutSeconds: z
+        .number()
+        .int()
+        .min(1)
+        .max(31 * 86_400)
+        .default(7 * 86_400),
+    })
+    .default(() => ({
+      onLocked: 'WAIT' as const,
+      lockTimeoutSeconds: 3600,
+      onClosedWindow: 'WAIT' as const,
+      windowTimeoutSeconds: 7 * 86_400,
+    })),
   steps: z.array(stepSchema).min(1).max(MAX_STEPS),
 });

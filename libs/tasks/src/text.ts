@@ -173,6 +173,7 @@ const DEFINITION_KEYS = [
   'tags',
   'inputSchema',
   'concurrency',
+  'safety',
 ] as const;
 const STEP_KEYS = [
   'id',

@@ -82,6 +82,12 @@ describe('validateDefinition', () => {
       tags: [],
       inputSchema: raw.inputSchema,
       concurrency: 4,
+      safety: {
+        onLocked: 'WAIT',
+        lockTimeoutSeconds: 3600,
+        onClosedWindow: 'WAIT',
+        windowTimeoutSeconds: 604800,
+      },
       steps: [
         {
           id: 'backup',

@@ -1,0 +1,211 @@
+import { Args, ID, Int, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
+import { RunConnection } from '../runs/models/run.model';
+import {
+  CreateScheduleInput,
+  ScheduleRunsArgs,
+  SchedulesArgs,
+  UpdateScheduleInput,
+} from './dto/schedule.input';
+import {
+  ScheduleActionModel,
+  ScheduleConnection,
+  ScheduleModel,
+  ScheduleOverlapEnum,
+  ScheduleSpecModel,
+} from './models/schedule.model';
+import { temporalScheduleId, type ScheduleEntity } from './schedule.entity';
+import type { OverlapPolicy } from './schedule-spec';
+import { SchedulesService } from './schedules.service';
+
+@Resolver(() => ScheduleModel)
+export class SchedulesResolver {
+  constructor(private readonly service: SchedulesService) {}
+
+  @Query(() => ScheduleModel)
+  schedule(@Args('id', { description: 'Id or name.' }) id: string): Promise<ScheduleEntity> {
+    return this.service.get(id);
+  }
+
+  @Query(() => ScheduleConnection, { description: 'Schedules by name.' })
+  schedules(@Args() args: SchedulesArgs) {
+    return this.service.list(args);
+  }
+
+  @Mutation(() => ScheduleModel, {
+    description: "Run a task on a schedule; its inputs are checked against the task's input schema.",
+  })
+  createSchedule(@Args('input') input: CreateScheduleInput): Promise<ScheduleEntity> {
+    return this.service.create(input);
+  }
+
+  @Mutation(() => ScheduleModel)
+  updateSchedule(
+    @Args('id', { description: 'Id or name.' }) id: string,
+    @Args('input') input: UpdateScheduleInput,
+  ): Promise<ScheduleEntity> {
+    return this.service.update(id, input);
+  }
+
+  @Mutation(() => ID, {
+    description: 'Delete the schedule (runs in flight go on; its runs stay, their scheduleId becomes null).',
+  })
+  deleteSchedule(@Args('id', { description: 'Id or name.' }) id: string): Promise<string> {
+    return this.service.delete(id);
+  }
+
+  @Mutation(() => ScheduleModel, { description: 'Stop firing (triggers and backfills still work).' })
+  pauseSchedule(
+    @Args('id', { description: 'Id or name.' }) id: string,
+    @Args('note', { type: () => String, nullable: true }) note?: string | null,
+  ): Promise<ScheduleEntity> {
+    return this.service.pause(id, note);
+  }
+
+  @Mutation(() => ScheduleModel)
+  unpauseSchedule(
+    @Args('id', { description: 'Id or name.' }) id: string,
+    @Args('note', { type: () => String, nullable: true }) note?: string | null,
+  ): Promise<ScheduleEntity> {
+    return this.service.unpause(id, note);
+  }
+
+  @Mutation(() => ScheduleModel, {
+    description:
+      "Fire once now, even when paused (not counted in remainingActions). overlap: default the schedule's policy.",
+  })
+  triggerSchedule(
+    @Args('id', { description: 'Id or name.' }) id: string,
+    @Args('overlap', { type: () => ScheduleOverlapEnum, nullable: true }) overlap?: OverlapPolicy | null,
+  ): Promise<ScheduleEntity> {
+    return this.service.trigger(id, overlap);
+  }
+
+  @Mutation(() => ScheduleModel, {
+    description:
+      "Take now every firing the spec matches from start to end (both included), as if that time were passing. overlap: default the schedule's policy.",
+  })
+  backfillSchedule(
+    @Args('id', { description: 'Id or name.' }) id: string,
+    @Args('start') start: Date,
+    @Args('end') end: Date,
+    @Args('overlap', { type: () => ScheduleOverlapEnum, nullable: true }) overlap?: OverlapPolicy | null,
+  ): Promise<ScheduleEntity> {
+    return this.service.backfill(id, start, end, overlap);
+  }
+
+  @ResolveField(() => String)
+  taskName(@Parent() schedule: ScheduleEntity): Promise<string> {
+    return this.service.taskName(schedule.taskId);
+  }
+
+  @ResolveField(() => ScheduleSpecModel)
+  spec(@Parent() schedule: ScheduleEntity): ScheduleSpecModel {
+    const s = schedule.spec;
+    return {
+      ...s,
+      startAt: s.startAt ? new Date(s.startAt) : null,
+      endAt: s.endAt ? new Date(s.endAt) : null,
+      oneOffAt: s.oneOffAt.map((t) => new Date(t)),
+    };
+  }
+
+  @ResolveField(() => Boolean, { description: 'Paused (by pauseSchedule, or by pause-on-failure).' })
+  async paused(@Parent() schedule: ScheduleEntity): Promise<boolean> {
+    return (await this.service.live(schedule))?.paused ?? true;
+  }
+
+  @ResolveField(() => String, {
+    nullable: true,
+    description: 'The note of the last pause or unpause, or why Temporal paused it (pause-on-failure).',
+  })
+  async note(@Parent() schedule: ScheduleEntity): Promise<string | null> {
+    const live = await this.service.live(schedule);
+    if (!live)
+      return 'the Temporal schedule is missing: update the schedule to create it again, or delete it';
+    return live.note || schedule.note || null;
+  }
+
+  @ResolveField(() => Int, {
+    nullable: true,
+    description: 'Firings left before the schedule stops; null: unlimited.',
+  })
+  async remainingActions(@Parent() schedule: ScheduleEntity): Promise<number | null> {
+    return (await this.service.live(schedule))?.remainingActions ?? null;
+  }
+
+  @ResolveField(() => [Date], {
+    description:
+      'The next times it fires, as Temporal computes them (jitter, start/end and remainingActions included). Empty while paused.',
+  })
+  nextFireTimes(
+    @Parent() schedule: ScheduleEntity,
+    @Args('count', { type: () => Int, defaultValue: 5, description: '1 to 100.' }) count: number,
+  ): Promise<Date[]> {
+    return this.service.nextFireTimes(schedule, count);
+  }
+
+  @ResolveField(() => RunConnection, { description: 'The runs it started, newest first.' })
+  runs(@Parent() schedule: ScheduleEntity, @Args() args: ScheduleRunsArgs) {
+    return this.service.runs(schedule.id, args);
+  }
+
+  @ResolveField(() => [ScheduleActionModel], {
+    description: 'The latest actions Temporal took (up to 10), newest first, with the run each stored.',
+  })
+  async recentActions(@Parent() schedule: ScheduleEntity): Promise<ScheduleActionModel[]> {
+    const live = await this.service.live(schedule);
+    if (!live) return [];
+    const runs = await this.service.runsOf(live.recentActions);
+    return [...live.recentActions].reverse().map((a) => ({
+      workflowId: a.workflowId,
+      scheduledAt: a.scheduledAt,
+      takenAt: a.takenAt,
+      run: runs.get(`${a.workflowId}/${a.runId}`) ?? null,
+    }));
+  }
+
+  @ResolveField(() => [ScheduleActionModel], {
+    description:
+      'Actions still running that Temporal tracks for overlap (ALLOW_ALL actions are not tracked), with their runs.',
+  })
+  async running(@Parent() schedule: ScheduleEntity): Promise<ScheduleActionModel[]> {
+    const live = await this.service.live(schedule);
+    if (!live) return [];
+    const runs = await this.service.runsOf(live.running);
+    return live.running.map((a) => ({
+      workflowId: a.workflowId,
+      scheduledAt: null,
+      takenAt: null,
+      run: runs.get(`${a.workflowId}/${a.runId}`) ?? null,
+    }));
+  }
+
+  @ResolveField(() => Int, {
+    description: 'Actions Temporal has taken (scheduled, triggered and backfilled).',
+  })
+  async actionsTaken(@Parent() schedule: ScheduleEntity): Promise<number> {
+    return (await this.service.live(schedule))?.actionsTaken ?? 0;
+  }
+
+  @ResolveField(() => Int, { description: 'Firings skipped by the overlap policy.' })
+  async actionsSkippedOverlap(@Parent() schedule: ScheduleEntity): Promise<number> {
+    return (await this.service.live(schedule))?.actionsSkippedOverlap ?? 0;
+  }
+
+  @ResolveField(() => Int, {
+    description: 'Firings dropped because they were later than the catch-up window.',
+  })
+  async actionsMissedCatchupWindow(@Parent() schedule: ScheduleEntity): Promise<number> {
+    return (await this.service.live(schedule))?.actionsMissedCatchupWindow ?? 0;
+  }
+
+  @ResolveField(() => String, { description: 'The Temporal Schedule id (schedule-<id>).' })
+  temporalScheduleId(@Parent() schedule: ScheduleEntity): string {
+    return temporalScheduleId(schedule.id);
+  }
+
+  @ResolveField(() => String, { description: "The schedule's page in the Temporal Web UI." })
+  temporalUrl(@Parent() schedule: ScheduleEntity): string {
+    return this.service.temporalUrl(schedule);
+  }
+}
