@@ -139,6 +139,35 @@ export function createTaskActivities(deps: TaskActivityDeps) {
     }
   }
 
+  /**
+   * How many devices a change step may work on at once: the definition's maxDevicesAtOnce and, per
+   * site, maxPercentOfSite of that site's inventory (at least one). One limit for the whole step,
+   * the smallest, so that no site ever exceeds its share.
+   */
+  async function blastRadius(
+    definition: TaskDefinition,
+    devices: DeviceEntity[],
+  ): Promise<{ limit: number; note: string | null }> {
+    const { maxDevicesAtOnce, maxPercentOfSite } = definition.safety ?? {};
+    let limit = maxDevicesAtOnce ?? Number.MAX_SAFE_INTEGER;
+    const why: string[] = maxDevicesAtOnce ? [`at most ${maxDevicesAtOnce} device(s) at once`] : [];
+    if (maxPercentOfSite) {
+      const sites = [...new Set(devices.map((d) => d.site ?? ''))];
+      const sizes: { site: string; n: number }[] = await dataSource.query(
+        `SELECT COALESCE(site, '') AS site, count(*)::int AS n FROM devices WHERE COALESCE(site, '') = ANY($1::text[]) GROUP BY 1`,
+        [sites],
+      );
+      for (const s of sizes) {
+        const share = Math.max(1, Math.floor((s.n * maxPercentOfSite) / 100));
+        if (share < limit) {
+          limit = share;
+          why.push(`${maxPercentOfSite} % of site ${s.site || '(none)'} is ${share} of ${s.n} device(s)`);
+        }
+      }
+    }
+    return { limit, note: why.length ? `blast radius: ${why.join('; ')}` : null };
+  }
+
   /** Store the items of a step once; a retried preparation finds them there. */
   async function storeItems(runId: string, stepKey: string, items: unknown[]): Promise<void> {
     await dataSource.query(
@@ -432,11 +461,21 @@ export function createTaskActivities(deps: TaskActivityDeps) {
           const devices = await devicesOf(step.id, params.devices);
           await storeItems(run.id, stepKey, devices.map(deviceItem));
           await dataSource.transaction((m) => setStepRunning(m, run, step, compensation, params));
+          const radius = await blastRadius(run.definition, devices);
+          if (radius.note) {
+            await event(dataSource, run.id, 'INFO', null, `step ${step.id}: ${radius.note}`, {
+              stepId: step.id,
+            });
+          }
           return {
             type: 'items',
             stepKey,
             count: devices.length,
-            concurrency: Math.min(num(params.concurrency, 10), deps.config.collection.maxConcurrency),
+            concurrency: Math.min(
+              num(params.concurrency, 10),
+              deps.config.collection.maxConcurrency,
+              radius.limit,
+            ),
             shardSize: INLINE_ITEMS_MAX,
             sharded: devices.length > INLINE_ITEMS_MAX,
             perItem: 'activity',

@@ -44,7 +44,7 @@ describe('device locks and maintenance windows', () => {
 
   beforeAll(async () => {
     stack = await startStack({
-      lab: { devices: 2, mix: { cisco_ios: 2 } },
+      lab: { devices: 6, mix: { cisco_ios: 6 } },
       worker: false,
       env: { COLLECTION_HEARTBEAT_TIMEOUT_MS: '3000', RUNS_RECONCILE_INTERVAL_MS: '1000' },
     });
@@ -180,6 +180,48 @@ describe('device locks and maintenance windows', () => {
       expect((await itemStarted(stack, run.id, 'push')).getTime()).toBeGreaterThanOrEqual(opens.getTime());
     } finally {
       await stack.gql.request(`mutation { deleteMaintenanceWindow(name: "lab-a-soon") }`);
+    }
+  });
+
+  it('limits the blast radius: at most N devices, or N % of a site, changed at the same time', async () => {
+    await inProcess();
+    for (const d of stack.lab.devices()) stack.lab.setFaults(d.name, { commandLatencyMs: 300 });
+    /** The most items of the step that were working on a device at the same moment. */
+    const peak = async (runId: string) => {
+      const { rows } = await stack.db.query<{ started_at: Date; finished_at: Date }>(
+        `SELECT started_at, finished_at FROM run_step_items WHERE run_id = $1 AND step_key = 'push'`,
+        [runId],
+      );
+      expect(rows).toHaveLength(6);
+      return Math.max(
+        ...rows.map(
+          (r) => rows.filter((o) => o.started_at <= r.started_at && r.started_at < o.finished_at).length,
+        ),
+      );
+    };
+    const radius = async (name: string, safety: Record<string, unknown>) => {
+      await createTask(stack, {
+        name,
+        safety,
+        steps: [
+          {
+            id: 'push',
+            kind: 'ssh.configure',
+            params: { devices: { tags: ['lab'] }, lines: ['vlan 601', ' name RADIUS'], concurrency: 10 },
+          },
+        ],
+      });
+      const run = await waitForTaskRunEnd(stack, (await startTaskRun(stack, name)).id);
+      expect(run.status).toBe('COMPLETED');
+      return peak(run.id);
+    };
+    try {
+      expect(await radius('radius-unbounded', {})).toBeGreaterThan(2);
+      expect(await radius('radius-two', { maxDevicesAtOnce: 2 })).toBe(2);
+      // 3 devices per site: 34 % of a site is one device.
+      expect(await radius('radius-site', { maxPercentOfSite: 34 })).toBe(1);
+    } finally {
+      for (const d of stack.lab.devices()) stack.lab.clearFaults(d.name);
     }
   });
 

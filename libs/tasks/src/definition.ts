@@ -90,6 +90,10 @@ export interface SafetyPolicy {
   onClosedWindow: 'WAIT' | 'REFUSE';
   /** Default 7 days. */
   windowTimeoutSeconds: number;
+  /** Blast radius: a change step works on at most this many devices at the same time. */
+  maxDevicesAtOnce?: number;
+  /** Blast radius: ... and on at most this share of any site's devices at the same time (at least one). */
+  maxPercentOfSite?: number;
 }
 
 /** Step kinds that change devices: they lock their devices for the run and respect maintenance windows. */

@@ -75,6 +75,8 @@ export const definitionSchema = z.strictObject({
         .min(1)
         .max(31 * 86_400)
         .default(7 * 86_400),
+      maxDevicesAtOnce: z.number().int().min(1).max(10_000).optional(),
+      maxPercentOfSite: z.number().min(1).max(100).optional(),
     })
     .default(() => ({
       onLocked: 'WAIT' as const,
