@@ -7,7 +7,8 @@
  * are the SshError kinds of ./errors, so activities branch on them exactly as for SshSession.
  */
 import { Client } from 'ssh2';
-import type { ClientChannel, ConnectConfig } from 'ssh2';
+import type { ClientChannel } from 'ssh2';
+import { connectConfig } from './connect';
 import { StringDecoder } from 'string_decoder';
 import { SshError, toSshError } from './errors';
 import type { SshTarget } from './session';
@@ -40,25 +41,6 @@ export interface ExecResult {
 export const EXEC_MAX_OUTPUT_BYTES = 1024 * 1024;
 /** After `end()`, how long the peer gets to close its side before the socket is destroyed. */
 const CLOSE_GRACE_MS = 1000;
-
-/**
- * The same connection settings SshSession uses (session.ts keeps its copy private): legacy
- * algorithms appended, keyboard-interactive answered with the password, host keys not verified.
- */
-const LEGACY_ALGORITHMS: ConnectConfig['algorithms'] = {
-  kex: {
-    append: [
-      'diffie-hellman-group-exchange-sha1',
-      'diffie-hellman-group14-sha1',
-      'diffie-hellman-group1-sha1',
-    ],
-    prepend: [],
-    remove: [],
-  },
-  cipher: { append: ['aes128-cbc', 'aes192-cbc', 'aes256-cbc', '3des-cbc'], prepend: [], remove: [] },
-  serverHostKey: { append: ['ssh-dss'], prepend: [], remove: [] },
-  hmac: { append: ['hmac-md5'], prepend: [], remove: [] },
-};
 
 /** Collects one stream up to a byte limit; bytes past it are counted, not kept. */
 class CappedText {
@@ -158,12 +140,6 @@ export function sshExec(target: SshTarget, command: string, options: ExecOptions
     };
     const fail = (error: SshError): void => finish({ error });
 
-    let kbdAttempts = 0;
-    client.on('keyboard-interactive', (_name, _instructions, _lang, prompts, answer) => {
-      kbdAttempts++;
-      if (kbdAttempts > 2 || target.password === undefined) return answer([]);
-      answer(prompts.map(() => target.password ?? ''));
-    });
     client.on('error', (err) => fail(toSshError(err, channel ? 'session' : 'connect', where)));
     client.on('close', () => {
       clientClosed = true;
@@ -222,21 +198,7 @@ export function sshExec(target: SshTarget, command: string, options: ExecOptions
       });
     });
 
-    const config: ConnectConfig = {
-      host: target.host,
-      port: target.port,
-      username: target.username,
-      readyTimeout: options.connectTimeoutMs,
-      keepaliveInterval: 15_000,
-      keepaliveCountMax: 3,
-      tryKeyboard: target.password !== undefined,
-      algorithms: LEGACY_ALGORITHMS,
-      // Like netmiko's default (AutoAddPolicy) and SshSession: host keys are not verified.
-      hostVerifier: () => true,
-    };
-    if (target.password !== undefined) config.password = target.password;
-    if (target.privateKey !== undefined) config.privateKey = target.privateKey;
-    if (target.passphrase !== undefined) config.passphrase = target.passphrase;
+    const config = connectConfig(client, target, options.connectTimeoutMs);
     try {
       client.connect(config);
     } catch (err) {

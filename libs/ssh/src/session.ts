@@ -6,7 +6,8 @@
  * Large outputs: chunks are kept in an array and joined once at the end; only the last
  * {@link TAIL_KEEP} characters are examined for the prompt or a pager after each chunk.
  */
-import { Client, ClientChannel, ConnectConfig } from 'ssh2';
+import { Client, ClientChannel } from 'ssh2';
+import { connectConfig } from './connect';
 import { StringDecoder } from 'string_decoder';
 import { isPlatform, Platform } from '../../common/src/platforms';
 import {
@@ -87,22 +88,6 @@ const ECHO_FALLBACK_MS = 500;
 const ECHO_SEARCH_CHARS = TAIL_KEEP;
 /** Send a newline when nothing arrives for this long while waiting for the first prompt. */
 const LOGIN_NUDGE_MS = 1000;
-
-/** Older network devices still only speak these; appended after ssh2's modern defaults. */
-const LEGACY_ALGORITHMS: ConnectConfig['algorithms'] = {
-  kex: {
-    append: [
-      'diffie-hellman-group-exchange-sha1',
-      'diffie-hellman-group14-sha1',
-      'diffie-hellman-group1-sha1',
-    ],
-    prepend: [],
-    remove: [],
-  },
-  cipher: { append: ['aes128-cbc', 'aes192-cbc', 'aes256-cbc', '3des-cbc'], prepend: [], remove: [] },
-  serverHostKey: { append: ['ssh-dss'], prepend: [], remove: [] },
-  hmac: { append: ['hmac-md5'], prepend: [], remove: [] },
-};
 
 interface ReadState {
   chunks: string[];
@@ -297,12 +282,6 @@ export class SshSession {
       // A cancellation or close() while connecting.
       this.onFailure = (err) => done(err);
 
-      let kbdAttempts = 0;
-      client.on('keyboard-interactive', (_name, _instructions, _lang, prompts, finish) => {
-        kbdAttempts++;
-        if (kbdAttempts > 2 || this.target.password === undefined) return finish([]);
-        finish(prompts.map(() => this.target.password ?? ''));
-      });
       client.on('error', (err) => {
         const error = toSshError(err, this.stream ? 'session' : 'connect', this.where);
         this.fail(error);
@@ -347,21 +326,7 @@ export class SshSession {
         });
       });
 
-      const config: ConnectConfig = {
-        host: this.target.host,
-        port: this.target.port,
-        username: this.target.username,
-        readyTimeout: this.opts.connectTimeoutMs,
-        keepaliveInterval: 15_000,
-        keepaliveCountMax: 3,
-        tryKeyboard: this.target.password !== undefined,
-        algorithms: LEGACY_ALGORITHMS,
-        // Like netmiko's default (AutoAddPolicy): host keys are not verified.
-        hostVerifier: () => true,
-      };
-      if (this.target.password !== undefined) config.password = this.target.password;
-      if (this.target.privateKey !== undefined) config.privateKey = this.target.privateKey;
-      if (this.target.passphrase !== undefined) config.passphrase = this.target.passphrase;
+      const config = connectConfig(client, this.target, this.opts.connectTimeoutMs);
       try {
         client.connect(config);
       } catch (err) {
