@@ -9,6 +9,31 @@ import { DeviceEntity } from '../graphql/devices/device.entity';
 import { resolveDeviceSelection, type DeviceSelector } from '../graphql/devices/device-selection';
 import { loadDeviceTarget, runEvent, toActivityFailure } from './device-session';
 
+/** A task run with what references resolve against. */
+export interface TaskRunRow {
+  id: string;
+  inputs: Record<string, unknown> | null;
+  task_name: string;
+  task_version: number;
+  definition: TaskDefinition;
+}
+
+/** What a step's references see: the run's inputs, the outputs of steps done so far, the run itself. */
+export async function runScope(
+  dataSource: DataSource,
+  run: Pick<TaskRunRow, 'id' | 'inputs' | 'task_name' | 'task_version'>,
+): Promise<ResolveScope> {
+  const rows: { step_id: string; output: unknown }[] = await dataSource.query(
+    `SELECT step_id, output FROM run_steps WHERE run_id = $1 AND status IN ('SUCCEEDED', 'REUSED')`,
+    [run.id],
+  );
+  return {
+    inputs: run.inputs ?? {},
+    steps: Object.fromEntries(rows.map((r) => [r.step_id, { output: r.output }])),
+    run: { id: run.id, taskName: run.task_name, taskVersion: run.task_version },
+  };
+}
+
 export interface TaskItemDeps {
   dataSource: DataSource;
   secrets: SecretBox;
@@ -39,30 +64,14 @@ interface ItemWork {
 export function createTaskItemActivities(deps: TaskItemDeps) {
   const { dataSource, secrets } = deps;
 
-  async function scopeFor(runId: string): Promise<{ scope: ResolveScope; definition: TaskDefinition }> {
-    const [run]: {
-      inputs: Record<string, unknown>;
-      task_name: string;
-      task_version: number;
-      definition: TaskDefinition;
-    }[] = await dataSource.query(
-      `SELECT r.inputs, r.task_version, t.name AS task_name, v.definition FROM runs r
+  async function taskRun(runId: string): Promise<TaskRunRow> {
+    const [run]: TaskRunRow[] = await dataSource.query(
+      `SELECT r.id, r.inputs, r.task_version, t.name AS task_name, v.definition FROM runs r
            JOIN tasks t ON t.id = r.task_id JOIN task_versions v ON v.task_id = r.task_id AND v.version = r.task_version
           WHERE r.id = $1`,
       [runId],
     );
-    const steps: { step_id: string; output: unknown }[] = await dataSource.query(
-      `SELECT step_id, output FROM run_steps WHERE run_id = $1 AND status IN ('SUCCEEDED', 'REUSED')`,
-      [runId],
-    );
-    return {
-      definition: run.definition,
-      scope: {
-        inputs: run.inputs ?? {},
-        steps: Object.fromEntries(steps.map((s) => [s.step_id, { output: s.output }])),
-        run: { id: runId, taskName: run.task_name, taskVersion: run.task_version },
-      },
-    };
+    return run;
   }
 
   async function stepParams(
@@ -79,7 +88,7 @@ export function createTaskItemActivities(deps: TaskItemDeps) {
       [runId, stepId],
     );
     if (part !== 'compensate') return { kind: row.kind, params: row.params ?? {} };
-    const { definition } = await scopeFor(runId);
+    const { definition } = await taskRun(runId);
     const kind = definition.steps.find((s) => s.id === stepId)!.compensate!.kind;
     return { kind, params: row.compensation_params ?? {} };
   }
@@ -90,7 +99,7 @@ export function createTaskItemActivities(deps: TaskItemDeps) {
     const device = (item as { id?: string } | null)?.id;
     if (step.kind !== 'fanout') return { kind: step.kind, params: step.params, deviceId: device };
     const sub = step.params.step as { kind: string; params: Record<string, unknown> };
-    const { scope } = await scopeFor(runId);
+    const scope = await runScope(dataSource, await taskRun(runId));
     let params: Record<string, unknown>;
     try {
       params = resolveParams(sub.params, { ...scope, item, index }) as Record<string, unknown>;

@@ -10,7 +10,6 @@ import {
   evaluateCondition,
   resolveParams,
   validateInputs,
-  type ResolveScope,
   type StepDefinition,
   type TaskDefinition,
 } from '../libs/tasks/src';
@@ -25,7 +24,7 @@ import { runEvent } from './device-session';
 import { deviceQueues, LIVE_SITES } from './routing';
 import { siteQueue } from '../libs/temporal/src/routing';
 import { releaseDeviceLocks } from './safety.activities';
-import { createTaskItemActivities, type TaskItemDeps } from './task-items';
+import { createTaskItemActivities, runScope, type TaskItemDeps } from './task-items';
 
 export type TaskActivityDeps = TaskItemDeps & {
   config: Pick<AppConfig, 'collection' | 'ssh' | 'temporal' | 'nodes'>;
@@ -110,17 +109,7 @@ export function createTaskActivities(deps: TaskActivityDeps) {
     return step;
   }
 
-  async function scopeOf(run: RunRow): Promise<ResolveScope> {
-    const rows: { step_id: string; output: unknown }[] = await dataSource.query(
-      `SELECT step_id, output FROM run_steps WHERE run_id = $1 AND status IN ('SUCCEEDED', 'REUSED')`,
-      [run.id],
-    );
-    return {
-      inputs: run.inputs ?? {},
-      steps: Object.fromEntries(rows.map((r) => [r.step_id, { output: r.output }])),
-      run: { id: run.id, taskName: run.task_name, taskVersion: run.task_version },
-    };
-  }
+  const scopeOf = (run: RunRow) => runScope(dataSource, run);
 
   async function devicesOf(stepId: string, target: unknown): Promise<DeviceEntity[]> {
     if (typeof target !== 'object' || target === null || Array.isArray(target)) {
