@@ -1,27 +1,45 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import type { AppConfig } from '../libs/config/src/config';
-import { siteQueue } from '../libs/temporal/src/routing';
+import { routeFor, type LiveNode } from '../libs/temporal/src/routing';
 
 /**
- * Where device work runs: on its site's task queue when at least one live node (heartbeating,
- * not draining) serves that site, otherwise on the shared queue. Decided when the work is
- * planned; a site whose nodes all die later keeps its queued work until one comes back.
- * Returns only the devices that leave the shared queue.
+ * Live nodes (heartbeating, not draining, not stopped) with what they serve. A node that stops
+ * heartbeating for three intervals no longer counts.
+ */
+export async function liveNodes(
+  manager: EntityManager | DataSource,
+  config: Pick<AppConfig, 'temporal' | 'nodes'>,
+): Promise<LiveNode[]> {
+  const rows: { shared: boolean; sites: string[]; capabilities: string[] }[] = await manager.query(
+    `SELECT $1 = ANY(task_queues) AS shared, sites, capabilities FROM nodes
+      WHERE stopped_at IS NULL AND NOT draining AND heartbeat_at > now() - make_interval(secs => $2)`,
+    [config.temporal.taskQueue, (config.nodes.heartbeatMs * 3) / 1000],
+  );
+  return rows;
+}
+
+/**
+ * Where device work runs (see `routeFor`): on its site's task queue when a live node serves that
+ * site, on a capability queue when the step requires capabilities, otherwise on the shared queue.
+ * Decided when the work is planned; a site whose nodes all die later keeps its queued work until
+ * one comes back. Returns only the devices that leave the shared queue.
  */
 export async function deviceQueues(
   manager: EntityManager | DataSource,
   config: Pick<AppConfig, 'temporal' | 'nodes'>,
   deviceIds: string[],
+  requires: readonly string[] = [],
 ): Promise<Record<string, string>> {
   if (deviceIds.length === 0) return {};
-  const rows: { id: string; site: string }[] = await manager.query(
-    `SELECT d.id, d.site FROM devices d
-      WHERE d.id = ANY($1::uuid[]) AND d.site IN (${LIVE_SITES})`,
-    [deviceIds, (config.nodes.heartbeatMs * 3) / 1000],
+  const nodes = await liveNodes(manager, config);
+  const rows: { id: string; site: string | null }[] = await manager.query(
+    `SELECT id, site FROM devices WHERE id = ANY($1::uuid[])`,
+    [deviceIds],
   );
-  return Object.fromEntries(rows.map((r) => [r.id, siteQueue(config.temporal.taskQueue, r.site)]));
+  const queues: Record<string, string> = {};
+  for (const r of rows) {
+    const queue = routeFor(config.temporal.taskQueue, nodes, r.site, requires);
+    if (queue) queues[r.id] = queue;
+  }
+  return queues;
 }
-
-/** Sites served by at least one live node ($2: seconds without heartbeat after which a node is down). */
-export const LIVE_SITES = `SELECT unnest(sites) FROM nodes
-   WHERE stopped_at IS NULL AND NOT draining AND heartbeat_at > now() - make_interval(secs => $2)`;

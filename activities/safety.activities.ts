@@ -118,37 +118,7 @@ export function createSafetyActivities(deps: { dataSource: DataSource }) {
     }): Promise<{ open: boolean; opensAt: string | null; closed: string[] }> {
       const devices = await devicesOf(dataSource, input.runId, input.stepKey);
       if (devices.length === 0) return { open: true, opensAt: null, closed: [] };
-      const rows: {
-        device: string;
-        name: string | null;
-        cron: string | null;
-        duration_seconds: number | null;
-        timezone: string | null;
-        start_at: Date | null;
-        end_at: Date | null;
-      }[] = await dataSource.query(
-        `SELECT d.name AS device, w.name, w.cron, w.duration_seconds, w.timezone, w.start_at, w.end_at
-           FROM devices d
-           LEFT JOIN maintenance_windows w
-             ON (w.site IS NULL OR w.site = d.site) AND d.tags @> w.tags
-          WHERE d.id = ANY($1::uuid[])`,
-        [devices],
-      );
-      const byDevice = new Map<string, MaintenanceWindow[]>();
-      for (const r of rows) {
-        const list = byDevice.get(r.device) ?? [];
-        if (r.name !== null) {
-          list.push({
-            name: r.name,
-            cron: r.cron,
-            durationSeconds: r.duration_seconds,
-            timezone: r.timezone ?? 'UTC',
-            startAt: r.start_at,
-            endAt: r.end_at,
-          });
-        }
-        byDevice.set(r.device, list);
-      }
+      const byDevice = await deviceWindows(dataSource, devices, 'name');
       const state = devicesWindowState(byDevice, new Date());
       return { open: state.open, opensAt: state.opensAt?.toISOString() ?? null, closed: state.closed };
     },
@@ -182,3 +152,47 @@ export function createSafetyActivities(deps: { dataSource: DataSource }) {
 }
 
 export type SafetyActivities = ReturnType<typeof createSafetyActivities>;
+
+/**
+ * The maintenance windows that apply to each device (a window of its site, or of every site, whose
+ * tags the device has), keyed by device id or name. A device with no window needs none: it maps
+ * to an empty list.
+ */
+export async function deviceWindows(
+  manager: DataSource | EntityManager,
+  deviceIds: string[],
+  key: 'id' | 'name',
+): Promise<Map<string, MaintenanceWindow[]>> {
+  const rows: {
+    device: string;
+    name: string | null;
+    cron: string | null;
+    duration_seconds: number | null;
+    timezone: string | null;
+    start_at: Date | null;
+    end_at: Date | null;
+  }[] = await manager.query(
+    `SELECT d.${key === 'id' ? 'id' : 'name'} AS device, w.name, w.cron, w.duration_seconds, w.timezone,
+            w.start_at, w.end_at
+       FROM devices d
+       LEFT JOIN maintenance_windows w ON (w.site IS NULL OR w.site = d.site) AND d.tags @> w.tags
+      WHERE d.id = ANY($1::uuid[])`,
+    [deviceIds],
+  );
+  const out = new Map<string, MaintenanceWindow[]>();
+  for (const r of rows) {
+    const list = out.get(r.device) ?? [];
+    if (r.name !== null) {
+      list.push({
+        name: r.name,
+        cron: r.cron,
+        durationSeconds: r.duration_seconds,
+        timezone: r.timezone ?? 'UTC',
+        startAt: r.start_at,
+        endAt: r.end_at,
+      });
+    }
+    out.set(r.device, list);
+  }
+  return out;
+}

@@ -4,6 +4,7 @@ import type { AppConfig } from '../libs/config/src/config';
 import type { SecretBox } from '../libs/crypto/src/secret-box';
 import { HttpStepError, httpRequest, type HttpRequestSpec } from '../libs/http/src';
 import { SshSession, sshExec } from '../libs/ssh/src';
+import { probeSsh } from '../libs/reachability/src';
 import { resolveParams, type ResolveScope, type TaskDefinition } from '../libs/tasks/src';
 import { DeviceEntity } from '../graphql/devices/device.entity';
 import { resolveDeviceSelection, type DeviceSelector } from '../graphql/devices/device-selection';
@@ -54,6 +55,8 @@ interface ItemWork {
   kind: string;
   params: Record<string, unknown>;
   deviceId?: string;
+  /** The task run, for work that records it (device.check). */
+  runId?: string;
 }
 
 /**
@@ -97,7 +100,7 @@ export function createTaskItemActivities(deps: TaskItemDeps) {
   async function workOf(runId: string, stepKey: string, index: number, item: unknown): Promise<ItemWork> {
     const step = await stepParams(runId, stepKey);
     const device = (item as { id?: string } | null)?.id;
-    if (step.kind !== 'fanout') return { kind: step.kind, params: step.params, deviceId: device };
+    if (step.kind !== 'fanout') return { kind: step.kind, params: step.params, deviceId: device, runId };
     const sub = step.params.step as { kind: string; params: Record<string, unknown> };
     const scope = await runScope(dataSource, await taskRun(runId));
     let params: Record<string, unknown>;
@@ -197,6 +200,7 @@ export function createTaskItemActivities(deps: TaskItemDeps) {
         results.push({ name: d.name, ...(await perform({ ...work, deviceId: d.id }, ctx)) });
       return { devices: results };
     }
+    if (work.kind === 'device.check') return checkDevice(work.deviceId, p, work.runId ?? null, signal);
     const device = await loadDeviceTarget(dataSource, secrets, work.deviceId);
     if (work.kind === 'script') {
       const timeoutMs =
@@ -255,6 +259,73 @@ export function createTaskItemActivities(deps: TaskItemDeps) {
     } finally {
       await session.close();
     }
+  }
+
+  /**
+   * device.check on one device: probe its SSH port, then record the check and the device's current
+   * status in one transaction. A DOWN device is a result, not a failure; only an error of the check
+   * itself (the device is gone, the database fails) fails the item.
+   */
+  async function checkDevice(
+    deviceId: string,
+    p: Record<string, unknown>,
+    runId: string | null,
+    signal: AbortSignal,
+  ): Promise<Record<string, unknown>> {
+    const [device]: { host: string; port: number }[] = await dataSource.query(
+      `SELECT host, port FROM devices WHERE id = $1`,
+      [deviceId],
+    );
+    if (!device) {
+      throw ApplicationFailure.create({
+        type: 'DEVICE_GONE',
+        message: `device ${deviceId} was deleted`,
+        nonRetryable: true,
+      });
+    }
+    const timeoutMs = (typeof p.timeoutSeconds === 'number' ? p.timeoutSeconds : 5) * 1000;
+    const r = await probeSsh({ host: device.host, port: device.port, timeoutMs, signal });
+    const checkedAt = new Date();
+    const latencyMs = r.status === 'UP' ? r.bannerMs : null;
+    const error = r.errorKind ? `${r.errorKind}: ${r.errorMessage}` : null;
+    const changed = await dataSource.transaction(async (m) => {
+      await m.query(
+        `INSERT INTO device_checks (device_id, checked_at, run_id, node_id, status, connect_ms, banner_ms, banner, error_kind, error_message)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+        [
+          deviceId,
+          checkedAt,
+          runId,
+          deps.identity,
+          r.status,
+          r.connectMs,
+          r.bannerMs,
+          r.banner,
+          r.errorKind,
+          r.errorMessage,
+        ],
+      );
+      // A check that finished before the last recorded one (overlapping runs) only adds history.
+      // TypeORM answers an UPDATE ... RETURNING with [rows, affected count].
+      const [rows]: [{ previous: string }[], number] = await m.query(
+        `WITH old AS (SELECT id, reach_status FROM devices WHERE id = $1 FOR UPDATE)
+         UPDATE devices d SET reach_status = $2, reach_checked_at = $3, reach_latency_ms = $4, reach_error = $5,
+                reach_changed_at = CASE WHEN d.reach_status IS DISTINCT FROM $2 THEN $3 ELSE d.reach_changed_at END
+           FROM old WHERE d.id = old.id AND (d.reach_checked_at IS NULL OR d.reach_checked_at <= $3)
+         RETURNING old.reach_status AS previous`,
+        [deviceId, r.status, checkedAt, latencyMs, error],
+      );
+      return rows.length > 0 && rows[0].previous !== r.status;
+    });
+    return {
+      status: r.status,
+      error,
+      latencyMs,
+      connectMs: r.connectMs,
+      bannerMs: r.bannerMs,
+      banner: r.banner,
+      changed,
+    };
   }
 
   return {

@@ -21,8 +21,8 @@ import { TaskEntity, TaskVersionEntity } from '../graphql/tasks/task.entity';
 import type { CollectionInput } from '../workflows/collection.workflow';
 import type { TaskRunInput, TaskRunStatus } from '../workflows/task.workflow';
 import { runEvent } from './device-session';
-import { deviceQueues, LIVE_SITES } from './routing';
-import { siteQueue } from '../libs/temporal/src/routing';
+import { deviceQueues, liveNodes } from './routing';
+import { routeFor } from '../libs/temporal/src/routing';
 import { releaseDeviceLocks } from './safety.activities';
 import { createTaskItemActivities, runScope, type TaskItemDeps } from './task-items';
 
@@ -37,7 +37,7 @@ export type StepPlan =
   | { type: 'approval'; timeoutSeconds: number; defaultDecision: 'approve' | 'reject' }
   | { type: 'collection'; workflowId: string; input: CollectionInput }
   | { type: 'subtask'; workflowId: string; input: TaskRunInput }
-  | { type: 'http'; stepKey: string }
+  | { type: 'http'; stepKey: string; queue: string | null }
   | ItemPlan;
 
 /** A step done per item (per device, or per fan-out item), items stored in run_step_items. */
@@ -47,6 +47,8 @@ export interface ItemPlan {
   count: number;
   concurrency: number;
   shardSize: number;
+  /** Capabilities the step requires of the nodes that run its items (routing). */
+  requires?: string[];
   /** Child workflows per shard (fan-out), or activities straight from the run's workflow. */
   sharded: boolean;
   perItem: 'activity' | 'subtask';
@@ -344,6 +346,21 @@ export function createTaskActivities(deps: TaskActivityDeps) {
         }
       }
 
+      const requires = step.requires ?? [];
+      const nodes = requires.length ? await liveNodes(dataSource, deps.config) : [];
+      if (requires.length && !nodes.some((n) => requires.every((c) => n.capabilities.includes(c)))) {
+        await event(
+          dataSource,
+          run.id,
+          'WARN',
+          null,
+          `step ${step.id} requires ${requires.join(', ')}: no live node has ${
+            requires.length > 1 ? 'them all' : 'it'
+          }; its work waits until one does`,
+          { stepId: step.id },
+        );
+      }
+
       // Fan-out sub-steps are resolved per item, with `item` in scope.
       const { step: subStep, task: subTask, ...fanoutOwn } = spec.params as Record<string, unknown>;
       const own = spec.kind === 'fanout' ? fanoutOwn : spec.params;
@@ -378,7 +395,11 @@ export function createTaskActivities(deps: TaskActivityDeps) {
           };
         case 'http.request':
           await dataSource.transaction((m) => setStepRunning(m, run, step, compensation, params));
-          return { type: 'http', stepKey };
+          return {
+            type: 'http',
+            stepKey,
+            queue: routeFor(deps.config.temporal.taskQueue, nodes, null, requires),
+          };
         case 'ssh.commands': {
           const devices = await devicesOf(step.id, params.devices);
           const existing: { child_run_id: string | null }[] = await dataSource.query(
@@ -415,6 +436,7 @@ export function createTaskActivities(deps: TaskActivityDeps) {
                 dataSource,
                 deps.config,
                 devices.map((d) => d.id),
+                requires,
               ),
             ),
           };
@@ -468,6 +490,32 @@ export function createTaskActivities(deps: TaskActivityDeps) {
             shardSize: INLINE_ITEMS_MAX,
             sharded: devices.length > INLINE_ITEMS_MAX,
             perItem: 'activity',
+            requires,
+          };
+        }
+        case 'device.check': {
+          // Read-only: no locks, windows or blast radius. No selector (or {}) means every device.
+          const target = params.devices;
+          const all =
+            target === undefined ||
+            target === null ||
+            (typeof target === 'object' && !Array.isArray(target) && Object.keys(target).length === 0);
+          const devices = all
+            ? await dataSource
+                .getRepository(DeviceEntity)
+                .find({ relations: { credential: true }, order: { name: 'ASC' } })
+            : await devicesOf(step.id, target);
+          await storeItems(run.id, stepKey, devices.map(deviceItem));
+          await dataSource.transaction((m) => setStepRunning(m, run, step, compensation, params));
+          return {
+            type: 'items',
+            stepKey,
+            count: devices.length,
+            concurrency: Math.min(num(params.concurrency, 50), deps.config.collection.maxConcurrency),
+            shardSize: INLINE_ITEMS_MAX,
+            sharded: devices.length > INLINE_ITEMS_MAX,
+            perItem: 'activity',
+            requires,
           };
         }
         case 'fanout': {
@@ -491,6 +539,7 @@ export function createTaskActivities(deps: TaskActivityDeps) {
             shardSize: num(params.shardSize, 100),
             sharded: items.length > 0,
             perItem: subTask ? 'subtask' : 'activity',
+            requires,
           };
         }
       }
@@ -559,24 +608,28 @@ export function createTaskActivities(deps: TaskActivityDeps) {
     },
 
     /**
-     * The task queue of each item in [from, to): its device's site queue when live nodes serve
-     * that site, else null (the shared queue). Items that are not devices always use the shared queue.
+     * The task queue of each item in [from, to) (null: the shared queue), by `routeFor`: a device
+     * item on its site's queue when live nodes serve that site; with `requires`, on a queue of
+     * nodes that have those capabilities. Other items use the shared queue unless they require
+     * capabilities.
      */
     async itemQueues(input: {
       runId: string;
       stepKey: string;
       from: number;
       to: number;
+      requires?: string[];
     }): Promise<(string | null)[]> {
+      const requires = input.requires ?? [];
+      const nodes = await liveNodes(dataSource, deps.config);
       const rows: { item_index: number; site: string | null }[] = await dataSource.query(
-        `SELECT item_index, item->>'site' AS site FROM run_step_items
-          WHERE run_id = $1 AND step_key = $3 AND item_index >= $4 AND item_index < $5
-            AND item ? 'platform' AND item->>'site' IN (${LIVE_SITES})`,
-        [input.runId, (deps.config.nodes.heartbeatMs * 3) / 1000, input.stepKey, input.from, input.to],
+        `SELECT item_index, CASE WHEN item ? 'platform' THEN item->>'site' END AS site FROM run_step_items
+          WHERE run_id = $1 AND step_key = $2 AND item_index >= $3 AND item_index < $4`,
+        [input.runId, input.stepKey, input.from, input.to],
       );
       const queues: (string | null)[] = Array.from({ length: input.to - input.from }, () => null);
       for (const r of rows)
-        queues[r.item_index - input.from] = siteQueue(deps.config.temporal.taskQueue, r.site!);
+        queues[r.item_index - input.from] = routeFor(deps.config.temporal.taskQueue, nodes, r.site, requires);
       return queues;
     },
 
@@ -665,6 +718,28 @@ export function createTaskActivities(deps: TaskActivityDeps) {
         case 'http.request':
           output = input.compensation ? undefined : row.output;
           break;
+        case 'device.check': {
+          const items: {
+            item: Record<string, unknown>;
+            status: string;
+            output: Record<string, unknown> | null;
+            error_kind: string | null;
+            error_message: string | null;
+          }[] = await dataSource.query(
+            `SELECT item, status, output, error_kind, error_message FROM run_step_items
+              WHERE run_id = $1 AND step_key = $2 ORDER BY item_index`,
+            [run.id, stepKey],
+          );
+          output = deviceCheckOutput(items);
+          const failed = items.filter((i) => i.status !== 'SUCCEEDED').length;
+          if (failed > 0) {
+            failure = {
+              kind: 'TOO_MANY_FAILURES',
+              message: `the check itself failed on ${failed} of ${items.length} devices (DOWN devices are not failures)`,
+            };
+          }
+          break;
+        }
         case 'ssh.configure':
         case 'script':
         case 'fanout': {
@@ -896,6 +971,42 @@ export function createTaskActivities(deps: TaskActivityDeps) {
       totalDevices: devices,
     };
   }
+}
+
+/**
+ * A device.check step's output: counts by reachability, and each device (selection order) with its
+ * item's result. An item that failed (the check itself could not be done) has status FAILED.
+ */
+export function deviceCheckOutput(
+  items: {
+    item: Record<string, unknown>;
+    status: string;
+    output: Record<string, unknown> | null;
+    error_kind: string | null;
+    error_message: string | null;
+  }[],
+) {
+  const devices = items.map((i) => {
+    const ok = i.status === 'SUCCEEDED' && i.output;
+    return {
+      ...i.item,
+      status: ok ? (i.output!.status as string) : 'FAILED',
+      error: ok
+        ? ((i.output!.error as string | null) ?? null)
+        : `${i.error_kind ?? i.status}: ${i.error_message ?? 'did not finish'}`,
+      latencyMs: ok ? ((i.output!.latencyMs as number | null) ?? null) : null,
+      connectMs: ok ? ((i.output!.connectMs as number | null) ?? null) : null,
+      bannerMs: ok ? ((i.output!.bannerMs as number | null) ?? null) : null,
+      banner: ok ? ((i.output!.banner as string | null) ?? null) : null,
+      changed: ok ? i.output!.changed === true : false,
+    };
+  });
+  return {
+    total: devices.length,
+    up: devices.filter((d) => d.status === 'UP').length,
+    down: devices.filter((d) => d.status === 'DOWN').length,
+    devices,
+  };
 }
 
 /** A backup step without commands collects each platform's running config. */

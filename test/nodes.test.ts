@@ -1,6 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { spawnWorkerProcess, startStack, waitFor, type Stack } from './support/harness';
-import { createTask, startTaskRun, step, waitForTaskRunEnd } from './support/tasks';
+import { createTask, startRecorder, startTaskRun, step, waitForTaskRunEnd } from './support/tasks';
 
 interface NodeView {
   id: string;
@@ -16,8 +16,8 @@ describe('execution nodes: registration, site routing, failover and drain', () =
 
   const nodes = async () =>
     (await stack.gql.request<{ nodes: NodeView[] }>(`{ nodes { id status sites taskQueues load } }`)).nodes;
-  const startNode = (id: string, sites: string) => {
-    procs.set(id, spawnWorkerProcess({ ...stack.env, NODE_ID: id, NODE_SITES: sites }));
+  const startNode = (id: string, sites: string, env: Record<string, string> = {}) => {
+    procs.set(id, spawnWorkerProcess({ ...stack.env, NODE_ID: id, NODE_SITES: sites, ...env }));
   };
 
   beforeAll(async () => {
@@ -171,5 +171,127 @@ describe('execution nodes: registration, site routing, failover and drain', () =
       `{ nodeEvents(nodeId: "node-b1") { kind } }`,
     );
     expect(nodeEvents.map((e) => e.kind)).toEqual(['UP', 'DRAINING', 'DRAINED']);
+  });
+
+  it("routes a step that requires a capability only to nodes that have it, at the device's site first", async () => {
+    const web = await startRecorder();
+    try {
+      await createTask(stack, {
+        name: 'mgmt-only',
+        steps: [
+          {
+            id: 'versions',
+            kind: 'fanout',
+            requires: ['mgmt'],
+            params: {
+              devices: { tags: ['lab'] },
+              concurrency: 6,
+              step: { kind: 'ssh.commands', params: { commands: ['uname -a'] } },
+            },
+          },
+          {
+            id: 'calls',
+            kind: 'fanout',
+            requires: ['mgmt'],
+            params: {
+              items: [1, 2, 3, 4],
+              step: { kind: 'http.request', params: { url: `${web.url}/{{ item }}` } },
+            },
+          },
+        ],
+      });
+      // Nobody has "mgmt" yet: the run says so, and its work waits.
+      const waiting = await startTaskRun(stack, 'mgmt-only');
+      await waitFor('the no-node warning', async () => {
+        const { run } = await stack.gql.request<{ run: { events: { level: string; message: string }[] } }>(
+          `query ($id: ID!) { run(id: $id) { events { level message } } }`,
+          { id: waiting.id },
+        );
+        return run.events.find(
+          (e) => e.level === 'WARN' && /requires mgmt: no live node has it/.test(e.message),
+        );
+      });
+      await stack.gql.request(`mutation ($id: ID!) { cancelRun(id: $id) { id } }`, { id: waiting.id });
+      await waitForTaskRunEnd(stack, waiting.id);
+
+      // node-m1 serves lab-b and has "mgmt"; node-a2 (lab-a, shared) has no capability.
+      startNode('node-m1', 'lab-b', { NODE_CAPABILITIES: 'mgmt' });
+      const m1 = await waitFor(
+        'node-m1 up',
+        async () => (await nodes()).find((n) => n.id === 'node-m1' && n.status === 'UP'),
+        { timeoutMs: 120_000, intervalMs: 250 },
+      );
+      const queue = stack.config.temporal.taskQueue;
+      expect(m1.taskQueues).toEqual([
+        queue,
+        `${queue}@site:lab-b`,
+        `${queue}@cap:mgmt`,
+        `${queue}@site:lab-b@cap:mgmt`,
+      ]);
+
+      const started = await startTaskRun(stack, 'mgmt-only');
+      const run = await waitForTaskRunEnd(stack, started.id, 240_000);
+      expect(run.status).toBe('COMPLETED');
+      expect(step(run, 'versions').items).toMatchObject({ total: 40, succeeded: 40 });
+      expect(step(run, 'calls').items).toMatchObject({ total: 4, succeeded: 4 });
+      const { rows } = await stack.db.query<{ worker: string; n: string }>(
+        `SELECT worker, count(*) AS n FROM run_step_items WHERE run_id = $1 GROUP BY worker`,
+        [started.id],
+      );
+      // lab-a's devices too: lab-a's node lacks "mgmt", so the shared nodes with it take them.
+      expect(rows).toEqual([{ worker: 'node-m1', n: '44' }]);
+    } finally {
+      await web.close();
+    }
+  });
+
+  it('enforces node capacity with slot limits: a one-slot node runs one item at a time, the rest go elsewhere', async () => {
+    // node-s1 polls only lab-b's queue, with one activity slot; node-m1 (above) polls it with 200.
+    startNode('node-s1', 'lab-b', { NODE_SHARED_QUEUE: 'false', WORKER_MAX_CONCURRENT_ACTIVITIES: '1' });
+    const s1 = await waitFor(
+      'node-s1 up',
+      async () => (await nodes()).find((n) => n.id === 'node-s1' && n.status === 'UP'),
+      { timeoutMs: 120_000, intervalMs: 250 },
+    );
+    expect(s1.taskQueues).toEqual([`${stack.config.temporal.taskQueue}@site:lab-b`]);
+    await createTask(stack, {
+      name: 'lab-b-uptime',
+      steps: [
+        {
+          id: 'uptime',
+          kind: 'fanout',
+          params: {
+            devices: { site: 'lab-b' },
+            concurrency: 8,
+            step: { kind: 'ssh.commands', params: { commands: ['uname -a'] } },
+          },
+        },
+      ],
+    });
+    const labB = (await stack.db.query<{ name: string }>(`SELECT name FROM devices WHERE site = 'lab-b'`))
+      .rows;
+    for (const d of labB) stack.lab.setFaults(d.name, { commandLatencyMs: 300 });
+    try {
+      const started = await startTaskRun(stack, 'lab-b-uptime');
+      const run = await waitForTaskRunEnd(stack, started.id, 240_000);
+      expect(run.status).toBe('COMPLETED');
+      const { rows } = await stack.db.query<{ worker: string; started: Date; finished: Date }>(
+        `SELECT worker, started_at AS started, finished_at AS finished FROM run_step_items WHERE run_id = $1`,
+        [started.id],
+      );
+      expect(rows).toHaveLength(labB.length);
+      const peak = (worker: string) => {
+        const mine = rows.filter((r) => r.worker === worker);
+        return Math.max(
+          0,
+          ...mine.map((a) => mine.filter((b) => b.started < a.finished && a.started < b.finished).length),
+        );
+      };
+      expect(peak('node-s1')).toBeLessThanOrEqual(1);
+      expect(peak('node-m1')).toBeGreaterThan(1);
+      expect(new Set(rows.map((r) => r.worker))).toEqual(new Set(['node-m1', 'node-s1']));
+    } finally {
+      for (const d of labB) stack.lab.clearFaults(d.name);
+    }
   });
 });

@@ -9,13 +9,19 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
-import type { ScheduleActivities } from '../activities/schedule.activities';
+import type { ScheduleActivities, ScheduledRunPlan } from '../activities/schedule.activities';
 import { BOOKKEEPING_OPTIONS } from './activity-options';
-import type { TaskRunResult, taskRunWorkflow } from './task.workflow';
+import type { TaskRunResult, TaskRunStatus, taskRunWorkflow } from './task.workflow';
 
 export interface ScheduledTaskInput {
   /** The schedule's id in PostgreSQL (`schedules.id`). */
   scheduleId: string;
+}
+
+export interface ScheduledTaskResult {
+  runId: string;
+  /** SKIPPED: the upstream policy kept the run from running (not a failure). */
+  status: TaskRunStatus | 'SKIPPED';
 }
 
 /** Set by Temporal on every workflow a schedule starts: the nominal time it fired for (before jitter). */
@@ -49,7 +55,7 @@ function scheduledTime(): Date {
  * Terminated (TERMINATE_OTHER): Temporal terminates the child too, and no code of either runs
  * again; the API's ScheduleReconciler then records the run as FAILED.
  */
-export async function scheduledTaskWorkflow(input: ScheduledTaskInput): Promise<TaskRunResult> {
+export async function scheduledTaskWorkflow(input: ScheduledTaskInput): Promise<ScheduledTaskResult> {
   const info = workflowInfo();
   const book = proxyActivities<ScheduleActivities>(BOOKKEEPING_OPTIONS);
   // Stored even if a cancel arrives meanwhile, so that the run row always tells what happened.
@@ -63,6 +69,10 @@ export async function scheduledTaskWorkflow(input: ScheduledTaskInput): Promise<
   );
   let result: TaskRunResult;
   try {
+    if (plan.upstream) {
+      const skipped = await awaitUpstream(plan, book);
+      if (skipped) return skipped;
+    }
     result = await executeChild<typeof taskRunWorkflow>('taskRunWorkflow', {
       workflowId: plan.workflowId,
       args: [plan.input],
@@ -74,7 +84,11 @@ export async function scheduledTaskWorkflow(input: ScheduledTaskInput): Promise<
     if (isCancellation(error)) {
       // Cancelled before the run's workflow started: the run never ran.
       await CancellationScope.nonCancellable(() =>
-        book.abandonScheduledRun({ runId: plan.runId, reason: 'cancelled before it started' }),
+        book.endScheduledRun({
+          runId: plan.runId,
+          status: 'CANCELLED',
+          reason: 'cancelled before it started',
+        }),
       );
     }
     throw error;
@@ -91,4 +105,66 @@ export async function scheduledTaskWorkflow(input: ScheduledTaskInput): Promise<
     });
   }
   return result;
+}
+
+/**
+ * Wait for the upstream tasks' runs of this slot, then apply the policy: go ahead (null), or end
+ * the run SKIPPED (returned) or FAILED (thrown, so that pause-on-failure sees it). The wait is
+ * one long activity that heartbeats; it ends by itself at the slot plus the policy's timeout.
+ */
+async function awaitUpstream(
+  plan: ScheduledRunPlan,
+  book: ReturnType<typeof proxyActivities<ScheduleActivities>>,
+): Promise<ScheduledTaskResult | null> {
+  const policy = plan.upstream!;
+  // Counted from the slot, or from the firing when later (a backfill, a catch-up), so that a late
+  // firing still waits. Workflow time: the same on replay.
+  const deadline = Math.max(Date.parse(plan.scheduledAt), Date.now()) + policy.timeoutSeconds * 1000;
+  const { awaitUpstream: wait } = proxyActivities<ScheduleActivities>({
+    // The deadline is the activity's own; this only bounds an attempt that lost its worker.
+    startToCloseTimeout: deadline - Date.now() + 120_000,
+    heartbeatTimeout: '30 seconds',
+    retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
+  });
+  const outcome = await wait({
+    runId: plan.runId,
+    scheduledAt: plan.scheduledAt,
+    deadline: new Date(deadline).toISOString(),
+    upstream: policy,
+  });
+  if (outcome.outcome === 'MET') {
+    await book.upstreamPassed({
+      runId: plan.runId,
+      level: 'INFO',
+      message: `upstream met: ${outcome.summary}`,
+    });
+    return null;
+  }
+  const action = outcome.outcome === 'TIMED_OUT' ? policy.onTimeout : policy.onUnmet;
+  const why =
+    outcome.outcome === 'TIMED_OUT'
+      ? `upstream not ended as required within ${policy.timeoutSeconds} s (slot ${plan.scheduledAt}): ${outcome.summary}`
+      : `upstream ended otherwise than required: ${outcome.summary}`;
+  if (action === 'RUN') {
+    await book.upstreamPassed({
+      runId: plan.runId,
+      level: 'WARN',
+      message: `${why}; runs anyway (policy RUN)`,
+    });
+    return null;
+  }
+  if (action === 'SKIP') {
+    await CancellationScope.nonCancellable(() =>
+      book.endScheduledRun({ runId: plan.runId, status: 'SKIPPED', reason: why }),
+    );
+    return { runId: plan.runId, status: 'SKIPPED' };
+  }
+  await CancellationScope.nonCancellable(() =>
+    book.endScheduledRun({ runId: plan.runId, status: 'FAILED', reason: why }),
+  );
+  throw ApplicationFailure.create({
+    type: 'UPSTREAM_NOT_MET',
+    message: `run ${plan.runId}: ${why}`,
+    nonRetryable: true,
+  });
 }

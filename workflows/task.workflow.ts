@@ -173,7 +173,10 @@ export async function taskRunWorkflow(input: TaskRunInput): Promise<TaskRunResul
         break;
       }
       case 'http':
-        await proxyActivities<ItemActivities>(stepOptions(spec, input.timeouts)).runHttpStep({
+        await proxyActivities<ItemActivities>({
+          ...stepOptions(spec, input.timeouts),
+          ...(plan.queue ? { taskQueue: plan.queue } : {}),
+        }).runHttpStep({
           runId,
           stepKey: plan.stepKey,
         });
@@ -371,7 +374,9 @@ async function itemRange(
   const shared = proxyActivities<ItemActivities>(options);
   // Device items run on their site's task queue when nodes serve it (see activities/routing.ts).
   const queues =
-    plan.perItem === 'activity' ? await book.itemQueues({ runId, stepKey: plan.stepKey, from, to }) : [];
+    plan.perItem === 'activity'
+      ? await book.itemQueues({ runId, stepKey: plan.stepKey, from, to, requires: plan.requires })
+      : [];
   const proxies = new Map<string, ItemActivities>();
   const itemsFor = (index: number): ItemActivities => {
     const queue = queues[index - from];

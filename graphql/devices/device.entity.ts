@@ -43,6 +43,22 @@ export class DeviceEntity {
   @Column({ name: 'enable_secret_enc', type: 'text', nullable: true })
   enableSecretEnc!: string | null;
 
+  // Reachability (device.check). Written only by the check, never by inventory inserts or updates.
+  @Column({ name: 'reach_status', type: 'text', insert: false, update: false })
+  reachStatus!: 'UNKNOWN' | 'UP' | 'DOWN';
+
+  @Column({ name: 'reach_checked_at', type: 'timestamptz', nullable: true, insert: false, update: false })
+  reachCheckedAt!: Date | null;
+
+  @Column({ name: 'reach_changed_at', type: 'timestamptz', nullable: true, insert: false, update: false })
+  reachChangedAt!: Date | null;
+
+  @Column({ name: 'reach_latency_ms', type: 'integer', nullable: true, insert: false, update: false })
+  reachLatencyMs!: number | null;
+
+  @Column({ name: 'reach_error', type: 'text', nullable: true, insert: false, update: false })
+  reachError!: string | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 

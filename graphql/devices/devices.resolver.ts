@@ -3,11 +3,12 @@ import { CredentialLoader } from '../credentials/credential.loader';
 import { Credential, toCredentialModel } from '../credentials/models/credential.model';
 import { CreateDeviceInput } from './dto/create-device.input';
 import { DeleteDevicesArgs } from './dto/delete-devices.args';
-import { DevicesArgs } from './dto/devices.args';
+import { DeviceChecksArgs, DevicesArgs } from './dto/devices.args';
 import { ImportDevicesInput } from './dto/import-devices.input';
 import { UpdateDeviceInput } from './dto/update-device.input';
 import { ImportDevicesResult } from './models/import-devices-result.model';
 import { Device, DeviceConnection, toDeviceModel } from './models/device.model';
+import { DeviceCheck, ReachabilityStatus } from './models/device-reachability.model';
 import { DevicesService } from './devices.service';
 
 @Resolver(() => Device)
@@ -26,6 +27,17 @@ export class DevicesResolver {
   async devices(@Args() args: DevicesArgs): Promise<DeviceConnection> {
     const page = await this.service.list(args);
     return { ...page, edges: page.edges.map((e) => ({ cursor: e.cursor, node: toDeviceModel(e.node) })) };
+  }
+
+  @Query(() => [DeviceCheck], {
+    description:
+      "A device's reachability checks (device.check), newest first. NOT_FOUND when there is no such device.",
+  })
+  async deviceChecks(@Args() args: DeviceChecksArgs): Promise<DeviceCheck[]> {
+    const rows = await this.service.checks(args);
+    return rows.map((r) =>
+      Object.assign(new DeviceCheck(), { ...r, status: r.status as ReachabilityStatus }),
+    );
   }
 
   @Mutation(() => Device)

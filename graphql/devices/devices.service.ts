@@ -43,6 +43,20 @@ export interface ImportOutcome {
 
 const INSERT_CHUNK = 1000;
 
+/** One row of device_checks as the API shows it. */
+export interface DeviceCheckRow {
+  id: string;
+  checkedAt: Date;
+  status: 'UP' | 'DOWN';
+  connectMs: number | null;
+  bannerMs: number | null;
+  banner: string | null;
+  errorKind: string | null;
+  errorMessage: string | null;
+  nodeId: string | null;
+  runId: string | null;
+}
+
 function pgError(error: unknown): { code?: string; constraint?: string } {
   return error instanceof QueryFailedError
     ? ((error.driverError ?? {}) as { code?: string; constraint?: string })
@@ -78,6 +92,7 @@ export class DevicesService {
     const query = this.devices.createQueryBuilder('d');
     const filter = args.filter ?? {};
     this.applyFilter(query, { site: filter.site, platform: filter.platform, tags: filter.tags });
+    if (filter.reachability) query.andWhere('d.reach_status = :reach', { reach: filter.reachability });
     const search = filter.search?.trim();
     if (search) {
       const pattern = `%${search.replace(/[\\%_]/g, '\\$&')}%`;
@@ -95,6 +110,19 @@ export class DevicesService {
       .limit(args.first + 1)
       .getMany();
     return toConnection(rows, args.first, totalCount, (node) => encodeCursor([node.name]));
+  }
+
+  /** A device's reachability checks, newest first; NOT_FOUND for an unknown device. */
+  async checks(args: { deviceId: string; first: number; since?: Date | null }): Promise<DeviceCheckRow[]> {
+    const device = await this.getById(args.deviceId);
+    const rows: DeviceCheckRow[] = await this.dataSource.query(
+      `SELECT id::text AS id, checked_at AS "checkedAt", status, connect_ms AS "connectMs", banner_ms AS "bannerMs",
+              banner, error_kind AS "errorKind", error_message AS "errorMessage", node_id AS "nodeId", run_id AS "runId"
+         FROM device_checks WHERE device_id = $1 AND ($2::timestamptz IS NULL OR checked_at >= $2)
+        ORDER BY checked_at DESC, id DESC LIMIT $3`,
+      [device.id, args.since ?? null, args.first],
+    );
+    return rows;
   }
 
   async create(input: CreateDeviceInput): Promise<DeviceEntity> {

@@ -2,6 +2,7 @@ import { Column, CreateDateColumn, Entity, PrimaryColumn } from 'typeorm';
 
 export const RUN_STATUSES = [
   'PENDING',
+  'WAITING_UPSTREAM',
   'RUNNING',
   'COMPLETED',
   'COMPLETED_WITH_ERRORS',
@@ -14,6 +15,7 @@ export const RUN_STATUSES = [
   'CANCELLING',
   'CANCELLED',
   'FAILED',
+  'SKIPPED',
 ] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
 export const FINAL_RUN_STATUSES: readonly RunStatus[] = [
@@ -24,6 +26,7 @@ export const FINAL_RUN_STATUSES: readonly RunStatus[] = [
   'ROLLBACK_FAILED',
   'CANCELLED',
   'FAILED',
+  'SKIPPED',
 ];
 
 export const RESTORE_ORDERS = ['EXACT', 'MINIMAL'] as const;

@@ -517,6 +517,13 @@ export class RunsService {
     if (FINAL_RUN_STATUSES.includes(run.status)) {
       throw SwitchboardError.conflict(`run ${id} already ended (${run.status})`);
     }
+    if (run.status === 'WAITING_UPSTREAM' && run.scheduleWorkflowId) {
+      // Its own workflow has not started: cancel the schedule's wrapper, which ends it CANCELLED.
+      await this.temporal.workflow
+        .getHandle(run.scheduleWorkflowId, run.scheduleWorkflowRunId ?? undefined)
+        .cancel();
+      return this.get(id);
+    }
     await this.temporal.workflow.getHandle(run.workflowId).cancel();
     await this.dataSource.query(
       `UPDATE runs SET status = 'CANCELLING' WHERE id = $1 AND status IN ('PENDING', 'RUNNING', 'PAUSED', 'AWAITING_APPROVAL')`,

@@ -1,5 +1,7 @@
 import { Args, ID, Int, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
 import { RunConnection } from '../runs/models/run.model';
+import { ConflictModel } from '../safety/conflicts.model';
+import { ConflictsService } from '../safety/conflicts.service';
 import {
   CreateScheduleInput,
   ScheduleRunsArgs,
@@ -19,11 +21,31 @@ import { SchedulesService } from './schedules.service';
 
 @Resolver(() => ScheduleModel)
 export class SchedulesResolver {
-  constructor(private readonly service: SchedulesService) {}
+  constructor(
+    private readonly service: SchedulesService,
+    private readonly conflictReport: ConflictsService,
+  ) {}
 
   @Query(() => ScheduleModel)
   schedule(@Args('id', { description: 'Id or name.' }) id: string): Promise<ScheduleEntity> {
     return this.service.get(id);
+  }
+
+  @Query(() => [ConflictModel], {
+    description:
+      'The conflicts a schedule would meet, without saving it: the checks and the report of createSchedule.',
+  })
+  async scheduleConflicts(@Args('input') input: CreateScheduleInput): Promise<ConflictModel[]> {
+    const { task, spec } = await this.service.checkCreate(input);
+    return this.conflictReport.forSchedule({
+      id: null,
+      name: input.name,
+      taskId: task.id,
+      taskVersion: input.taskVersion ?? null,
+      inputs: input.inputs ?? {},
+      spec,
+      remainingActions: input.remainingActions ?? null,
+    });
   }
 
   @Query(() => ScheduleConnection, { description: 'Schedules by name.' })
@@ -197,6 +219,15 @@ export class SchedulesResolver {
   })
   async actionsMissedCatchupWindow(@Parent() schedule: ScheduleEntity): Promise<number> {
     return (await this.service.live(schedule))?.actionsMissedCatchupWindow ?? 0;
+  }
+
+  @ResolveField(() => [ConflictModel], {
+    description:
+      'What its runs will meet over the next 7 days (overlapping schedules on the same devices, windows that never open), computed on each read.',
+  })
+  async conflicts(@Parent() schedule: ScheduleEntity): Promise<ConflictModel[]> {
+    const live = await this.service.live(schedule);
+    return this.conflictReport.forSchedule({ ...schedule, remainingActions: live?.remainingActions ?? null });
   }
 
   @ResolveField(() => String, { description: 'The Temporal Schedule id (schedule-<id>).' })

@@ -112,21 +112,30 @@ export class SchedulesService {
     return toConnection(rows, args.first, totalCount, (s) => encodeCursor([s.name]));
   }
 
-  async create(input: CreateScheduleInput): Promise<ScheduleEntity> {
+  /**
+   * The checks of createSchedule, without saving (every problem a BAD_USER_INPUT naming its field,
+   * all at once): the spec, the policy, the task and the inputs against its schema.
+   */
+  async checkCreate(
+    input: CreateScheduleInput,
+    m: EntityManager = this.dataSource.manager,
+  ): Promise<{ task: TaskEntity; spec: StoredSpec; policy: StoredPolicy }> {
     const spec = normaliseSpec(input.spec, this.defaultTimezone);
     const policy = normalisePolicy(input.policy);
     const problems: FieldError[] = [...spec.errors, ...policy.errors];
+    const task = await this.findTask(input.task, m);
+    if (!task) problems.push({ field: 'task', message: `no task "${input.task}"` });
+    else problems.push(...(await this.inputProblems(task, input.taskVersion ?? null, input.inputs ?? {}, m)));
+    if (problems.length || !task) throw SwitchboardError.invalidFields(problems);
+    return { task, spec: spec.spec!, policy: policy.policy! };
+  }
+
+  async create(input: CreateScheduleInput): Promise<ScheduleEntity> {
     let created = false;
     const id = randomUUID();
     try {
       return await this.dataSource.transaction(async (m) => {
-        const task = await this.findTask(input.task, m);
-        if (!task) problems.push({ field: 'task', message: `no task "${input.task}"` });
-        else
-          problems.push(
-            ...(await this.inputProblems(task, input.taskVersion ?? null, input.inputs ?? {}, m)),
-          );
-        if (problems.length || !task) throw SwitchboardError.invalidFields(problems);
+        const { task, spec, policy } = await this.checkCreate(input, m);
         if (await m.findOne(ScheduleEntity, { where: { name: input.name } })) {
           throw SwitchboardError.conflict(`a schedule named "${input.name}" already exists`, 'name');
         }
@@ -136,8 +145,8 @@ export class SchedulesService {
           taskId: task.id,
           taskVersion: input.taskVersion ?? null,
           inputs: input.inputs ?? {},
-          spec: spec.spec!,
-          policy: policy.policy!,
+          spec,
+          policy,
           note: input.note ?? '',
         });
         const schedule = await m.findOneOrFail(ScheduleEntity, { where: { id } });

@@ -3,6 +3,8 @@ import { GraphQLJSON } from 'graphql-type-json';
 import { SwitchboardError } from '../../libs/common/src/errors';
 import { RunModel } from '../runs/models/run.model';
 import type { RunEntity } from '../runs/run.entity';
+import { ConflictModel } from '../safety/conflicts.model';
+import { ConflictsService } from '../safety/conflicts.service';
 import {
   BatchRunsInput,
   BatchTasksInput,
@@ -134,6 +136,7 @@ export class TaskRunsResolver {
   constructor(
     private readonly taskRuns: TaskRunsService,
     private readonly tasks: TasksService,
+    private readonly conflictReport: ConflictsService,
   ) {}
 
   @Mutation(() => RunModel, { description: 'Run a task; returns the run at once.' })
@@ -223,6 +226,14 @@ export class TaskRunsResolver {
   @ResolveField(() => ID, { nullable: true, description: 'Restarts and retries: the run repeated.' })
   sourceRunId(@Parent() run: RunEntity): string | null {
     return run.sourceRunId;
+  }
+
+  @ResolveField(() => [ConflictModel], {
+    description:
+      'Task runs not finished yet: what its steps that have not started will meet (devices locked by other runs, shut maintenance windows, devices that cannot be known in advance). Empty for other runs.',
+  })
+  conflicts(@Parent() run: RunEntity): Promise<ConflictModel[]> {
+    return this.conflictReport.forRun(run);
   }
 
   @ResolveField(() => [RunStepModel], {

@@ -39,7 +39,13 @@ export class TasksService {
   async check(raw: unknown, manager: EntityManager = this.dataSource.manager): Promise<TaskDefinition> {
     const { definition, errors } = validateDefinition(raw);
     if (!definition) throw SwitchboardError.invalidFields(prefix(errors));
-    const more = await this.checkSubtasks(definition, manager);
+    // Saves that add edges between tasks (subtasks, upstream) take turns, so that two saves at once
+    // cannot each close half of a cycle.
+    await manager.query(`SELECT pg_advisory_xact_lock(hashtext('switchboard:task-graph'))`);
+    const more = [
+      ...(await this.checkSubtasks(definition, manager)),
+      ...(await this.checkUpstream(definition, manager)),
+    ];
     if (errors.length || more.length) throw SwitchboardError.invalidFields(prefix([...errors, ...more]));
     return definition;
   }
@@ -107,12 +113,19 @@ export class TasksService {
         [task.id, JSON.stringify(task.name)],
       );
       const callers = [];
+      const downstream = [];
       for (const u of users) {
         const def = await this.definition(u.name, undefined, m);
         if (subtaskNames(def).includes(task.name)) callers.push(u.name);
+        if (upstreamNames(def).includes(task.name)) downstream.push(u.name);
       }
       if (callers.length) {
         throw SwitchboardError.conflict(`task "${task.name}" is used as a subtask by ${callers.join(', ')}`);
+      }
+      if (downstream.length) {
+        throw SwitchboardError.conflict(
+          `task "${task.name}" is an upstream task of ${downstream.join(', ')}; remove it from their upstream first`,
+        );
       }
       await m.update(TaskEntity, { id: task.id }, { deletedAt: new Date() });
       return { ...task, deletedAt: new Date() };
@@ -257,7 +270,7 @@ export class TasksService {
         });
         continue;
       }
-      const path = await this.callPath(ref.name, definition.name, manager, new Set());
+      const path = await this.pathTo(ref.name, definition.name, subtaskNames, manager);
       if (path) {
         errors.push({
           field: `steps[${i}].${ref.path}`,
@@ -268,12 +281,43 @@ export class TasksService {
     return errors;
   }
 
-  /** The chain of subtasks from `from` that reaches `target`, if any (latest versions). */
-  private async callPath(
+  /**
+   * Upstream tasks must exist, and the graph of "waits for" between tasks must stay acyclic: a run
+   * of a task in a cycle would wait for its own slot's run of itself.
+   */
+  private async checkUpstream(definition: TaskDefinition, manager: EntityManager): Promise<FieldError[]> {
+    const errors: FieldError[] = [];
+    for (const [i, dep] of (definition.upstream?.tasks ?? []).entries()) {
+      const field = `upstream.tasks[${i}].task`;
+      if (dep.task === definition.name) {
+        errors.push({ field, message: `cycle between tasks: a task cannot wait for itself` });
+        continue;
+      }
+      if (!(await this.findLive(dep.task, manager))) {
+        errors.push({ field, message: `unknown task "${dep.task}"` });
+        continue;
+      }
+      const path = await this.pathTo(dep.task, definition.name, upstreamNames, manager);
+      if (path) {
+        errors.push({
+          field,
+          message: `cycle between tasks: ${[definition.name, ...path].join(' waits for ')}`,
+        });
+      }
+    }
+    return errors;
+  }
+
+  /**
+   * The chain of tasks from `from` that reaches `target` following `next` (subtasks, or upstream
+   * tasks) in their latest versions, if any.
+   */
+  private async pathTo(
     from: string,
     target: string,
+    next: (definition: TaskDefinition) => string[],
     manager: EntityManager,
-    seen: Set<string>,
+    seen = new Set<string>(),
   ): Promise<string[] | null> {
     if (from === target) return [from];
     if (seen.has(from)) return null;
@@ -284,8 +328,8 @@ export class TasksService {
     } catch {
       return null;
     }
-    for (const next of subtaskNames(def)) {
-      const rest = await this.callPath(next, target, manager, seen);
+    for (const name of next(def)) {
+      const rest = await this.pathTo(name, target, next, manager, seen);
       if (rest) return [from, ...rest];
     }
     return null;
@@ -342,4 +386,8 @@ function subtaskNames(definition: TaskDefinition): string[] {
     const ref = subtaskOf(s);
     return ref && !ref.name.includes('{{') ? [ref.name] : [];
   });
+}
+
+function upstreamNames(definition: TaskDefinition): string[] {
+  return (definition.upstream?.tasks ?? []).map((t) => t.task);
 }

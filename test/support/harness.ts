@@ -70,6 +70,8 @@ export function testEnv(databaseUrl: string, overrides: Env = {}): Env {
     SSH_COMMAND_TIMEOUT_MS: '10000',
     COLLECTION_RETRY_INITIAL_MS: '200',
     COLLECTION_HEARTBEAT_TIMEOUT_MS: '5000',
+    // No built-in reachability schedule unless a test asks for one (test/device-reachability.test.ts).
+    REACHABILITY_INTERVAL: 'off',
     ...overrides,
   };
 }

@@ -97,7 +97,15 @@ export async function scheduleRuns(stack: Stack, id: string): Promise<ScheduledR
   return data.schedule.runs.edges.map((e) => e.node).reverse();
 }
 
-const FINAL = ['COMPLETED', 'COMPLETED_WITH_ERRORS', 'CANCELLED', 'FAILED', 'ROLLED_BACK', 'ROLLBACK_FAILED'];
+const FINAL = [
+  'COMPLETED',
+  'COMPLETED_WITH_ERRORS',
+  'CANCELLED',
+  'FAILED',
+  'ROLLED_BACK',
+  'ROLLBACK_FAILED',
+  'SKIPPED',
+];
 export const isFinal = (run: { status: string }) => FINAL.includes(run.status);
 
 /** Wait until the schedule's runs satisfy `done` (polling the API); returns them, oldest first. */

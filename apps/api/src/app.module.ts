@@ -20,6 +20,7 @@ import { SchedulesModule } from '../../../graphql/schedules/schedules.module';
 import { SafetyModule } from '../../../graphql/safety/safety.graphql';
 import { NodesModule } from '../../../graphql/nodes/nodes.graphql';
 import { TemplatesModule } from '../../../graphql/templates/templates.module';
+import { ReachabilityModule } from '../../../graphql/devices/reachability-schedule';
 import { HealthController } from './health.controller';
 
 /** The committed schema lives at the repository root; `npm run schema:print` regenerates it. */
@@ -64,6 +65,7 @@ export class ApiModule {
         NodesModule,
         ConfigsModule,
         TemplatesModule,
+        ReachabilityModule,
       ],
       controllers: [HealthController],
       providers: [

@@ -4,6 +4,7 @@ import type { LabFaults } from './types';
 
 const FAULT_KEYS: Record<keyof LabFaults, 'boolean' | 'number'> = {
   wrongPassword: 'boolean',
+  connectLatencyMs: 'number',
   bannerDelayMs: 'number',
   commandLatencyMs: 'number',
   dropMidOutput: 'boolean',

@@ -188,7 +188,17 @@ export class DeviceLab {
       sockets.add(socket);
       socket.on('error', () => undefined);
       socket.once('close', () => sockets.delete(socket));
-      ssh.injectSocket(socket);
+      const latency = device.faults.connectLatencyMs ?? 0;
+      if (latency <= 0) {
+        ssh.injectSocket(socket);
+        return;
+      }
+      // The server speaks (its identification line) only after the latency; the client's bytes wait.
+      const timer = setTimeout(() => {
+        if (this.stopped || socket.destroyed) socket.destroy();
+        else ssh.injectSocket(socket);
+      }, latency);
+      socket.once('close', () => clearTimeout(timer));
     });
     const node: LabNode = { device, listener, ssh, sockets, clis };
     this.nodes.set(spec.name, node);

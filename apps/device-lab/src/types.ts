@@ -14,6 +14,11 @@ export interface LabDeviceSpec {
 export interface LabFaults {
   /** Reject every login (auth failure as the real server does). */
   wrongPassword?: boolean;
+  /**
+   * Delay between accepting a TCP connection and the SSH identification line (so everything SSH,
+   * and a reachability check's latency, waits that long; the TCP handshake itself completes at once).
+   */
+  connectLatencyMs?: number;
   /** Delay before the login banner/first prompt appears in the shell. */
   bannerDelayMs?: number;
   /** Delay before each command's output. */

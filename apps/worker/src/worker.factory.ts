@@ -9,7 +9,7 @@ import type { AppConfig } from '../../../libs/config/src/config';
 import type { SecretBox } from '../../../libs/crypto/src/secret-box';
 import { TemplateIndex } from '../../../libs/textfsm/src/index';
 import { applyVolatileRulesFile } from '../../../libs/configs/src/volatile-file';
-import { siteQueue } from '../../../libs/temporal/src/routing';
+import { nodeQueues } from '../../../libs/temporal/src/routing';
 
 export interface SwitchboardWorkerDeps {
   config: AppConfig;
@@ -48,9 +48,10 @@ export function createActivities(
 export const WORKFLOWS_PATH = require.resolve('../../../workflows');
 
 /**
- * Every Temporal worker of this node: the shared queue (workflows and all activities) unless
- * NODE_SHARED_QUEUE=false, plus one activity-only worker per site it serves (NODE_SITES), where
- * device work for that site's devices is routed. One set of activities serves them all.
+ * Every Temporal worker of this node, one per task queue of `nodeQueues`: the shared queue
+ * (workflows and all activities) unless NODE_SHARED_QUEUE=false, then activity-only workers for
+ * each site it serves (NODE_SITES) and each set of its capabilities (NODE_CAPABILITIES), where
+ * device work and steps that require capabilities are routed. One set of activities serves them all.
  */
 export async function createSwitchboardWorkers(deps: SwitchboardWorkerDeps): Promise<Worker[]> {
   const { config } = deps;
@@ -61,14 +62,22 @@ export async function createSwitchboardWorkers(deps: SwitchboardWorkerDeps): Pro
   const identity = deps.identity ?? config.nodes.id;
   const activities = createActivities({ ...deps, identity });
   const workers: Worker[] = [];
-  if (config.nodes.sharedQueue)
-    workers.push(await createSwitchboardWorker({ ...deps, identity }, activities));
-  for (const site of config.nodes.sites) {
+  const queues = nodeQueues({
+    sharedQueue: config.temporal.taskQueue,
+    shared: config.nodes.sharedQueue,
+    sites: config.nodes.sites,
+    capabilities: config.nodes.capabilities,
+  });
+  for (const taskQueue of queues) {
+    if (taskQueue === config.temporal.taskQueue) {
+      workers.push(await createSwitchboardWorker({ ...deps, identity }, activities));
+      continue;
+    }
     workers.push(
       await Worker.create({
         connection: deps.connection,
         namespace: config.temporal.namespace,
-        taskQueue: siteQueue(config.temporal.taskQueue, site),
+        taskQueue,
         identity,
         activities,
         maxConcurrentActivityTaskExecutions: config.worker.maxConcurrentActivities,

@@ -1,14 +1,19 @@
-import { ArgsType, Field, InputType } from '@nestjs/graphql';
+import { ArgsType, Field, ID, InputType, Int } from '@nestjs/graphql';
 import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
   IsArray,
+  IsDate,
   IsIn,
+  IsInt,
   IsOptional,
   IsString,
+  Max,
   MaxLength,
+  Min,
   ValidateNested,
 } from 'class-validator';
+import { REACHABILITY_STATUSES, ReachabilityStatus } from '../models/device-reachability.model';
 import { PLATFORMS } from '../../../libs/common/src/platforms';
 import { PageArgs } from '../../common/pagination';
 import { PLATFORM_RULE, SITE_MAX, TAGS_MAX } from '../device-import';
@@ -38,6 +43,11 @@ export class DeviceFilter {
   @IsString()
   @MaxLength(256)
   search?: string | null;
+
+  @Field(() => ReachabilityStatus, { nullable: true, description: 'Devices whose last check says this.' })
+  @IsOptional()
+  @IsIn(REACHABILITY_STATUSES)
+  reachability?: ReachabilityStatus | null;
 }
 
 /** `devices(filter, first, after)`: sorted by name; `first` is bounded by PageArgs. */
@@ -48,4 +58,23 @@ export class DevicesArgs extends PageArgs {
   @ValidateNested()
   @Type(() => DeviceFilter)
   filter?: DeviceFilter | null;
+}
+
+/** `deviceChecks(deviceId, first, since)`: a device's reachability checks, newest first. */
+@ArgsType()
+export class DeviceChecksArgs {
+  @Field(() => ID)
+  @IsString()
+  deviceId!: string;
+
+  @Field(() => Int, { defaultValue: 50, description: 'At most this many checks, 1 to 1000.' })
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  first: number = 50;
+
+  @Field(() => Date, { nullable: true, description: 'Only checks at or after this time.' })
+  @IsOptional()
+  @IsDate()
+  since?: Date | null;
 }

@@ -2,6 +2,7 @@ import { Field, ID, Int, ObjectType } from '@nestjs/graphql';
 import { Connection } from '../../common/pagination';
 import { Credential } from '../../credentials/models/credential.model';
 import type { DeviceEntity } from '../device.entity';
+import { DeviceReachability, ReachabilityStatus } from './device-reachability.model';
 
 /** A device in the inventory. The enable secret is write-only: only whether one is set shows. */
 @ObjectType('Device')
@@ -37,6 +38,9 @@ export class Device {
   @Field()
   hasEnableSecret!: boolean;
 
+  @Field(() => DeviceReachability, { description: 'The last reachability check (device.check).' })
+  reachability!: DeviceReachability;
+
   @Field()
   createdAt!: Date;
 
@@ -58,6 +62,13 @@ export function toDeviceModel(entity: DeviceEntity): Device {
     tags: entity.tags,
     credentialId: entity.credentialId,
     hasEnableSecret: entity.enableSecretEnc !== null,
+    reachability: Object.assign(new DeviceReachability(), {
+      status: (entity.reachStatus ?? 'UNKNOWN') as ReachabilityStatus,
+      checkedAt: entity.reachCheckedAt ?? null,
+      changedAt: entity.reachChangedAt ?? null,
+      latencyMs: entity.reachLatencyMs ?? null,
+      error: entity.reachError ?? null,
+    }),
     createdAt: entity.createdAt,
     updatedAt: entity.updatedAt,
   });

@@ -12,7 +12,7 @@ export const RunDeviceStatusEnum = asEnum(RUN_DEVICE_STATUSES);
 registerEnumType(RunStatusEnum, {
   name: 'RunStatus',
   description:
-    'PENDING: accepted, not started. RUNNING. COMPLETED: every device succeeded. COMPLETED_WITH_ERRORS: finished, some devices failed. CANCELLING: cancel requested. CANCELLED. FAILED: the run itself could not complete.',
+    'PENDING: accepted, not started. WAITING_UPSTREAM: a scheduled run waits for the runs of its upstream tasks for the same slot. RUNNING. COMPLETED: every device succeeded. COMPLETED_WITH_ERRORS: finished, some devices failed. CANCELLING: cancel requested. CANCELLED. FAILED: the run itself could not complete. SKIPPED: a scheduled run did not run because its upstream runs did not end as required (or not in time).',
 });
 registerEnumType(RunDeviceStatusEnum, { name: 'RunDeviceStatus' });
 

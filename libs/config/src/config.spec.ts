@@ -51,4 +51,18 @@ describe('loadConfig', () => {
   it('treats empty strings as unset', () => {
     expect(loadConfig({ ...valid, API_PORT: '' }).api.port).toBe(4000);
   });
+
+  it('reads REACHABILITY_INTERVAL as seconds, off as null, default 5 minutes', () => {
+    expect(loadConfig(valid).reachability.intervalSeconds).toBe(300);
+    const at = (value: string) => loadConfig({ ...valid, REACHABILITY_INTERVAL: value }).reachability;
+    expect(at('30s').intervalSeconds).toBe(30);
+    expect(at('5m').intervalSeconds).toBe(300);
+    expect(at('1h').intervalSeconds).toBe(3600);
+    expect(at('1h30m').intervalSeconds).toBe(5400);
+    expect(at('off').intervalSeconds).toBeNull();
+    expect(at('OFF').intervalSeconds).toBeNull();
+    for (const bad of ['5', '5 minutes', '-1m', '0s', 'never', '1.5h']) {
+      expect(() => at(bad)).toThrow(/REACHABILITY_INTERVAL must be a duration such as 30s, 5m/);
+    }
+  });
 });

@@ -1,6 +1,7 @@
 import os from 'node:os';
 import { z } from 'zod';
 import { builtinTemplatesDir } from '../../common/src/paths';
+import { MAX_NODE_CAPABILITIES } from '../../temporal/src/routing';
 
 /**
  * The one place that reads the environment. Everything else receives a typed AppConfig.
@@ -93,11 +94,46 @@ const envSchema = z.object({
     .optional(),
   NODE_CAPABILITIES: z
     .string()
-    .regex(/^[a-z0-9-]+(,[a-z0-9-]+)*$/, 'a comma-separated list of lower-case tags')
+    .regex(
+      /^[a-z0-9][a-z0-9-]{0,62}(,[a-z0-9][a-z0-9-]{0,62})*$/,
+      'a comma-separated list of lower-case tags',
+    )
+    .refine((v) => new Set(v.split(',')).size <= MAX_NODE_CAPABILITIES, {
+      message: `at most ${MAX_NODE_CAPABILITIES} tags (a node polls a task queue per set of them)`,
+    })
     .optional(),
   NODE_SHARED_QUEUE: z.enum(['true', 'false']).default('true'),
   NODE_HEARTBEAT_MS: int(500, 600_000).default(5000),
+  REACHABILITY_INTERVAL: z
+    .string()
+    .transform((value, ctx) => {
+      const seconds = parseInterval(value);
+      if (seconds === undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          message: 'must be a duration such as 30s, 5m, 1h or 1h30m (at least 1s), or off',
+        });
+        return z.NEVER;
+      }
+      return seconds;
+    })
+    .default(300),
 });
+
+/**
+ * A duration of whole seconds, minutes, hours and days (`30s`, `5m`, `1h30m`, `1d`); `off` (or
+ * `0`) is null. Undefined when the text is not one.
+ */
+export function parseInterval(text: string): number | null | undefined {
+  const value = text.trim().toLowerCase();
+  if (value === 'off' || value === '0') return null;
+  if (!/^(\d+[smhd])+$/.test(value)) return undefined;
+  const unit = { s: 1, m: 60, h: 3600, d: 86_400 } as const;
+  let seconds = 0;
+  for (const [, n, u] of value.matchAll(/(\d+)([smhd])/g))
+    seconds += Number(n) * unit[u as keyof typeof unit];
+  return seconds >= 1 && seconds <= 366 * 86_400 ? seconds : undefined;
+}
 
 export type Env = Record<string, string | undefined>;
 
@@ -126,6 +162,8 @@ export interface AppConfig {
   runsReconcileIntervalMs: number;
   /** Time zone of a schedule that names none (cron expressions and calendars are read in it). */
   scheduleDefaultTimezone: string;
+  /** The built-in device reachability schedule: every this many seconds; null (`off`): none is created. */
+  reachability: { intervalSeconds: number | null };
 }
 
 export class ConfigError extends Error {
@@ -187,12 +225,13 @@ export function loadConfig(env: Env = process.env): AppConfig {
     nodes: {
       id: e.NODE_ID ?? `${os.hostname()}:${process.pid}`,
       sites: e.NODE_SITES ? e.NODE_SITES.split(',') : [],
-      capabilities: e.NODE_CAPABILITIES ? e.NODE_CAPABILITIES.split(',') : [],
+      capabilities: e.NODE_CAPABILITIES ? [...new Set(e.NODE_CAPABILITIES.split(','))] : [],
       sharedQueue: e.NODE_SHARED_QUEUE === 'true',
       heartbeatMs: e.NODE_HEARTBEAT_MS,
     },
     runsReconcileIntervalMs: e.RUNS_RECONCILE_INTERVAL_MS,
     scheduleDefaultTimezone: e.SCHEDULE_DEFAULT_TIMEZONE,
+    reachability: { intervalSeconds: e.REACHABILITY_INTERVAL },
     textfsmTemplatesDir: e.TEXTFSM_TEMPLATES_DIR ?? builtinTemplatesDir('textfsm'),
     volatileRulesFile: e.VOLATILE_RULES_FILE ?? null,
   };

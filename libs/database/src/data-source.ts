@@ -22,6 +22,7 @@ import { CreateSchedules1764000000008 } from '../../../migrations/1764000000008-
 import { ScheduleEntity } from '../../../graphql/schedules/schedule.entity';
 import { CreateDeviceSafety1764000000009 } from '../../../migrations/1764000000009-CreateDeviceSafety';
 import { CreateNodes1764000000010 } from '../../../migrations/1764000000010-CreateNodes';
+import { CreateDeviceChecks1764000000011 } from '../../../migrations/1764000000011-CreateDeviceChecks';
 import { RunStepEntity, TaskEntity, TaskVersionEntity } from '../../../graphql/tasks/task.entity';
 
 export const ENTITIES = [
@@ -52,6 +53,7 @@ export const MIGRATIONS = [
   CreateSchedules1764000000008,
   CreateDeviceSafety1764000000009,
   CreateNodes1764000000010,
+  CreateDeviceChecks1764000000011,
 ];
 
 /** Migrations are explicit classes (no globs), so the same list works from TypeScript and compiled JS. */

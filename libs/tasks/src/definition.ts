@@ -12,6 +12,7 @@ export const STEP_KINDS = [
   'sleep',
   'subtask',
   'fanout',
+  'device.check',
 ] as const;
 export type StepKind = (typeof STEP_KINDS)[number];
 
@@ -55,7 +56,25 @@ export interface StepDefinition {
   /** Liquid condition expression, e.g. `inputs.env == 'prod' and steps.a.output.failed == 0`. */
   when?: string;
   compensate?: CompensationDefinition;
+  /**
+   * Capabilities (NODE_CAPABILITIES tags) a node must have to run this step's work (and its
+   * compensation's). At most 4; only for kinds that run on nodes (ROUTED_KINDS).
+   */
+  requires?: string[];
 }
+
+/** Kinds whose work runs in activities on execution nodes, so `requires` can route it. */
+export const ROUTED_KINDS: readonly StepKind[] = [
+  'ssh.commands',
+  'ssh.configure',
+  'script',
+  'http.request',
+  'fanout',
+  'device.check',
+];
+
+/** A capability tag, as in NODE_CAPABILITIES. */
+export const CAPABILITY_TAG = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
 export interface TaskDefinition {
   /** Matches TASK_NAME. */
@@ -77,8 +96,41 @@ export interface TaskDefinition {
    * locked by another run, or outside its maintenance window: wait (up to the timeout) or refuse.
    */
   safety: SafetyPolicy;
+  /**
+   * Dependencies on other tasks' runs of the same time slot. Only runs started by a schedule have
+   * a slot (their scheduled time); they wait for their upstream runs before their first step.
+   */
+  upstream?: UpstreamPolicy;
   /** 1..500 steps. */
   steps: StepDefinition[];
+}
+
+/** What an upstream run must have ended as: COMPLETED; any final status; or a failure. */
+export const UPSTREAM_CONDITIONS = ['SUCCEEDED', 'COMPLETED', 'FAILED'] as const;
+export type UpstreamCondition = (typeof UPSTREAM_CONDITIONS)[number];
+
+/** What a run does when an upstream run does not come in time, or ends otherwise than required. */
+export const UPSTREAM_ACTIONS = ['SKIP', 'FAIL', 'RUN'] as const;
+export type UpstreamAction = (typeof UPSTREAM_ACTIONS)[number];
+
+export interface UpstreamDependency {
+  /** The upstream task's name. */
+  task: string;
+  /** Default SUCCEEDED. */
+  when: UpstreamCondition;
+  /** The upstream slot is this many seconds before this run's slot. Default 0 (the same slot). */
+  offsetSeconds: number;
+}
+
+export interface UpstreamPolicy {
+  /** 1..20 tasks, each at most once. */
+  tasks: UpstreamDependency[];
+  /** How long a run waits, from its slot or its firing when later. Default 3600. */
+  timeoutSeconds: number;
+  /** Default SKIP. */
+  onTimeout: UpstreamAction;
+  /** An upstream run ended otherwise than required. Default SKIP. */
+  onUnmet: UpstreamAction;
 }
 
 export interface SafetyPolicy {
@@ -120,6 +172,7 @@ export const STEP_OUTPUT_FIELDS: Record<StepKind, readonly string[]> = {
   sleep: ['seconds'],
   subtask: ['runId', 'status', 'outputs'],
   fanout: ['total', 'succeeded', 'failed', 'failures', 'result'],
+  'device.check': ['total', 'up', 'down', 'devices'],
 };
 
 /** Fields of `run` in references. */

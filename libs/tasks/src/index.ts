@@ -10,11 +10,14 @@ export {
   FANOUT_ITEM_KINDS,
   MAX_STEPS,
   PARAM_DEFAULTS,
+  ROUTED_KINDS,
   RUN_FIELDS,
   STEP_ID,
   STEP_KINDS,
   STEP_OUTPUT_FIELDS,
   TASK_NAME,
+  UPSTREAM_ACTIONS,
+  UPSTREAM_CONDITIONS,
 } from './definition';
 export type {
   AggregateMode,
@@ -26,6 +29,10 @@ export type {
   StepKind,
   SafetyPolicy,
   TaskDefinition,
+  UpstreamAction,
+  UpstreamCondition,
+  UpstreamDependency,
+  UpstreamPolicy,
 } from './definition';
 export { validateDefinition } from './validate';
 export { validateInputs } from './inputs';

@@ -43,26 +43,29 @@ const httpUrl = ref(
 );
 
 const DEVICE_TARGET_KEYS = ['deviceIds', 'names', 'site', 'tags', 'platform'] as const;
+/** Device ids, names, or a selector (site, tags, platform): one of the three. */
+const deviceTargetShape = z
+  .strictObject({
+    deviceIds: stringList.optional(),
+    names: stringList.optional(),
+    site: nonEmpty.optional(),
+    tags: stringList.optional(),
+    platform: ref(z.enum(PLATFORMS)).optional(),
+  })
+  .refine(
+    (target) =>
+      [target.deviceIds, target.names, target.site ?? target.tags ?? target.platform].filter(
+        (v) => v !== undefined,
+      ).length <= 1,
+    { message: 'give one of deviceIds, names or a selector (site, tags, platform), not several' },
+  );
 const deviceTarget = ref(
-  z
-    .strictObject({
-      deviceIds: stringList.optional(),
-      names: stringList.optional(),
-      site: nonEmpty.optional(),
-      tags: stringList.optional(),
-      platform: ref(z.enum(PLATFORMS)).optional(),
-    })
-    .refine((target) => DEVICE_TARGET_KEYS.some((key) => target[key] !== undefined), {
-      message: `must select devices with at least one of ${DEVICE_TARGET_KEYS.join(', ')}`,
-    })
-    .refine(
-      (target) =>
-        [target.deviceIds, target.names, target.site ?? target.tags ?? target.platform].filter(
-          (v) => v !== undefined,
-        ).length <= 1,
-      { message: 'give one of deviceIds, names or a selector (site, tags, platform), not several' },
-    ),
+  deviceTargetShape.refine((target) => DEVICE_TARGET_KEYS.some((key) => target[key] !== undefined), {
+    message: `must select devices with at least one of ${DEVICE_TARGET_KEYS.join(', ')}`,
+  }),
 );
+/** device.check: a selector as above, or none (or `{}`) for every device in the inventory. */
+const deviceTargetOrAll = ref(deviceTargetShape);
 
 export const HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD'] as const;
 export const AGGREGATE_MODES = ['collect', 'count', 'merge', 'reduce'] as const;
@@ -104,6 +107,12 @@ function schemaFor(kind: StepKind, options: SchemaOptions): z.ZodType {
         timeoutSeconds: int(1).optional(),
         concurrency: int(1, 1000).optional(),
         maxFailedDevices: int(0).optional(),
+      });
+    case 'device.check':
+      return z.strictObject({
+        devices: deviceTargetOrAll.optional(),
+        timeoutSeconds: int(1, 300).optional(),
+        concurrency: int(1, 1000).optional(),
       });
     case 'http.request':
       return z.strictObject({

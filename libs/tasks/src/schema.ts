@@ -4,7 +4,16 @@
  * definition and of serialised text.
  */
 import { z } from 'zod';
-import { MAX_STEPS, STEP_ID, STEP_KINDS, TASK_NAME } from './definition';
+import {
+  CAPABILITY_TAG,
+  MAX_STEPS,
+  ROUTED_KINDS,
+  STEP_ID,
+  STEP_KINDS,
+  TASK_NAME,
+  UPSTREAM_ACTIONS,
+  UPSTREAM_CONDITIONS,
+} from './definition';
 
 export const kindSchema = z.enum(STEP_KINDS, {
   error: (issue) =>
@@ -31,20 +40,34 @@ export const compensationSchema = z.strictObject({
   timeoutSeconds: timeoutSeconds.optional(),
 });
 
-export const stepSchema = z.strictObject({
-  id: z
-    .string()
-    .regex(STEP_ID, 'must start with a letter and have only letters, digits and _ (at most 64 characters)'),
-  name: z.string().max(200).optional(),
-  kind: kindSchema,
-  dependsOn: z.array(z.string()).default(() => []),
-  when: z.string().optional(),
-  params: paramsSchema.default(() => ({})),
-  retry: retrySchema.optional(),
-  timeoutSeconds: timeoutSeconds.optional(),
-  continueOnError: z.boolean().default(false),
-  compensate: compensationSchema.optional(),
-});
+export const stepSchema = z
+  .strictObject({
+    id: z
+      .string()
+      .regex(STEP_ID, 'must start with a letter and have only letters, digits and _ (at most 64 characters)'),
+    name: z.string().max(200).optional(),
+    kind: kindSchema,
+    dependsOn: z.array(z.string()).default(() => []),
+    when: z.string().optional(),
+    params: paramsSchema.default(() => ({})),
+    retry: retrySchema.optional(),
+    timeoutSeconds: timeoutSeconds.optional(),
+    continueOnError: z.boolean().default(false),
+    compensate: compensationSchema.optional(),
+    requires: z
+      .array(z.string().regex(CAPABILITY_TAG, 'must be a lower-case capability tag (letters, digits, -)'))
+      .max(4)
+      .optional(),
+  })
+  .superRefine((step, ctx) => {
+    if (step.requires?.length && !ROUTED_KINDS.includes(step.kind)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['requires'],
+        message: `${step.kind} steps run no work on a node; only ${ROUTED_KINDS.join(', ')} steps can require capabilities`,
+      });
+    }
+  });
 
 export const definitionSchema = z.strictObject({
   name: z
@@ -84,5 +107,41 @@ export const definitionSchema = z.strictObject({
       onClosedWindow: 'WAIT' as const,
       windowTimeoutSeconds: 7 * 86_400,
     })),
+  upstream: z
+    .strictObject({
+      tasks: z
+        .array(
+          z.strictObject({
+            task: z.string().regex(TASK_NAME, 'must be a task name'),
+            when: z.enum(UPSTREAM_CONDITIONS).default('SUCCEEDED'),
+            offsetSeconds: z
+              .number()
+              .int()
+              .min(0)
+              .max(31 * 86_400)
+              .default(0),
+          }),
+        )
+        .min(1)
+        .max(20)
+        .superRefine((tasks, ctx) => {
+          const seen = new Set<string>();
+          for (const [i, t] of tasks.entries()) {
+            if (seen.has(t.task)) {
+              ctx.addIssue({ code: 'custom', path: [i, 'task'], message: `"${t.task}" is listed twice` });
+            }
+            seen.add(t.task);
+          }
+        }),
+      timeoutSeconds: z
+        .number()
+        .int()
+        .min(1)
+        .max(7 * 86_400)
+        .default(3600),
+      onTimeout: z.enum(UPSTREAM_ACTIONS).default('SKIP'),
+      onUnmet: z.enum(UPSTREAM_ACTIONS).default('SKIP'),
+    })
+    .optional(),
   steps: z.array(stepSchema).min(1).max(MAX_STEPS),
 });

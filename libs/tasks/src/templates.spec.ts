@@ -10,13 +10,14 @@ const byName = (name: string) => builtins.find((t) => t.name === name)!;
 
 const EXAMPLES: Record<string, Record<string, unknown>> = {
   'collect-site-facts': { site: 'lab' },
+  'device-reachability': {},
   'run-on-linux-servers': { command: 'uptime', tag: 'web' },
   'save-running-configs': { site: 'lab' },
   'vlan-change-with-rollback': { vlanId: 120, vlanName: 'users', site: 'lab' },
 };
 
 describe('built-in task templates', () => {
-  it('are the four documented ones, sorted by name', () => {
+  it('are the five documented ones, sorted by name', () => {
     expect(BUILTIN_TASK_TEMPLATES_DIR).toBe(join(__dirname, '..', '..', '..', 'templates', 'tasks'));
     expect(builtins.map((t) => t.name)).toEqual(Object.keys(EXAMPLES));
     for (const t of builtins) expect(t.title.length).toBeGreaterThan(0);
@@ -43,6 +44,20 @@ describe('built-in task templates', () => {
       },
       concurrency: 20,
     });
+  });
+
+  it('device-reachability checks the devices of its selector input, every device by default', () => {
+    const def = instantiateTemplate(byName('device-reachability'), {}).definition!;
+    expect(def.steps.map((s) => [s.id, s.kind])).toEqual([['check', 'device.check']]);
+    expect(def.steps[0].params).toEqual({
+      devices: '{{ inputs.selector }}',
+      timeoutSeconds: 5,
+      concurrency: 50,
+    });
+    const selector = (def.inputSchema.properties as Record<string, { default?: unknown }>).selector;
+    expect(selector.default).toEqual({});
+    const custom = instantiateTemplate(byName('device-reachability'), { timeoutSeconds: 2, concurrency: 10 });
+    expect(custom.definition!.steps[0].params).toMatchObject({ timeoutSeconds: 2, concurrency: 10 });
   });
 
   it('vlan-change-with-rollback adds, removes on compensation, then verifies', () => {

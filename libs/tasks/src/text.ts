@@ -174,6 +174,7 @@ const DEFINITION_KEYS = [
   'inputSchema',
   'concurrency',
   'safety',
+  'upstream',
 ] as const;
 const STEP_KEYS = [
   'id',
@@ -186,6 +187,7 @@ const STEP_KEYS = [
   'timeoutSeconds',
   'continueOnError',
   'compensate',
+  'requires',
 ] as const;
 const COMPENSATION_KEYS = ['kind', 'params', 'retry', 'timeoutSeconds'] as const;
 

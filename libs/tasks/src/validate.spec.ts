@@ -194,12 +194,73 @@ describe('validateDefinition', () => {
     ]);
   });
 
+  it('applies the upstream defaults, and reports a repeated task, a bad condition and a bad timeout', () => {
+    const ok = validateDefinition({
+      ...single('sleep', { seconds: 0 }),
+      upstream: { tasks: [{ task: 'backup' }, { task: 'audit', when: 'COMPLETED', offsetSeconds: 300 }] },
+    });
+    expect(ok.errors).toEqual([]);
+    expect(ok.definition!.upstream).toEqual({
+      tasks: [
+        { task: 'backup', when: 'SUCCEEDED', offsetSeconds: 0 },
+        { task: 'audit', when: 'COMPLETED', offsetSeconds: 300 },
+      ],
+      timeoutSeconds: 3600,
+      onTimeout: 'SKIP',
+      onUnmet: 'SKIP',
+    });
+    expect(validateDefinition(single('sleep', { seconds: 0 })).definition!.upstream).toBeUndefined();
+    const fields = errorsOf({
+      ...single('sleep', { seconds: 0 }),
+      upstream: {
+        tasks: [{ task: 'backup' }, { task: 'backup', when: 'SOMETIMES' }, { task: 'Bad Name' }],
+        timeoutSeconds: 0,
+        onTimeout: 'RETRY',
+      },
+    }).map((e) => e.field);
+    expect(fields).toEqual(
+      expect.arrayContaining([
+        'upstream.tasks[1].when',
+        'upstream.tasks[2].task',
+        'upstream.timeoutSeconds',
+        'upstream.onTimeout',
+      ]),
+    );
+    expect(errorsOf({ ...single('sleep', { seconds: 0 }), upstream: { tasks: [] } })).toEqual([
+      expect.objectContaining({ field: 'upstream.tasks' }),
+    ]);
+  });
+
+  it('accepts capabilities on steps that run on nodes, and refuses them elsewhere', () => {
+    expect(errorsOf(single('script', { devices: SITE, script: 'true' }, { requires: ['mgmt-net'] }))).toEqual(
+      [],
+    );
+    expect(errorsOf(single('sleep', { seconds: 0 }, { requires: ['mgmt-net'] }))).toEqual([
+      {
+        field: 'steps[0].requires',
+        message: expect.stringContaining('sleep steps run no work on a node'),
+      },
+    ]);
+    const script = (requires: string[]) => single('script', { devices: SITE, script: 'true' }, { requires });
+    expect(errorsOf(script(['Mgmt'])).map((e) => e.field)).toEqual(['steps[0].requires[0]']);
+    expect(errorsOf(script(['a', 'b', 'c', 'd', 'e'])).map((e) => e.field)).toEqual(['steps[0].requires']);
+  });
+
+  it('reports an upstream task listed twice', () => {
+    expect(
+      errorsOf({
+        ...single('sleep', { seconds: 0 }),
+        upstream: { tasks: [{ task: 'backup' }, { task: 'backup' }] },
+      }),
+    ).toEqual([{ field: 'upstream.tasks[1].task', message: '"backup" is listed twice' }]);
+  });
+
   it('lists the known kinds for an unknown kind', () => {
     expect(errorsOf(single('ssh.command', {}))).toEqual([
       {
         field: 'steps[0].kind',
         message:
-          'step "s": unknown kind "ssh.command" (known kinds: ssh.commands, ssh.configure, http.request, script, approval, sleep, subtask, fanout)',
+          'step "s": unknown kind "ssh.command" (known kinds: ssh.commands, ssh.configure, http.request, script, approval, sleep, subtask, fanout, device.check)',
       },
     ]);
   });
@@ -822,5 +883,93 @@ describe('device selectors', () => {
       ],
     });
     expect(errors.map((e) => e.field)).toContain('steps[0].params.step.params.backupReason');
+  });
+});
+
+describe('device.check params', () => {
+  it('accepts a selector, no selector (every device), {} and a reference', () => {
+    for (const params of [
+      { devices: { site: 'lab-a' }, timeoutSeconds: 3, concurrency: 100 },
+      { devices: { names: ['r1', 'r2'] } },
+      {},
+      { devices: {} },
+      { devices: '{{ inputs.selector }}', timeoutSeconds: '{{ inputs.timeout }}' },
+    ]) {
+      expect(errorsOf(single('device.check', params, {}))).toEqual([]);
+    }
+  });
+
+  it('checks each param and refuses unknown ones', () => {
+    expect(
+      errorsOf(
+        single('device.check', {
+          devices: { site: 'a', names: ['r1'] },
+          timeoutSeconds: 0,
+          concurrency: 1001,
+          lines: ['x'],
+        }),
+      ),
+    ).toEqual([
+      {
+        field: 'steps[0].params.devices',
+        message: 'step "s": give one of deviceIds, names or a selector (site, tags, platform), not several',
+      },
+      { field: 'steps[0].params.timeoutSeconds', message: 'step "s": must be >= 1' },
+      { field: 'steps[0].params.concurrency', message: 'step "s": must be <= 1000' },
+      { field: 'steps[0].params.lines', message: 'step "s": unknown param "lines"' },
+    ]);
+    expect(errorsOf(single('device.check', { timeoutSeconds: 301, devices: { sitee: 'a' } }))).toEqual([
+      { field: 'steps[0].params.devices.sitee', message: expect.stringContaining('sitee') },
+      { field: 'steps[0].params.timeoutSeconds', message: 'step "s": must be <= 300' },
+    ]);
+    expect(errorsOf(single('device.check', { timeoutSeconds: 2.5, devices: { platform: 'cisco' } }))).toEqual(
+      [
+        { field: 'steps[0].params.devices.platform', message: expect.stringContaining('cisco_ios') },
+        { field: 'steps[0].params.timeoutSeconds', message: expect.stringContaining('integer') },
+      ],
+    );
+  });
+
+  it('has the outputs total, up, down and devices', () => {
+    const raw = {
+      name: 'check-then-report',
+      steps: [
+        { id: 'check', kind: 'device.check', params: {} },
+        {
+          id: 'nap',
+          kind: 'sleep',
+          dependsOn: ['check'],
+          params: { seconds: '{{ steps.check.output.down }}' },
+          when: 'steps.check.output.up > 0 and steps.check.output.total > 0',
+        },
+        {
+          id: 'bad',
+          kind: 'sleep',
+          dependsOn: ['check'],
+          params: { seconds: '{{ steps.check.output.succeeded }}' },
+        },
+      ],
+    };
+    expect(errorsOf(raw)).toEqual([
+      {
+        field: 'steps[2].params.seconds',
+        message:
+          'step "bad": "steps.check.output.succeeded": step "check" (device.check) has no output field "succeeded" (fields: total, up, down, devices)',
+      },
+    ]);
+  });
+
+  it('is not a fanout item kind', () => {
+    const { errors } = validateDefinition({
+      name: 'fan-check',
+      steps: [
+        {
+          id: 'f',
+          kind: 'fanout',
+          params: { devices: { site: 'a' }, step: { kind: 'device.check', params: {} } },
+        },
+      ],
+    });
+    expect(errors.map((e) => e.field)).toEqual(['steps[0].params.step.kind']);
   });
 });
