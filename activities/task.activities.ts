@@ -21,7 +21,8 @@ import { TaskEntity, TaskVersionEntity } from '../graphql/tasks/task.entity';
 import type { CollectionInput } from '../workflows/collection.workflow';
 import type { TaskRunInput, TaskRunStatus } from '../workflows/task.workflow';
 import { runEvent } from './device-session';
-import { deviceQueues, liveNodes } from './routing';
+import { deviceQueues, liveNodes, recentLatency } from './routing';
+import { placeItems, type Placement } from '../libs/temporal/src/placement';
 import { routeFor } from '../libs/temporal/src/routing';
 import { releaseDeviceLocks } from './safety.activities';
 import { createTaskItemActivities, runScope, type TaskItemDeps } from './task-items';
@@ -608,10 +609,11 @@ export function createTaskActivities(deps: TaskActivityDeps) {
     },
 
     /**
-     * The task queue of each item in [from, to) (null: the shared queue), by `routeFor`: a device
-     * item on its site's queue when live nodes serve that site; with `requires`, on a queue of
-     * nodes that have those capabilities. Other items use the shared queue unless they require
-     * capabilities.
+     * Where each item in [from, to) runs (`placeItems`): on its route's queue (its device's site
+     * when live nodes serve it, a capability queue with `requires`, else the shared queue), or on
+     * one node's own queue when several nodes serve the route and recent reachability checks say
+     * which is closest to the device and has a free slot. Reachability checks themselves stay on
+     * the route, so that every node of it gets measured.
      */
     async itemQueues(input: {
       runId: string;
@@ -619,18 +621,54 @@ export function createTaskActivities(deps: TaskActivityDeps) {
       from: number;
       to: number;
       requires?: string[];
-    }): Promise<(string | null)[]> {
-      const requires = input.requires ?? [];
+    }): Promise<Placement[]> {
       const nodes = await liveNodes(dataSource, deps.config);
-      const rows: { item_index: number; site: string | null }[] = await dataSource.query(
-        `SELECT item_index, CASE WHEN item ? 'platform' THEN item->>'site' END AS site FROM run_step_items
-          WHERE run_id = $1 AND step_key = $2 AND item_index >= $3 AND item_index < $4`,
-        [input.runId, input.stepKey, input.from, input.to],
+      const rows: { item_index: number; site: string | null; device: string | null; kind: string }[] =
+        await dataSource.query(
+          `SELECT i.item_index, s.kind,
+                  CASE WHEN i.item ? 'platform' THEN i.item->>'site' END AS site,
+                  CASE WHEN i.item ? 'platform' THEN i.item->>'id' END AS device
+             FROM run_step_items i JOIN run_steps s ON s.run_id = i.run_id AND s.step_id = split_part(i.step_key, '#', 1)
+            WHERE i.run_id = $1 AND i.step_key = $2 AND i.item_index >= $3 AND i.item_index < $4
+            ORDER BY i.item_index`,
+          [input.runId, input.stepKey, input.from, input.to],
+        );
+      const measure = rows.some((r) => r.kind === 'device.check');
+      const latency = measure
+        ? new Map<string, Record<string, number>>()
+        : await recentLatency(
+            dataSource,
+            rows.flatMap((r) => (r.device ? [r.device] : [])),
+          );
+      const placements = placeItems(
+        deps.config.temporal.taskQueue,
+        nodes,
+        rows.map((r) => ({ site: r.site, latency: (r.device && latency.get(r.device)) || {} })),
+        input.requires ?? [],
       );
-      const queues: (string | null)[] = Array.from({ length: input.to - input.from }, () => null);
-      for (const r of rows)
-        queues[r.item_index - input.from] = routeFor(deps.config.temporal.taskQueue, nodes, r.site, requires);
-      return queues;
+      const out: Placement[] = Array.from({ length: input.to - input.from }, () => ({
+        queue: null,
+        fallback: null,
+      }));
+      rows.forEach((r, k) => (out[r.item_index - input.from] = placements[k]));
+      const byNode = new Map<string, number>();
+      for (const p of placements) if (p.node) byNode.set(p.node, (byNode.get(p.node) ?? 0) + 1);
+      if (byNode.size) {
+        const placed = [...byNode.values()].reduce((a, b) => a + b, 0);
+        const where = [...byNode]
+          .sort(([a], [b]) => a.localeCompare(b))
+          .map(([node, n]) => `${node}: ${n}`)
+          .join(', ');
+        await event(
+          dataSource,
+          input.runId,
+          'INFO',
+          null,
+          `step ${input.stepKey}: placed ${placed} of ${rows.length} items by recent latency (${where})`,
+          { stepId: input.stepKey.split('#')[0] },
+        );
+      }
+      return out;
     },
 
     async recordItemFailure(input: {

@@ -272,6 +272,38 @@ describe('device reachability', () => {
     }
   });
 
+  it('prunes history older than REACHABILITY_HISTORY_DAYS and keeps the rest', async () => {
+    const api = await startApi(loadConfig({ ...stack.env, REACHABILITY_HISTORY_DAYS: '7' }));
+    try {
+      const { rows: devices } = await stack.db.query<{ id: string }>(`SELECT id FROM devices LIMIT 1`);
+      const device = devices[0].id;
+      await stack.db.query(
+        `INSERT INTO device_checks (device_id, checked_at, status) VALUES
+           ($1, now() - interval '8 days', 'UP'), ($1, now() - interval '9 days', 'DOWN'),
+           ($1, now() - interval '6 days', 'UP')`,
+        [device],
+      );
+      const count = async () =>
+        (
+          await stack.db.query<{ old: number; recent: number }>(
+            `SELECT count(*) FILTER (WHERE checked_at < now() - interval '7 days')::int AS old,
+                    count(*) FILTER (WHERE checked_at >= now() - interval '7 days')::int AS recent
+               FROM device_checks WHERE device_id = $1`,
+            [device],
+          )
+        ).rows[0];
+      const before = await count();
+      // The API prunes at start too; whatever it left, prune() removes, and nothing recent goes.
+      await api.get(ReachabilitySchedule).prune();
+      const after = await count();
+      expect(after.old).toBe(0);
+      expect(after.recent).toBe(before.recent);
+      expect(after.recent).toBeGreaterThanOrEqual(1);
+    } finally {
+      await api.close();
+    }
+  });
+
   it('with REACHABILITY_INTERVAL off, creates nothing', async () => {
     const api = await startApi(loadConfig({ ...stack.env, REACHABILITY_INTERVAL: 'off' }));
     try {

@@ -82,7 +82,7 @@ describe('execution nodes: registration, site routing, failover and drain', () =
       ['node-b1', ['lab-b']],
     ]);
     const queue = stack.config.temporal.taskQueue;
-    expect(all[0].taskQueues).toEqual([queue, `${queue}@site:lab-a`]);
+    expect(all[0].taskQueues).toEqual([queue, `${queue}@site:lab-a`, `${queue}@node:node-a1`]);
   });
 
   it("runs each site's devices only on that site's nodes; a killed node's items finish on the other, none twice", async () => {
@@ -227,6 +227,7 @@ describe('execution nodes: registration, site routing, failover and drain', () =
         `${queue}@site:lab-b`,
         `${queue}@cap:mgmt`,
         `${queue}@site:lab-b@cap:mgmt`,
+        `${queue}@node:node-m1`,
       ]);
 
       const started = await startTaskRun(stack, 'mgmt-only');
@@ -253,7 +254,10 @@ describe('execution nodes: registration, site routing, failover and drain', () =
       async () => (await nodes()).find((n) => n.id === 'node-s1' && n.status === 'UP'),
       { timeoutMs: 120_000, intervalMs: 250 },
     );
-    expect(s1.taskQueues).toEqual([`${stack.config.temporal.taskQueue}@site:lab-b`]);
+    expect(s1.taskQueues).toEqual([
+      `${stack.config.temporal.taskQueue}@site:lab-b`,
+      `${stack.config.temporal.taskQueue}@node:node-s1`,
+    ]);
     await createTask(stack, {
       name: 'lab-b-uptime',
       steps: [
@@ -290,6 +294,86 @@ describe('execution nodes: registration, site routing, failover and drain', () =
       expect(peak('node-s1')).toBeLessThanOrEqual(1);
       expect(peak('node-m1')).toBeGreaterThan(1);
       expect(new Set(rows.map((r) => r.worker))).toEqual(new Set(['node-m1', 'node-s1']));
+    } finally {
+      for (const d of labB) stack.lab.clearFaults(d.name);
+    }
+  });
+
+  it("places items on the closest node with free slots by recent latency; a lost node's items run on the route", async () => {
+    // Both lab-b nodes serve lab-b: node-m1 (200 slots per queue) and node-s1 (1 slot per queue, 2 queues).
+    const labB = (
+      await stack.db.query<{ id: string; name: string }>(`SELECT id, name FROM devices WHERE site = 'lab-b'`)
+    ).rows;
+    const measured = async (latency: Record<string, number>) => {
+      await stack.db.query(`DELETE FROM device_checks`);
+      for (const [node, ms] of Object.entries(latency)) {
+        await stack.db.query(
+          `INSERT INTO device_checks (device_id, node_id, status, connect_ms, banner_ms)
+           SELECT id, $1, 'UP', $2, $2 FROM devices WHERE site = 'lab-b'`,
+          [node, ms],
+        );
+      }
+    };
+    const workers = async (runId: string) =>
+      (
+        await stack.db.query<{ worker: string; n: number }>(
+          `SELECT worker, count(*)::int AS n FROM run_step_items WHERE run_id = $1 GROUP BY worker ORDER BY worker`,
+          [runId],
+        )
+      ).rows;
+    const placedEvent = async (runId: string) => {
+      const { run } = await stack.gql.request<{ run: { events: { message: string }[] } }>(
+        `query ($id: ID!) { run(id: $id) { events(first: 1000) { message } } }`,
+        { id: runId },
+      );
+      return run.events.map((e) => e.message).find((m) => m.includes('by recent latency'));
+    };
+
+    // node-s1 is closer, but has 2 slots: 2 items go there, the rest to the next closest.
+    await measured({ 'node-s1': 2, 'node-m1': 300 });
+    const first = await waitForTaskRunEnd(stack, (await startTaskRun(stack, 'lab-b-uptime')).id, 240_000);
+    expect(first.status).toBe('COMPLETED');
+    expect(await workers(first.id)).toEqual([
+      { worker: 'node-m1', n: labB.length - 2 },
+      { worker: 'node-s1', n: 2 },
+    ]);
+    expect(await placedEvent(first.id)).toContain(
+      `placed ${labB.length} of ${labB.length} items by recent latency (node-m1: ${labB.length - 2}, node-s1: 2)`,
+    );
+
+    // node-m1 is closer; it dies mid-step: what it had not finished runs on lab-b's queue (node-s1).
+    await measured({ 'node-m1': 2, 'node-s1': 300 });
+    for (const d of labB) stack.lab.setFaults(d.name, { commandLatencyMs: 400 });
+    try {
+      const started = await startTaskRun(stack, 'lab-b-uptime');
+      const done = async () =>
+        (
+          await stack.db.query<{ name: string; executions: number; worker: string }>(
+            `SELECT item->>'name' AS name, executions, worker FROM run_step_items WHERE run_id = $1 AND status = 'SUCCEEDED'`,
+            [started.id],
+          )
+        ).rows;
+      await waitFor(
+        'node-m1 to finish an item',
+        async () => ((await done()).length >= 1 ? true : undefined),
+        {
+          timeoutMs: 120_000,
+          intervalMs: 100,
+        },
+      );
+      procs.get('node-m1')!.kill('SIGKILL');
+      const doneAtKill = await done();
+      const run = await waitForTaskRunEnd(stack, started.id, 240_000);
+      expect(run.status).toBe('COMPLETED');
+      expect(step(run, 'uptime').items).toMatchObject({ total: labB.length, succeeded: labB.length });
+      const all = await done();
+      expect(all.some((r) => r.worker === 'node-s1')).toBe(true);
+      const executions = new Map(all.map((r) => [r.name, r.executions]));
+      for (const r of doneAtKill)
+        expect({ device: r.name, executions: executions.get(r.name) }).toEqual({
+          device: r.name,
+          executions: 1,
+        });
     } finally {
       for (const d of labB) stack.lab.clearFaults(d.name);
     }

@@ -1,5 +1,6 @@
 import {
   ActivityCancellationType,
+  ActivityFailure,
   ApplicationFailure,
   CancellationScope,
   ChildWorkflowCancellationType,
@@ -13,6 +14,7 @@ import {
   proxyActivities,
   setHandler,
   sleep,
+  TimeoutFailure,
   workflowInfo,
   type ActivityOptions,
 } from '@temporalio/workflow';
@@ -371,19 +373,41 @@ async function itemRange(
   canContinueAsNew = false,
 ): Promise<{ next: number }> {
   const book = proxyActivities<TaskBookkeeping>(BOOKKEEPING_OPTIONS);
-  const shared = proxyActivities<ItemActivities>(options);
-  // Device items run on their site's task queue when nodes serve it (see activities/routing.ts).
-  const queues =
+  // Device items run on their route's queue (site, capabilities), or on the node placed for them
+  // by latency and load (see libs/temporal/src/placement.ts).
+  const placements =
     plan.perItem === 'activity'
       ? await book.itemQueues({ runId, stepKey: plan.stepKey, from, to, requires: plan.requires })
       : [];
+  // An item placed on one node that is lost (dead, or its slots stay full) before the item starts
+  // fails with a schedule-to-start timeout, then runs on its route instead.
+  const heartbeat = typeof options.heartbeatTimeout === 'number' ? options.heartbeatTimeout : 10_000;
+  const nodeOptions: ActivityOptions = {
+    ...options,
+    scheduleToStartTimeout: Math.max(10_000, 3 * heartbeat),
+  };
   const proxies = new Map<string, ItemActivities>();
-  const itemsFor = (index: number): ItemActivities => {
-    const queue = queues[index - from];
-    if (!queue) return shared;
-    if (!proxies.has(queue))
-      proxies.set(queue, proxyActivities<ItemActivities>({ ...options, taskQueue: queue }));
-    return proxies.get(queue)!;
+  const proxyFor = (queue: string | null, onNode = false): ItemActivities => {
+    const key = `${queue ?? ''}|${onNode}`;
+    if (!proxies.has(key)) {
+      const base = onNode ? nodeOptions : options;
+      proxies.set(key, proxyActivities<ItemActivities>(queue ? { ...base, taskQueue: queue } : base));
+    }
+    return proxies.get(key)!;
+  };
+  const runItem = async (index: number): Promise<void> => {
+    const args = { runId, stepKey: plan.stepKey, index };
+    const placement = placements[index - from];
+    if (!placement?.node) {
+      await proxyFor(placement?.queue ?? null).runStepItem(args);
+      return;
+    }
+    try {
+      await proxyFor(placement.queue, true).runStepItem(args);
+    } catch (error) {
+      if (!lostNode(error)) throw error;
+      await proxyFor(placement.fallback).runStepItem(args);
+    }
   };
   const indexes = Array.from({ length: to - from }, (_, i) => from + i);
   let next = from;
@@ -401,7 +425,7 @@ async function itemRange(
           await book.recordItemSubtask({ runId, stepKey: plan.stepKey, index });
         }
       } else {
-        await itemsFor(index).runStepItem({ runId, stepKey: plan.stepKey, index });
+        await runItem(index);
       }
     } catch (error) {
       if (isCancellation(error)) throw error;
@@ -416,6 +440,12 @@ async function itemRange(
     if (canContinueAsNew && workflowInfo().continueAsNewSuggested) stop();
   });
   return { next };
+}
+
+/** The activity never started on its node: the node is gone, or kept no slot free in time. */
+function lostNode(error: unknown): boolean {
+  const cause = error instanceof ActivityFailure ? error.cause : undefined;
+  return cause instanceof TimeoutFailure && cause.timeoutType === 'SCHEDULE_TO_START';
 }
 
 export interface ShardInput {

@@ -20,6 +20,9 @@ import { TasksService } from '../tasks/tasks.service';
 /** The name of the built-in task, of the template it comes from and of its schedule. */
 export const REACHABILITY_NAME = 'device-reachability';
 
+/** How often the API deletes reachability history older than REACHABILITY_HISTORY_DAYS. */
+const PRUNE_EVERY_MS = 3600_000;
+
 /** How long to wait before trying again when Temporal or PostgreSQL refused at boot. */
 const RETRY_MS = 30_000;
 
@@ -44,6 +47,7 @@ function alreadyThere(error: unknown): boolean {
 export class ReachabilitySchedule implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(ReachabilitySchedule.name);
   private timer?: NodeJS.Timeout;
+  private pruner?: NodeJS.Timeout;
   /** Settles when the boot-time attempt has finished (successfully or not); for tests. */
   ready: Promise<void> = Promise.resolve();
 
@@ -55,6 +59,15 @@ export class ReachabilitySchedule implements OnApplicationBootstrap, OnApplicati
   ) {}
 
   onApplicationBootstrap(): void {
+    if (this.config.reachability.historyDays > 0) {
+      const prune = () =>
+        void this.prune().catch((error: Error) =>
+          this.logger.warn(`pruning the reachability history failed: ${error.message}`),
+        );
+      prune();
+      this.pruner = setInterval(prune, PRUNE_EVERY_MS);
+      this.pruner.unref();
+    }
     if (this.config.reachability.intervalSeconds === null) return;
     const attempt = (): Promise<void> =>
       this.ensure().then(
@@ -72,6 +85,28 @@ export class ReachabilitySchedule implements OnApplicationBootstrap, OnApplicati
 
   onApplicationShutdown(): void {
     clearTimeout(this.timer);
+    clearInterval(this.pruner);
+  }
+
+  /**
+   * Delete device_checks rows older than REACHABILITY_HISTORY_DAYS, in batches so that no
+   * statement holds locks for long; returns how many. Devices keep their current status.
+   */
+  async prune(): Promise<number> {
+    const days = this.config.reachability.historyDays;
+    if (days <= 0) return 0;
+    let total = 0;
+    for (;;) {
+      const [, deleted]: [unknown[], number] = await this.dataSource.query(
+        `DELETE FROM device_checks WHERE id IN (
+           SELECT id FROM device_checks WHERE checked_at < now() - make_interval(days => $1) LIMIT 10000)`,
+        [days],
+      );
+      total += deleted;
+      if (deleted < 10_000) break;
+    }
+    if (total > 0) this.logger.log(`pruned ${total} reachability check(s) older than ${days} days`);
+    return total;
   }
 
   /** Create the task and the schedule when missing; idempotent, safe with concurrent callers. */

@@ -50,8 +50,8 @@ export const WORKFLOWS_PATH = require.resolve('../../../workflows');
 /**
  * Every Temporal worker of this node, one per task queue of `nodeQueues`: the shared queue
  * (workflows and all activities) unless NODE_SHARED_QUEUE=false, then activity-only workers for
- * each site it serves (NODE_SITES) and each set of its capabilities (NODE_CAPABILITIES), where
- * device work and steps that require capabilities are routed. One set of activities serves them all.
+ * each site it serves (NODE_SITES), each set of its capabilities (NODE_CAPABILITIES), and its own
+ * queue (work placed on this node by latency). One set of activities serves them all.
  */
 export async function createSwitchboardWorkers(deps: SwitchboardWorkerDeps): Promise<Worker[]> {
   const { config } = deps;
@@ -63,6 +63,7 @@ export async function createSwitchboardWorkers(deps: SwitchboardWorkerDeps): Pro
   const activities = createActivities({ ...deps, identity });
   const workers: Worker[] = [];
   const queues = nodeQueues({
+    id: identity,
     sharedQueue: config.temporal.taskQueue,
     shared: config.nodes.sharedQueue,
     sites: config.nodes.sites,

@@ -104,6 +104,7 @@ const envSchema = z.object({
     .optional(),
   NODE_SHARED_QUEUE: z.enum(['true', 'false']).default('true'),
   NODE_HEARTBEAT_MS: int(500, 600_000).default(5000),
+  REACHABILITY_HISTORY_DAYS: int(0, 36_500).default(30),
   REACHABILITY_INTERVAL: z
     .string()
     .transform((value, ctx) => {
@@ -163,7 +164,11 @@ export interface AppConfig {
   /** Time zone of a schedule that names none (cron expressions and calendars are read in it). */
   scheduleDefaultTimezone: string;
   /** The built-in device reachability schedule: every this many seconds; null (`off`): none is created. */
-  reachability: { intervalSeconds: number | null };
+  reachability: {
+    intervalSeconds: number | null;
+    /** device_checks rows older than this many days are deleted (hourly, by the API); 0 keeps them. */
+    historyDays: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -231,7 +236,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     },
     runsReconcileIntervalMs: e.RUNS_RECONCILE_INTERVAL_MS,
     scheduleDefaultTimezone: e.SCHEDULE_DEFAULT_TIMEZONE,
-    reachability: { intervalSeconds: e.REACHABILITY_INTERVAL },
+    reachability: { intervalSeconds: e.REACHABILITY_INTERVAL, historyDays: e.REACHABILITY_HISTORY_DAYS },
     textfsmTemplatesDir: e.TEXTFSM_TEMPLATES_DIR ?? builtinTemplatesDir('textfsm'),
     volatileRulesFile: e.VOLATILE_RULES_FILE ?? null,
   };

@@ -13,6 +13,11 @@ export function siteQueue(sharedQueue: string, site: string): string {
 }
 
 /** The queue of work that requires every one of `capabilities` (in any order), optionally at a site. */
+/** A node's own queue: work placed on that node (by latency and load, see placement.ts). */
+export function nodeQueue(sharedQueue: string, nodeId: string): string {
+  return `${sharedQueue}@node:${nodeId}`;
+}
+
 export function capabilityQueue(sharedQueue: string, capabilities: readonly string[], site?: string): string {
   const base = site === undefined ? sharedQueue : siteQueue(sharedQueue, site);
   return `${base}@cap:${[...new Set(capabilities)].sort().join('+')}`;
@@ -34,6 +39,8 @@ export function capabilitySets(capabilities: readonly string[]): string[][] {
 
 export interface NodeRoutes {
   sharedQueue: string;
+  /** The node's id: it also polls its own queue (`nodeQueue`). */
+  id?: string;
   /** Serves the shared queue (workflows and unrouted activities). */
   shared: boolean;
   sites: readonly string[];
@@ -52,11 +59,13 @@ export function nodeQueues(node: NodeRoutes): string[] {
     if (node.shared) queues.push(capabilityQueue(node.sharedQueue, set));
     for (const site of node.sites) queues.push(capabilityQueue(node.sharedQueue, set, site));
   }
+  if (node.id !== undefined) queues.push(nodeQueue(node.sharedQueue, node.id));
   return queues;
 }
 
 /** A live node as routing sees it. */
 export interface LiveNode {
+  id?: string;
   shared: boolean;
   sites: readonly string[];
   capabilities: readonly string[];
@@ -77,10 +86,21 @@ export function routeFor(
   site: string | null,
   requires: readonly string[] = [],
 ): string | null {
-  const hasAll = (n: LiveNode) => requires.every((c) => n.capabilities.includes(c));
-  const atSite = site !== null && nodes.some((n) => n.sites.includes(site) && hasAll(n));
+  const { atSite } = routeNodes(nodes, site, requires);
   if (requires.length === 0) return atSite ? siteQueue(sharedQueue, site!) : null;
   return atSite ? capabilityQueue(sharedQueue, requires, site!) : capabilityQueue(sharedQueue, requires);
+}
+
+/** The live nodes that poll the queue `routeFor` picks, and whether it is the site's. */
+export function routeNodes<N extends LiveNode>(
+  nodes: readonly N[],
+  site: string | null,
+  requires: readonly string[] = [],
+): { atSite: boolean; nodes: N[] } {
+  const hasAll = (n: LiveNode) => requires.every((c) => n.capabilities.includes(c));
+  const atSite = nodes.filter((n) => site !== null && n.sites.includes(site) && hasAll(n));
+  if (atSite.length) return { atSite: true, nodes: atSite };
+  return { atSite: false, nodes: nodes.filter((n) => n.shared && hasAll(n)) };
 }
 
 /** Whether some live node can take work that requires these capabilities (at the site, or shared). */
@@ -89,6 +109,5 @@ export function servable(
   site: string | null,
   requires: readonly string[],
 ): boolean {
-  const hasAll = (n: LiveNode) => requires.every((c) => n.capabilities.includes(c));
-  return nodes.some((n) => hasAll(n) && (n.shared || (site !== null && n.sites.includes(site))));
+  return routeNodes(nodes, site, requires).nodes.length > 0;
 }
