@@ -1,15 +1,7 @@
 import { ApplicationFailure, proxyActivities, sleep } from '@temporalio/workflow';
 import type { SafetyActivities } from '../activities/safety.activities';
-import type { SafetyPolicy } from '../libs/tasks/src/definition';
+import { DEFAULT_SAFETY, type SafetyPolicy } from '../libs/tasks/src/definition';
 import { BOOKKEEPING_OPTIONS } from './activity-options';
-
-/** For definitions saved before the safety policy existed, and for change runs. */
-export const DEFAULT_SAFETY: SafetyPolicy = {
-  onLocked: 'WAIT',
-  lockTimeoutSeconds: 3600,
-  onClosedWindow: 'WAIT',
-  windowTimeoutSeconds: 7 * 86_400,
-};
 
 /**
  * Before work that changes devices: wait for their maintenance windows (unless `skipWindows`:

@@ -21,7 +21,7 @@ import {
   type StepFootprint,
 } from '../../libs/safety/src/conflicts';
 import { devicesWindowState, type MaintenanceWindow } from '../../libs/safety/src/windows';
-import type { SafetyPolicy, TaskDefinition } from '../../libs/tasks/src/definition';
+import { DEFAULT_SAFETY, type SafetyPolicy, type TaskDefinition } from '../../libs/tasks/src/definition';
 import { validateInputs } from '../../libs/tasks/src/inputs';
 import { deviceWindows } from '../../activities/safety.activities';
 import { DeviceEntity } from '../devices/device.entity';
@@ -62,13 +62,6 @@ interface Version {
   definition: TaskDefinition;
 }
 
-/** What the safety guard does by default (workflows/safety.ts DEFAULT_SAFETY). */
-const DEFAULT_SAFETY: SafetyPolicy = {
-  onLocked: 'WAIT',
-  lockTimeoutSeconds: 3600,
-  onClosedWindow: 'WAIT',
-  windowTimeoutSeconds: 7 * 86_400,
-};
 /** Steps of a run that have not passed their guard yet. */
 const NOT_STARTED = ['PENDING', 'WAITING_LOCK', 'WAITING_WINDOW'];
 const HORIZON = `the next ${CONFLICT_HORIZON_MS / 86_400_000} days`;

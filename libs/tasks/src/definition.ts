@@ -148,6 +148,17 @@ export interface SafetyPolicy {
   maxPercentOfSite?: number;
 }
 
+/**
+ * What a definition without `safety` gets (and change runs, and definitions saved before the
+ * policy existed): wait for locks up to an hour, for windows up to 7 days.
+ */
+export const DEFAULT_SAFETY: SafetyPolicy = {
+  onLocked: 'WAIT',
+  lockTimeoutSeconds: 3600,
+  onClosedWindow: 'WAIT',
+  windowTimeoutSeconds: 7 * 86_400,
+};
+
 /** Step kinds that change devices: they lock their devices for the run and respect maintenance windows. */
 export const CHANGE_KINDS: readonly StepKind[] = ['ssh.configure', 'script'];
 

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import {
   CAPABILITY_TAG,
+  DEFAULT_SAFETY,
   MAX_STEPS,
   ROUTED_KINDS,
   STEP_ID,
@@ -101,12 +102,7 @@ export const definitionSchema = z.strictObject({
       maxDevicesAtOnce: z.number().int().min(1).max(10_000).optional(),
       maxPercentOfSite: z.number().min(1).max(100).optional(),
     })
-    .default(() => ({
-      onLocked: 'WAIT' as const,
-      lockTimeoutSeconds: 3600,
-      onClosedWindow: 'WAIT' as const,
-      windowTimeoutSeconds: 7 * 86_400,
-    })),
+    .default(() => ({ ...DEFAULT_SAFETY })),
   upstream: z
     .strictObject({
       tasks: z
