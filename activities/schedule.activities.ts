@@ -6,6 +6,8 @@ import { SwitchboardError } from '../libs/common/src/errors';
 import type { TaskDefinition, UpstreamCondition, UpstreamPolicy } from '../libs/tasks/src';
 import type { TaskRunInput } from '../workflows/task.workflow';
 import { FINAL_RUN_STATUSES } from '../graphql/runs/run.entity';
+import { specFireTimes } from '../graphql/schedules/fire-times';
+import type { StoredSpec } from '../graphql/schedules/schedule-spec';
 import { runEvent } from './device-session';
 import { storeTaskRun, taskRunInputOf } from './task.activities';
 
@@ -113,17 +115,30 @@ export function createScheduleActivities(deps: ScheduleActivityDeps) {
   }
 
   /** Where each upstream task's run of the slot stands now. */
-  async function upstreamStates(scheduledAt: Date, policy: UpstreamPolicy): Promise<UpstreamState[]> {
+  /**
+   * Where each upstream task's run of the slot stands now. `exact`: the runs of that very slot.
+   * Otherwise (a firing outside the schedule's spec: a trigger) the runs of the task's latest slot
+   * at or before it, so that a triggered run goes when the upstream task's latest run went well.
+   */
+  async function upstreamStates(
+    scheduledAt: Date,
+    policy: UpstreamPolicy,
+    exact: boolean,
+  ): Promise<UpstreamState[]> {
     const states: UpstreamState[] = [];
     for (const dep of policy.tasks) {
-      const slot = new Date(scheduledAt.getTime() - dep.offsetSeconds * 1000);
-      // Top-level runs of the task for that slot (a task may have several schedules), newest first.
-      const runs: { id: string; status: string }[] = await dataSource.query(
-        `SELECT r.id, r.status FROM runs r JOIN tasks t ON t.id = r.task_id
-          WHERE t.name = $1 AND t.deleted_at IS NULL AND r.scheduled_at = $2 AND r.parent_run_id IS NULL
-          ORDER BY r.created_at DESC`,
-        [dep.task, slot],
+      const target = new Date(scheduledAt.getTime() - dep.offsetSeconds * 1000);
+      // Top-level runs of the task for the slot (a task may have several schedules), newest first.
+      const runs: { id: string; status: string; scheduled_at: Date }[] = await dataSource.query(
+        `WITH c AS (
+           SELECT r.id, r.status, r.scheduled_at, r.created_at FROM runs r JOIN tasks t ON t.id = r.task_id
+            WHERE t.name = $1 AND t.deleted_at IS NULL AND r.parent_run_id IS NULL
+              AND ${exact ? 'r.scheduled_at = $2' : 'r.scheduled_at <= $2'})
+         SELECT id, status, scheduled_at FROM c WHERE scheduled_at = (SELECT max(scheduled_at) FROM c)
+          ORDER BY created_at DESC`,
+        [dep.task, target],
       );
+      const slot = runs[0]?.scheduled_at ?? target;
       const base = { task: dep.task, when: dep.when, slot: slot.toISOString() };
       const met = runs.find((r) => FINAL.includes(r.status) && satisfies(r.status, dep.when));
       const going = runs.find((r) => !FINAL.includes(r.status));
@@ -133,6 +148,16 @@ export function createScheduleActivities(deps: ScheduleActivityDeps) {
       else states.push({ ...base, runId: null, status: null, state: 'WAITING' });
     }
     return states;
+  }
+
+  /** Whether the run's slot is one its schedule's spec fires at (not a trigger); true when unknown. */
+  async function onSpec(runId: string, slot: Date): Promise<boolean> {
+    const [row]: { spec: StoredSpec | null }[] = await dataSource.query(
+      `SELECT s.spec FROM runs r LEFT JOIN schedules s ON s.id = r.schedule_id WHERE r.id = $1`,
+      [runId],
+    );
+    if (!row?.spec) return true;
+    return specFireTimes(row.spec, new Date(slot.getTime() - 1), slot, 1).length === 1;
   }
 
   function describe(states: UpstreamState[]): string {
@@ -245,9 +270,13 @@ export function createScheduleActivities(deps: ScheduleActivityDeps) {
       const ctx = Context.current();
       const slot = new Date(input.scheduledAt);
       const deadline = Date.parse(input.deadline);
-      let noted = '';
+      const exact = await onSpec(input.runId, slot);
+      let noted = exact
+        ? ''
+        : `not a time its schedule fires at (a trigger): waits for the latest runs of its upstream tasks`;
+      if (noted) await runEvent(dataSource, input.runId, 'INFO', null, noted);
       for (;;) {
-        const states = await upstreamStates(slot, input.upstream);
+        const states = await upstreamStates(slot, input.upstream, exact);
         const summary = describe(states);
         if (states.every((u) => u.state === 'MET')) return { outcome: 'MET', upstream: states, summary };
         if (states.some((u) => u.state === 'UNMET')) return { outcome: 'UNMET', upstream: states, summary };

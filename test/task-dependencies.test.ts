@@ -154,6 +154,29 @@ describe('task dependencies', () => {
     expect(posts('/c')).toBe(1);
   });
 
+  it("a triggered run (not a time of its spec) waits for the upstream task's latest run", async () => {
+    const a = await schedule('dep-a', { outcome: 'ok' });
+    const b = await schedule('dep-b');
+    const trigger = (id: string) => scheduleMutation(stack, 'triggerSchedule', id);
+    const triggered = async (id: string, n: number) => {
+      const runs = await waitForScheduleRuns(stack, id, `${n} ended`, (r) => r.filter(isFinal).length >= n);
+      return runs.filter(isFinal)[n - 1];
+    };
+    // A's latest run is the failed one of the test above: B does not run.
+    await trigger(b.id);
+    const first = await triggered(b.id, 1);
+    expect(first.status).toBe('SKIPPED');
+    expect(first.error).toContain('FAILED (needs SUCCEEDED)');
+    // A runs now (triggered) and succeeds: B, triggered after it, runs.
+    await trigger(a.id);
+    const runA = await triggered(a.id, 1);
+    expect(runA.status).toBe('COMPLETED');
+    await trigger(b.id);
+    const second = await triggered(b.id, 2);
+    expect(second.status).toBe('COMPLETED');
+    expect((await events(second.id)).join('\n')).toContain(`upstream met: dep-a run ${runA.id} COMPLETED`);
+  });
+
   it('when the upstream run does not come: SKIP or RUN after the timeout; a waiting run can be cancelled', async () => {
     await createTask(stack, {
       name: 'dep-never',
