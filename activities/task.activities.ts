@@ -7,6 +7,7 @@ import { SwitchboardError } from '../libs/common/src/errors';
 import { RUNNING_CONFIG_COMMAND } from '../libs/common/src/running-config';
 import {
   aggregate,
+  CHANGE_KINDS,
   evaluateCondition,
   resolveParams,
   validateInputs,
@@ -71,6 +72,18 @@ interface RunRow {
 }
 
 /** The step key of a step's own work or of its compensation (items and HTTP outputs are kept apart). */
+/** Item failures that happen before a session could change anything on the device. */
+const NOT_REACHED = [
+  'AUTH_FAILED',
+  'UNKNOWN_PLATFORM',
+  'ENABLE_FAILED',
+  'CONNECT_FAILED',
+  'CONNECT_TIMEOUT',
+  'PROMPT_TIMEOUT',
+  'DEVICE_GONE',
+  'NO_CREDENTIAL',
+];
+
 export const stepKeyOf = (stepId: string, compensation: boolean) =>
   compensation ? `${stepId}#compensate` : stepId;
 
@@ -113,6 +126,31 @@ export function createTaskActivities(deps: TaskActivityDeps) {
   }
 
   const scopeOf = (run: RunRow) => runScope(dataSource, run);
+
+  /**
+   * For the compensation of a change step that failed or was cancelled: the devices the step
+   * reached (its item succeeded, or failed or stopped after logging in, so it may have changed
+   * something). Null when the step succeeded or is not a per-device change: the compensation's own
+   * devices then stand.
+   */
+  async function reachedDevices(
+    runId: string,
+    step: StepDefinition,
+  ): Promise<(Set<string> & { status: string }) | null> {
+    if (!CHANGE_KINDS.includes(step.kind)) return null;
+    const [row]: { status: string }[] = await dataSource.query(
+      `SELECT status FROM run_steps WHERE run_id = $1 AND step_id = $2`,
+      [runId, step.id],
+    );
+    if (!row || row.status === 'SUCCEEDED') return null;
+    const items: { id: string }[] = await dataSource.query(
+      `SELECT item->>'id' AS id FROM run_step_items
+        WHERE run_id = $1 AND step_key = $2 AND status <> 'PENDING'
+          AND NOT (status = 'FAILED' AND error_kind = ANY($3::text[]))`,
+      [runId, stepKeyOf(step.id, false), NOT_REACHED],
+    );
+    return Object.assign(new Set(items.map((i) => i.id)), { status: row.status });
+  }
 
   async function devicesOf(stepId: string, target: unknown): Promise<DeviceEntity[]> {
     if (typeof target !== 'object' || target === null || Array.isArray(target)) {
@@ -470,7 +508,20 @@ export function createTaskActivities(deps: TaskActivityDeps) {
         }
         case 'ssh.configure':
         case 'script': {
-          const devices = await devicesOf(step.id, params.devices);
+          let devices = await devicesOf(step.id, params.devices);
+          const reached = compensation ? await reachedDevices(run.id, step) : null;
+          if (reached) {
+            const all = devices.length;
+            devices = devices.filter((d) => reached.has(d.id));
+            await event(
+              dataSource,
+              run.id,
+              'INFO',
+              null,
+              `step ${step.id} ended ${reached.status}: its compensation runs on the ${devices.length} of ${all} devices it reached`,
+              { stepId: step.id },
+            );
+          }
           await storeItems(run.id, stepKey, devices.map(deviceItem));
           await dataSource.transaction((m) => setStepRunning(m, run, step, compensation, params));
           const radius = await blastRadius(run.definition, devices);

@@ -109,6 +109,46 @@ describe('task engine', () => {
     expect(config()).toBe(before);
   });
 
+  it('undoes a change step that failed part-way on the devices it reached, not on the others', async () => {
+    const cisco = stack.lab.devices().find((d) => d.platform === 'cisco_ios')!;
+    const locked = stack.lab.devices().find((d) => d.platform !== 'cisco_ios' && d.platform !== 'linux')!;
+    const config = () => normaliseConfig('cisco_ios', stack.lab.runningConfig(cisco.name));
+    const before = config();
+    const devices = { names: [cisco.name, locked.name] };
+    await createTask(stack, {
+      name: 'partial-change',
+      steps: [
+        {
+          id: 'vlan',
+          kind: 'ssh.configure',
+          params: { devices, lines: ['vlan 344', ' name PARTIAL'] },
+          retry: { maximumAttempts: 1 },
+          compensate: { kind: 'ssh.configure', params: { devices, lines: ['no vlan 344'] } },
+        },
+      ],
+    });
+    stack.lab.setFaults(locked.name, { wrongPassword: true });
+    try {
+      const run = await waitForTaskRunEnd(stack, (await startTaskRun(stack, 'partial-change')).id);
+      // Without its compensation, the run would end FAILED with vlan 344 left on the cisco device.
+      expect(run.status).toBe('ROLLED_BACK');
+      expect(step(run, 'vlan')).toMatchObject({
+        status: 'FAILED',
+        errorKind: 'TOO_MANY_FAILURES',
+        compensationStatus: 'COMPENSATED',
+      });
+      const { rows } = await stack.db.query<{ name: string }>(
+        `SELECT item->>'name' AS name FROM run_step_items WHERE run_id = $1 AND step_key = 'vlan#compensate'`,
+        [run.id],
+      );
+      // The device whose login failed was never changed, so it is not "undone" (which would fail too).
+      expect(rows.map((r) => r.name)).toEqual([cisco.name]);
+      expect(config()).toBe(before);
+    } finally {
+      stack.lab.clearFaults(locked.name);
+    }
+  });
+
   it('rolls back step 1 when the run is cancelled during step 2', async () => {
     await createTask(stack, {
       name: 'cancel-me',

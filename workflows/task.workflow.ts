@@ -107,6 +107,8 @@ export async function taskRunWorkflow(input: TaskRunInput): Promise<TaskRunResul
   const status: Record<string, StepStatus> = {};
   for (const step of definition.steps)
     status[step.id] = input.reused.includes(step.id) ? 'REUSED' : 'PENDING';
+  // Steps to undo on rollback, in the order they ended: those that succeeded, and change steps that
+  // failed or were cancelled part-way (their compensation runs on the devices they reached).
   const completed: string[] = [...input.reused];
 
   let paused = false;
@@ -265,11 +267,14 @@ export async function taskRunWorkflow(input: TaskRunInput): Promise<TaskRunResul
     } catch (error) {
       if (isCancellation(error)) {
         status[step.id] = 'CANCELLED';
+        if (CHANGE_KINDS.includes(step.kind) && step.compensate) completed.push(step.id);
         await nonCancellable(() =>
           book.stepFailed({ runId, stepId: step.id, kind: 'CANCELLED', message: 'cancelled' }),
         );
       } else {
         status[step.id] = 'FAILED';
+        // A change step that failed may have changed some of its devices: undo it there too.
+        if (CHANGE_KINDS.includes(step.kind) && step.compensate) completed.push(step.id);
         const failure = describeFailure(unwrapChild(error));
         await nonCancellable(() =>
           book.stepFailed({ runId, stepId: step.id, ...failure, output: failureDetails(error) }),
