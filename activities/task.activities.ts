@@ -291,8 +291,8 @@ export function createTaskActivities(deps: TaskActivityDeps) {
   ): Promise<void> {
     if (compensation) {
       await manager.query(
-        `UPDATE run_steps SET compensation_status = 'RUNNING', compensation_params = $3 WHERE run_id = $1 AND step_id = $2`,
-        [run.id, step.id, JSON.stringify(params)],
+        `UPDATE run_steps SET compensation_status = $4, compensation_params = $3 WHERE run_id = $1 AND step_id = $2`,
+        [run.id, step.id, JSON.stringify(params), status],
       );
     } else {
       await manager.query(

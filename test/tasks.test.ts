@@ -1,5 +1,5 @@
 import { normaliseConfig } from '../libs/configs/src';
-import { startStack, type Stack } from './support/harness';
+import { startStack, waitFor, type Stack } from './support/harness';
 import {
   control,
   createTask,
@@ -294,6 +294,36 @@ describe('task engine', () => {
       { taskId: task.id },
     );
     expect(listed.runs.edges.map((e) => e.node)).toEqual([{ id: started.id, taskName: 'carol-decides' }]);
+  });
+
+  it('an approval as a compensation waits on rollback for its approver, then the undo goes on', async () => {
+    await createTask(stack, {
+      name: 'approve-the-undo',
+      steps: [
+        {
+          id: 'push',
+          ...http(`${web.url}/push-undoable`),
+          compensate: { kind: 'approval', params: { timeoutSeconds: 600, approvers: ['dave'] } },
+        },
+        { id: 'breaks', ...http(`${web.url}/breaks`), dependsOn: ['push'] },
+      ],
+    });
+    web.status.set('/breaks', 400);
+    const started = await startTaskRun(stack, 'approve-the-undo');
+    const waiting = await waitFor('the compensation to wait for approval', async () => {
+      const run = await getTaskRun(stack, started.id);
+      return step(run, 'push').compensationStatus === 'WAITING_APPROVAL' ? run : undefined;
+    });
+    expect(waiting.status).toBe('ROLLING_BACK');
+    const decide = (by: string) =>
+      stack.gql.request(`mutation ($input: StepDecisionInput!) { decideStep(input: $input) { stepId } }`, {
+        input: { runId: started.id, stepId: 'push', approve: true, by },
+      });
+    await expect(decide('erin')).rejects.toThrow(/FORBIDDEN: step "push" may be decided only by dave/);
+    await decide('dave');
+    const run = await waitForTaskRunEnd(stack, started.id);
+    expect(run.status).toBe('ROLLED_BACK');
+    expect(step(run, 'push').compensationStatus).toBe('COMPENSATED');
   });
 
   it('retry from failure re-runs only the failed step and its dependants', async () => {

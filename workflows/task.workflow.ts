@@ -52,6 +52,8 @@ export type StepStatus =
 
 export interface StepDecision {
   stepId: string;
+  /** A decision on the step's compensation (an approval run on rollback), not on the step. */
+  compensation?: boolean;
   approve: boolean;
   by?: string;
   comment?: string;
@@ -133,8 +135,10 @@ export async function taskRunWorkflow(input: TaskRunInput): Promise<TaskRunResul
     stopReason ??= `rollback requested${by ? ` by ${by}` : ''}${reason ? `: ${reason}` : ''}`;
     bump();
   });
+  // Keyed like items: `<step>` for the step, `<step>#compensate` for its compensation.
   setHandler(stepDecisionSignal, (d) => {
-    if (!decisions.has(d.stepId)) decisions.set(d.stepId, d);
+    const key = d.compensation ? `${d.stepId}#compensate` : d.stepId;
+    if (!decisions.has(key)) decisions.set(key, d);
     bump();
   });
 
@@ -152,7 +156,7 @@ export async function taskRunWorkflow(input: TaskRunInput): Promise<TaskRunResul
         output = { seconds: plan.seconds };
         break;
       case 'approval':
-        output = await approve(step.id, plan);
+        output = await approve(compensation ? `${step.id}#compensate` : step.id, plan);
         break;
       case 'collection':
         await executeChild<typeof collectionWorkflow>('collectionWorkflow', {
@@ -200,12 +204,12 @@ export async function taskRunWorkflow(input: TaskRunInput): Promise<TaskRunResul
   const guard = (stepId: string, stepKey: string, compensation: boolean) =>
     guardDevices({ runId, stepId, stepKey, safety: definition.safety, skipWindows: compensation });
 
-  const approve = async (stepId: string, plan: Extract<StepPlan, { type: 'approval' }>) => {
-    const decided = await condition(() => decisions.has(stepId), plan.timeoutSeconds * 1000);
+  const approve = async (key: string, plan: Extract<StepPlan, { type: 'approval' }>) => {
+    const decided = await condition(() => decisions.has(key), plan.timeoutSeconds * 1000);
     const d: StepDecision = decided
-      ? decisions.get(stepId)!
+      ? decisions.get(key)!
       : {
-          stepId,
+          stepId: key.split('#')[0],
           approve: plan.defaultDecision === 'approve',
           by: 'timeout',
           comment: `no decision within ${plan.timeoutSeconds} s`,

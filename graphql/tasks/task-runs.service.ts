@@ -113,15 +113,19 @@ export class TaskRunsService {
       where: { runId: run.id, stepId: input.stepId },
     });
     if (!step) throw SwitchboardError.badInput('stepId', `run ${run.id} has no step "${input.stepId}"`);
-    if (step.kind !== 'approval')
+    // On rollback, an approval may be the compensation of any kind of step.
+    const compensation = step.compensationStatus === 'WAITING_APPROVAL';
+    if (step.kind !== 'approval' && !compensation)
       throw SwitchboardError.badInput('stepId', `step "${input.stepId}" is not an approval`);
-    if (step.status !== 'WAITING_APPROVAL') {
+    if (step.status !== 'WAITING_APPROVAL' && !compensation) {
       throw SwitchboardError.conflict(
         `step "${input.stepId}" is ${step.status}, not waiting for approval`,
         'stepId',
       );
     }
-    const approvers = (step.params as { approvers?: unknown } | null)?.approvers;
+    const approvers = (
+      (compensation ? step.compensationParams : step.params) as { approvers?: unknown } | null
+    )?.approvers;
     if (Array.isArray(approvers) && approvers.length > 0 && !approvers.includes(input.by)) {
       throw new SwitchboardError(
         ErrorCode.FORBIDDEN,
@@ -131,6 +135,7 @@ export class TaskRunsService {
     }
     await this.temporal.workflow.getHandle(run.workflowId).signal('stepDecision', {
       stepId: input.stepId,
+      compensation,
       approve: input.approve,
       by: input.by,
       comment: input.comment,

@@ -75,7 +75,13 @@ export const STEP_STATUSES = [
   'NOT_RUN',
 ] as const;
 export type RunStepStatus = (typeof STEP_STATUSES)[number];
-export const COMPENSATION_STATUSES = ['PENDING', 'RUNNING', 'COMPENSATED', 'FAILED'] as const;
+export const COMPENSATION_STATUSES = [
+  'PENDING',
+  'RUNNING',
+  'WAITING_APPROVAL',
+  'COMPENSATED',
+  'FAILED',
+] as const;
 export type CompensationStatus = (typeof COMPENSATION_STATUSES)[number];
 
 /** The state of one step of one task run; its output is what later steps reference. */
@@ -125,6 +131,10 @@ export class RunStepEntity {
 
   @Column({ name: 'compensation_error', type: 'text', nullable: true })
   compensationError!: string | null;
+
+  /** The compensation's resolved params (set when it starts); not exposed by the API. */
+  @Column({ name: 'compensation_params', type: 'jsonb', nullable: true })
+  compensationParams!: unknown;
 
   @Column({ name: 'compensated_at', type: 'timestamptz', nullable: true })
   compensatedAt!: Date | null;

@@ -20,7 +20,11 @@ registerEnumType(RunStepStatusEnum, {
     'PENDING: waits for its dependencies. WAITING_APPROVAL: an approval step waits for a decision. SKIPPED: its condition was false. REUSED: output kept from the run this one retries. NOT_RUN: the run stopped before it.',
 });
 export const CompensationStatusEnum = asEnum(COMPENSATION_STATUSES);
-registerEnumType(CompensationStatusEnum, { name: 'CompensationStatus' });
+registerEnumType(CompensationStatusEnum, {
+  name: 'CompensationStatus',
+  description:
+    'PENDING: to be undone. RUNNING. WAITING_APPROVAL: an approval compensation waits for decideStep. COMPENSATED. FAILED.',
+});
 
 @ObjectType('TaskVersion')
 export class TaskVersionModel {
