@@ -1,3 +1,5 @@
+import { parseAndNormalise, type NormalisedOutput } from '../libs/textfsm/src/facts';
+import type { TemplateIndex } from '../libs/textfsm/src/index';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { DataSource } from 'typeorm';
 import type { AppConfig } from '../libs/config/src/config';
@@ -41,6 +43,8 @@ export interface TaskItemDeps {
   ssh: AppConfig['ssh'];
   /** Recorded on each item it works on (which worker did what). */
   identity: string;
+  /** TextFSM templates: fan-out `ssh.commands` items parse their outputs as collection runs do. */
+  templates: TemplateIndex;
 }
 
 interface ItemRow {
@@ -243,13 +247,22 @@ export function createTaskItemActivities(deps: TaskItemDeps) {
         const commands = byPlatform?.[device.platform] ?? (p.commands as string[] | undefined) ?? [];
         const outputs: Record<string, string> = {};
         const errors: Record<string, string> = {};
+        // Parsed as collection runs parse (ntc-templates): rows, normalised facts or interfaces, or
+        // the anomaly (no template, template error, no rows); never instead of the raw output.
+        const parsed: Record<string, NormalisedOutput> = {};
         for (const command of commands) {
           const r = await session.run(command);
           outputs[command] = r.output;
           if (r.error) errors[command] = r.error;
+          else
+            parsed[command] = parseAndNormalise(deps.templates, {
+              platform: device.platform,
+              command,
+              text: r.output,
+            });
           ctx.heartbeat();
         }
-        return { outputs, errors };
+        return { outputs, errors, parsed };
       }
       throw ApplicationFailure.create({
         type: 'BAD_PARAMS',

@@ -51,13 +51,23 @@ describe('fan-out over 300 lab devices', () => {
         succeeded: number;
         failed: number;
         failures: { item: { name: string }; error: string }[];
-        result: { outputs: Record<string, string> }[];
+        result: {
+          outputs: Record<string, string>;
+          parsed: Record<string, { status: string; reason?: string; facts?: Record<string, unknown> }>;
+        }[];
       };
       expect(output).toMatchObject({ total: 300, succeeded: 285, failed: 15 });
       expect(output.failures.map((f) => f.item.name).sort()).toEqual(failing.map((d) => d.name).sort());
       expect(output.failures.every((f) => f.error.startsWith('AUTH_FAILED'))).toBe(true);
       expect(output.result).toHaveLength(285);
       expect(output.result.every((r) => Object.values(r.outputs)[0].length > 0)).toBe(true);
+      // Parsed as a collection run parses (show version, display version, uname -a): facts for every one.
+      expect(
+        output.result.every((r) => {
+          const p = Object.values(r.parsed)[0];
+          return p.status === 'parsed' && p.facts !== undefined;
+        }),
+      ).toBe(true);
       // A wrong password is not retried: one login attempt per failing device.
       for (const d of failing) expect(stack.lab.totalLogins(d.name)).toBeLessThanOrEqual(1);
     } finally {

@@ -25,6 +25,7 @@ export interface SwitchboardWorkerDeps {
 export function createActivities(
   deps: Pick<SwitchboardWorkerDeps, 'config' | 'dataSource' | 'secrets'> & { identity: string },
 ) {
+  const templates = TemplateIndex.load(deps.config.textfsmTemplatesDir);
   return {
     ...createSafetyActivities({ dataSource: deps.dataSource }),
     ...createTaskActivities({
@@ -33,6 +34,7 @@ export function createActivities(
       ssh: deps.config.ssh,
       config: deps.config,
       identity: deps.identity,
+      templates,
     }),
     ...createChangeActivities({ dataSource: deps.dataSource, secrets: deps.secrets, ssh: deps.config.ssh }),
     ...createScheduleActivities({ dataSource: deps.dataSource, config: deps.config }),
@@ -40,7 +42,7 @@ export function createActivities(
       dataSource: deps.dataSource,
       secrets: deps.secrets,
       ssh: deps.config.ssh,
-      templates: TemplateIndex.load(deps.config.textfsmTemplatesDir),
+      templates,
     }),
   };
 }
