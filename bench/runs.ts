@@ -1,5 +1,5 @@
 /**
- * npm run bench:runs -- --runs N --concurrency C
+ * npm run bench:runs -- --runs N --concurrency C [--skip-build]
  *
  * N trivial task runs (one step) started through the GraphQL API and awaited, against the same N
  * started directly with the Temporal client (the run rows written with plain SQL, as the API
@@ -7,26 +7,20 @@
  * latency for both paths and their ratio. API, worker, PostgreSQL and Temporal are separate
  * processes on this machine.
  */
-import { execFileSync } from 'node:child_process';
-import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
 import os from 'node:os';
-import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Client as TemporalClient, Connection } from '@temporalio/client';
-import { Pool } from 'pg';
 import { taskRunInputOf } from '../activities/task.activities';
 import { loadConfig } from '../libs/config/src/config';
 import type { TaskDefinition } from '../libs/tasks/src/definition';
-import { startLocalPostgres } from '../scripts/infra/postgres';
-import { freePort, startManaged, waitFor } from '../scripts/infra/process';
-import { startTemporalDevServer } from '../scripts/infra/temporal';
-import { graphqlClient } from '../scripts/graphql-client';
+import { startBenchStack, type BenchStack } from './stack';
 
 const { values } = parseArgs({
   options: {
     runs: { type: 'string', default: '200' },
     concurrency: { type: 'string', default: '20' },
+    'skip-build': { type: 'boolean', default: false },
   },
 });
 const runs = Number(values.runs);
@@ -35,10 +29,6 @@ if (!Number.isInteger(runs) || runs < 1) throw new Error('--runs must be a posit
 if (!Number.isInteger(concurrency) || concurrency < 1)
   throw new Error('--concurrency must be a positive integer');
 
-const root = path.resolve(__dirname, '..');
-const scratch = mkdtempSync(path.join(os.tmpdir(), 'switchboard-bench-'));
-const stops: (() => Promise<void>)[] = [];
-const node = (app: string) => path.join(root, 'dist', 'apps', app, 'src', 'main.js');
 const log = (line: string) => console.error(`[bench] ${line}`);
 
 const percentile = (sorted: number[], p: number) =>
@@ -64,65 +54,15 @@ async function drive(start: () => Promise<void>): Promise<{ wall: number; latenc
   return { wall: (performance.now() - t0) / 1000, latencies: latencies.sort((a, b) => a - b) };
 }
 
+let stack: BenchStack | undefined;
+
 async function main(): Promise<void> {
-  log('building (tsc)...');
-  execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json'], {
-    cwd: root,
-    stdio: 'inherit',
-  });
-  const [databaseUrl, temporalAddress] = await Promise.all([
-    process.env.DATABASE_URL ??
-      startLocalPostgres({ dataDir: path.join(scratch, 'pg'), logFile: path.join(scratch, 'pg.log') }).then(
-        (pg) => {
-          stops.push(pg.stop);
-          return pg.url;
-        },
-      ),
-    process.env.TEMPORAL_ADDRESS ??
-      startTemporalDevServer({
-        dataDir: path.join(scratch, 'temporal'),
-        headless: true,
-        logFile: path.join(scratch, 'temporal.log'),
-      }).then((t) => {
-        stops.push(t.stop);
-        return t.address;
-      }),
-  ]);
-  const apiPort = await freePort();
-  const token = randomBytes(18).toString('base64url');
-  const env: Record<string, string> = {
-    ...(process.env as Record<string, string>),
-    API_TOKEN: token,
-    API_PORT: String(apiPort),
-    DATABASE_URL: databaseUrl,
-    DATABASE_POOL_SIZE: '20',
-    TEMPORAL_ADDRESS: temporalAddress,
-    TEMPORAL_TASK_QUEUE: `bench-${randomBytes(4).toString('hex')}`,
-    CREDENTIALS_KEY: randomBytes(32).toString('hex'),
-    LOG_LEVEL: 'info',
-  };
+  stack = await startBenchStack({ build: !values['skip-build'], poolSize: concurrency });
+  const { gql, db, env } = stack;
   const config = loadConfig(env);
-  for (const app of ['api', 'worker']) {
-    const managed = startManaged(app, process.execPath, [node(app)], {
-      cwd: root,
-      env,
-      logFile: path.join(scratch, `${app}.log`),
-    });
-    stops.push(() => managed.stop());
-  }
-  const apiUrl = `http://127.0.0.1:${apiPort}`;
-  await waitFor('API', async () => (await fetch(`${apiUrl}/healthz`)).ok, { timeoutMs: 120_000 });
-  await waitFor(
-    'worker to poll',
-    () => readFileSync(path.join(scratch, 'worker.log'), 'utf8').includes('serving task queue'),
-    { timeoutMs: 120_000 },
-  );
-  const gql = graphqlClient(`${apiUrl}/graphql`, token);
-  const connection = await Connection.connect({ address: temporalAddress });
-  stops.push(() => connection.close());
+  const connection = await Connection.connect({ address: stack.temporalAddress });
+  stack.onStop(() => connection.close());
   const temporal = new TemporalClient({ connection, namespace: config.temporal.namespace });
-  const db = new Pool({ connectionString: databaseUrl, max: concurrency });
-  stops.push(() => db.end());
 
   const { createTask } = await gql.request<{ createTask: { id: string } }>(
     `mutation ($input: SaveTaskInput!) { createTask(input: $input) { id } }`,
@@ -179,6 +119,4 @@ main()
     console.error(error);
     process.exitCode = 1;
   })
-  .finally(async () => {
-    for (const stop of stops.reverse()) await stop().catch(() => undefined);
-  });
+  .finally(() => stack?.stop());

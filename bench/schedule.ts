@@ -1,5 +1,5 @@
 /**
- * npm run bench:schedule -- --schedules N --every S --duration D [--overlap SKIP] [--offsets aligned|spread]
+ * npm run bench:schedule -- --schedules N --every S --duration D [--overlap SKIP] [--offsets aligned|spread] [--skip-build]
  *
  * N schedules of a trivial task (one `sleep` of 0 s), each firing every S seconds for D seconds,
  * created through the GraphQL API. Every schedule starts at the same S-second boundary (`aligned`:
@@ -10,18 +10,11 @@
  * firing round, the runs started per second, firings skipped by the overlap policy, and CPU
  * seconds by process.
  */
-import { execFileSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { Pool } from 'pg';
-import { startLocalPostgres } from '../scripts/infra/postgres';
-import { freePort, startManaged, waitFor } from '../scripts/infra/process';
-import { startTemporalDevServer } from '../scripts/infra/temporal';
-import { graphqlClient } from '../scripts/graphql-client';
+import { waitFor } from '../scripts/infra/process';
 import { cpuSeconds, treeCpuSeconds } from './proc';
+import { startBenchStack, type BenchStack } from './stack';
 
 const { values } = parseArgs({
   options: {
@@ -44,10 +37,6 @@ if (!Number.isInteger(duration) || duration < every)
   throw new Error('--duration must be an integer ≥ --every');
 if (!['aligned', 'spread'].includes(values.offsets!)) throw new Error('--offsets is aligned or spread');
 
-const root = path.resolve(__dirname, '..');
-const scratch = mkdtempSync(path.join(os.tmpdir(), 'switchboard-bench-'));
-const stops: (() => Promise<void>)[] = [];
-const node = (app: string) => path.join(root, 'dist', 'apps', app, 'src', 'main.js');
 const log = (line: string) => console.error(`[bench] ${line}`);
 
 const percentile = (sorted: number[], p: number) =>
@@ -61,68 +50,16 @@ const fmt = (ms: number) =>
 
 const TRIVIAL = { name: 'bench-trivial', steps: [{ id: 'noop', kind: 'sleep', params: { seconds: 0 } }] };
 
+let stack: BenchStack | undefined;
+
 async function main(): Promise<void> {
-  if (!values['skip-build']) {
-    log('building (tsc)...');
-    execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json'], {
-      cwd: root,
-      stdio: 'inherit',
-    });
-  }
-  const measured: Record<string, number> = {};
-  const [databaseUrl, temporalAddress] = await Promise.all([
-    process.env.DATABASE_URL ??
-      startLocalPostgres({ dataDir: path.join(scratch, 'pg'), logFile: path.join(scratch, 'pg.log') }).then(
-        (pg) => {
-          stops.push(pg.stop);
-          measured.postgres = pg.process.child.pid!;
-          return pg.url;
-        },
-      ),
-    process.env.TEMPORAL_ADDRESS ??
-      startTemporalDevServer({
-        dataDir: path.join(scratch, 'temporal'),
-        headless: true,
-        logFile: path.join(scratch, 'temporal.log'),
-      }).then((t) => {
-        stops.push(t.stop);
-        measured.temporal = t.process.child.pid!;
-        return t.address;
-      }),
-  ]);
-  const apiPort = await freePort();
-  const token = randomBytes(18).toString('base64url');
-  const env: Record<string, string> = {
-    ...(process.env as Record<string, string>),
-    API_TOKEN: token,
-    API_PORT: String(apiPort),
-    DATABASE_URL: databaseUrl,
-    DATABASE_POOL_SIZE: '20',
-    TEMPORAL_ADDRESS: temporalAddress,
-    TEMPORAL_TASK_QUEUE: `bench-${randomBytes(4).toString('hex')}`,
-    CREDENTIALS_KEY: randomBytes(32).toString('hex'),
-    SCHEDULE_DEFAULT_TIMEZONE: 'UTC',
-    LOG_LEVEL: 'info',
-  };
-  for (const app of ['api', 'worker']) {
-    const managed = startManaged(app, process.execPath, [node(app)], {
-      cwd: root,
-      env,
-      logFile: path.join(scratch, `${app}.log`),
-    });
-    measured[app] = managed.child.pid!;
-    stops.push(() => managed.stop());
-  }
-  const apiUrl = `http://127.0.0.1:${apiPort}`;
-  await waitFor('API', async () => (await fetch(`${apiUrl}/healthz`)).ok, { timeoutMs: 120_000 });
-  await waitFor(
-    'worker to poll',
-    () => readFileSync(path.join(scratch, 'worker.log'), 'utf8').includes('serving task queue'),
-    { timeoutMs: 120_000 },
-  );
-  const gql = graphqlClient(`${apiUrl}/graphql`, token);
-  const db = new Pool({ connectionString: databaseUrl, max: 2 });
-  stops.push(() => db.end());
+  stack = await startBenchStack({
+    build: !values['skip-build'],
+    env: { SCHEDULE_DEFAULT_TIMEZONE: 'UTC' },
+    poolSize: 2,
+  });
+  const { gql, db } = stack;
+  const measured = stack.pids;
 
   await gql.request(`mutation ($input: SaveTaskInput!) { createTask(input: $input) { id } }`, {
     input: { definition: TRIVIAL },
@@ -256,6 +193,4 @@ main()
     console.error(error);
     process.exitCode = 1;
   })
-  .finally(async () => {
-    for (const stop of stops.reverse()) await stop().catch(() => undefined);
-  });
+  .finally(() => stack?.stop());

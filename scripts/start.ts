@@ -10,7 +10,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { startLocalPostgres } from './infra/postgres';
 import { portIsOpen, startManaged, waitFor, type Managed } from './infra/process';
-import { startTemporalDevServer } from './infra/temporal';
+import { DEV_SERVER_SQLITE_PRAGMAS, sqlitePragmasFromEnv, startTemporalDevServer } from './infra/temporal';
 import { registerLabInventory } from './lab-inventory';
 
 const root = path.resolve(__dirname, '..');
@@ -104,12 +104,17 @@ async function main(): Promise<void> {
           'port 7233 is in use: is another Temporal server running? Set TEMPORAL_ADDRESS to use it.',
         );
       }
-      say('Temporal: starting the dev server (SQLite under ' + path.join(dataDir, 'temporal') + ')');
+      const sqlitePragmas = sqlitePragmasFromEnv(env, DEV_SERVER_SQLITE_PRAGMAS);
+      say(
+        `Temporal: starting the dev server (SQLite under ${path.join(dataDir, 'temporal')}, ` +
+          `pragmas: ${sqlitePragmas.join(', ') || 'none'})`,
+      );
       const server = await startTemporalDevServer({
         dataDir: path.join(dataDir, 'temporal'),
         port: 7233,
         uiPort: Number(env.TEMPORAL_UI_PORT ?? 8233),
         logFile: path.join(logDir, 'temporal.log'),
+        sqlitePragmas,
       });
       stack.push({ name: 'temporal', stop: server.stop });
       return { address: server.address, uiUrl: server.uiUrl! };

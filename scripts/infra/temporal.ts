@@ -87,6 +87,38 @@ export interface TemporalDevServer {
   stop(): Promise<void>;
 }
 
+/**
+ * Pragmas `npm start` and the benchmarks give the dev server's SQLite file when TEMPORAL_SQLITE_PRAGMAS
+ * is unset (the tests give none). WAL with synchronous=normal commits without an fsync per
+ * transaction: it survives a crash of the process, but a power loss may lose the last transactions.
+ * About twice the scheduled runs per second (docs/benchmarks.md, bench:schedule).
+ */
+export const DEV_SERVER_SQLITE_PRAGMAS: readonly string[] = ['journal_mode=wal', 'synchronous=normal'];
+
+/**
+ * SQLite pragmas for the dev server, from TEMPORAL_SQLITE_PRAGMAS (comma-separated `name=value`;
+ * `none` or an empty value: none). Unset: `defaults`. Used by `npm start` and the benchmarks; the
+ * tests start their dev server without pragmas.
+ */
+export function sqlitePragmasFromEnv(
+  env: NodeJS.ProcessEnv = process.env,
+  defaults: readonly string[] = [],
+): string[] {
+  const raw = env.TEMPORAL_SQLITE_PRAGMAS;
+  if (raw === undefined) return [...defaults];
+  const pragmas = raw
+    .split(',')
+    .map((p) => p.trim())
+    .filter((p) => p && p.toLowerCase() !== 'none');
+  for (const pragma of pragmas) {
+    if (!/^[a-z_]+=[a-z0-9_-]+$/i.test(pragma))
+      throw new Error(
+        `TEMPORAL_SQLITE_PRAGMAS: "${pragma}" is not a name=value pragma (e.g. journal_mode=wal)`,
+      );
+  }
+  return pragmas;
+}
+
 /** Start `temporal server start-dev` on a SQLite file, wait until it answers. */
 export async function startTemporalDevServer(options: {
   dataDir: string;
@@ -95,6 +127,8 @@ export async function startTemporalDevServer(options: {
   headless?: boolean;
   logFile?: string;
   namespace?: string;
+  /** `name=value` pragmas for the SQLite file, each passed as `--sqlite-pragma` (e.g. `journal_mode=wal`). */
+  sqlitePragmas?: readonly string[];
 }): Promise<TemporalDevServer> {
   const cli = findOrBuildTemporalCli();
   mkdirSync(options.dataDir, { recursive: true });
@@ -117,6 +151,7 @@ export async function startTemporalDevServer(options: {
     String(await freePort()),
   ];
   if (options.namespace && options.namespace !== 'default') args.push('--namespace', options.namespace);
+  for (const pragma of options.sqlitePragmas ?? []) args.push('--sqlite-pragma', pragma);
   if (options.headless) args.push('--headless');
   else args.push('--ui-port', String(options.uiPort ?? 8233));
   const managed = startManaged('temporal', cli, args, { logFile: options.logFile });
