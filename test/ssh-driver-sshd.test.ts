@@ -1,67 +1,30 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import os from 'node:os';
-import path from 'node:path';
-import { freePort, portIsOpen } from '../scripts/infra/process';
 import { SshSession } from '../libs/ssh/src';
-import { waitFor } from './support/harness';
+import { startSshd, type Sshd } from './support/sshd';
 
 /**
  * The driver against a real host: OpenSSH sshd on loopback (installed by .ci/run), key login,
  * an interactive bash with the stock Debian prompt. Proves the `linux` platform on a real server.
  */
-const SSHD = ['/usr/sbin/sshd', '/usr/bin/sshd'].find((p) => existsSync(p));
-
 describe('SSH driver against OpenSSH sshd', () => {
-  let sshd: ChildProcess;
+  let sshd: Sshd;
   let port: number;
   let privateKey: string;
   const username = os.userInfo().username;
   const hostname = os.hostname();
 
   beforeAll(async () => {
-    if (!SSHD)
-      throw new Error(
-        'OpenSSH sshd is not installed (apt-get install -y openssh-server); .ci/run installs it',
-      );
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'switchboard-sshd-'));
-    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', path.join(dir, 'host_key')]);
-    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', path.join(dir, 'client_key')]);
-    writeFileSync(path.join(dir, 'authorized_keys'), readFileSync(path.join(dir, 'client_key.pub')));
-    privateKey = readFileSync(path.join(dir, 'client_key'), 'utf8');
-    port = await freePort();
-    if (process.getuid?.() === 0) mkdirSync('/run/sshd', { recursive: true });
-    writeFileSync(
-      path.join(dir, 'sshd_config'),
-      [
-        `Port ${port}`,
-        'ListenAddress 127.0.0.1',
-        `HostKey ${path.join(dir, 'host_key')}`,
-        `AuthorizedKeysFile ${path.join(dir, 'authorized_keys')}`,
-        `PidFile ${path.join(dir, 'sshd.pid')}`,
-        'PermitRootLogin prohibit-password',
-        'PasswordAuthentication no',
-        'KbdInteractiveAuthentication no',
-        'UsePAM no',
-        'StrictModes no',
-        // A known interactive shell with the stock Debian prompt, whatever the machine's dotfiles say.
-        'SetEnv PS1="\\u@\\h:\\w\\$ "',
-        'ForceCommand /bin/bash --norc --noprofile -i',
-        '',
-      ].join('\n'),
-    );
-    sshd = spawn(SSHD, ['-D', '-e', '-f', path.join(dir, 'sshd_config')], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    let log = '';
-    sshd.stderr!.on('data', (d: Buffer) => (log += d.toString()));
-    await waitFor(`sshd on port ${port} (${log})`, () => portIsOpen('127.0.0.1', port), {
-      timeoutMs: 10_000,
-    });
+    sshd = await startSshd([
+      // A known interactive shell with the stock Debian prompt, whatever the machine's dotfiles say.
+      'SetEnv PS1="\\u@\\h:\\w\\$ "',
+      'ForceCommand /bin/bash --norc --noprofile -i',
+    ]);
+    ({ port, privateKey } = sshd);
   });
 
   afterAll(() => {
-    sshd?.kill();
+    sshd?.stop();
   });
 
   const open = () =>

@@ -1,17 +1,15 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import os from 'node:os';
-import path from 'node:path';
 import { DeviceLab, type LabDeviceInfo } from '../apps/device-lab/src';
 import { sshExec, type ExecOptions, type SshTarget } from '../libs/ssh/src';
-import { freePort, portIsOpen, waitFor } from '../scripts/infra/process';
+import { waitFor } from '../scripts/infra/process';
+import { startSshd, type Sshd } from './support/sshd';
 
 /**
- * sshExec against real servers on loopback: OpenSSH sshd (the same throwaway setup as
- * ssh-driver-sshd.test.ts, minus its ForceCommand, which would replace every exec command) and the
- * device lab's exec channel.
+ * sshExec against real servers on loopback: OpenSSH sshd (test/support/sshd.ts, without the
+ * ForceCommand of ssh-driver-sshd.test.ts, which would replace every exec command) and the device
+ * lab's exec channel.
  */
-const SSHD = ['/usr/sbin/sshd', '/usr/bin/sshd'].find((p) => existsSync(p));
 const OPTS: ExecOptions = { connectTimeoutMs: 5000, timeoutMs: 10_000 };
 
 const cancelled = (ms: number): AbortSignal => {
@@ -21,55 +19,22 @@ const cancelled = (ms: number): AbortSignal => {
 };
 
 describe('sshExec against OpenSSH sshd', () => {
-  let sshd: ChildProcess;
+  let sshd: Sshd;
   let target: SshTarget;
 
   beforeAll(async () => {
-    if (!SSHD)
-      throw new Error(
-        'OpenSSH sshd is not installed (apt-get install -y openssh-server); .ci/run installs it',
-      );
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'switchboard-sshd-exec-'));
-    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', path.join(dir, 'host_key')]);
-    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', path.join(dir, 'client_key')]);
-    writeFileSync(path.join(dir, 'authorized_keys'), readFileSync(path.join(dir, 'client_key.pub')));
-    const port = await freePort();
-    if (process.getuid?.() === 0) mkdirSync('/run/sshd', { recursive: true });
-    writeFileSync(
-      path.join(dir, 'sshd_config'),
-      [
-        `Port ${port}`,
-        'ListenAddress 127.0.0.1',
-        `HostKey ${path.join(dir, 'host_key')}`,
-        `AuthorizedKeysFile ${path.join(dir, 'authorized_keys')}`,
-        `PidFile ${path.join(dir, 'sshd.pid')}`,
-        'PermitRootLogin prohibit-password',
-        'PasswordAuthentication no',
-        'KbdInteractiveAuthentication no',
-        'UsePAM no',
-        'StrictModes no',
-        '',
-      ].join('\n'),
-    );
-    sshd = spawn(SSHD, ['-D', '-e', '-f', path.join(dir, 'sshd_config')], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    let log = '';
-    sshd.stderr!.on('data', (d: Buffer) => (log += d.toString()));
-    await waitFor(`sshd on port ${port} (${log})`, () => portIsOpen('127.0.0.1', port), {
-      timeoutMs: 10_000,
-    });
+    sshd = await startSshd();
     target = {
       host: '127.0.0.1',
-      port,
-      username: os.userInfo().username,
-      privateKey: readFileSync(path.join(dir, 'client_key'), 'utf8'),
+      port: sshd.port,
+      username: sshd.username,
+      privateKey: sshd.privateKey,
       platform: 'linux',
     };
   });
 
   afterAll(() => {
-    sshd?.kill();
+    sshd?.stop();
   });
 
   it('returns stdout and exit code 0', async () => {
