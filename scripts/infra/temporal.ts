@@ -152,6 +152,9 @@ export async function startTemporalDevServer(options: {
   ];
   if (options.namespace && options.namespace !== 'default') args.push('--namespace', options.namespace);
   for (const pragma of options.sqlitePragmas ?? []) args.push('--sqlite-pragma', pragma);
+  // Task-queue priority (a run's priority 1-5 as the Temporal priorityKey) needs the
+  // priority-enabled matcher, off by default in server 1.29.
+  args.push('--dynamic-config-value', 'matching.useNewMatcher=true');
   if (options.headless) args.push('--headless');
   else args.push('--ui-port', String(options.uiPort ?? 8233));
   const managed = startManaged('temporal', cli, args, { logFile: options.logFile });
