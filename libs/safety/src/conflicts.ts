@@ -5,6 +5,7 @@
  */
 import { CHANGE_KINDS, type StepKind, type TaskDefinition } from '../../tasks/src/definition';
 import { hasMarkup } from '../../tasks/src/liquid';
+import { referencedStepIds } from '../../tasks/src/references';
 import { resolveParams } from '../../tasks/src/resolve';
 import { windowState, type MaintenanceWindow } from './windows';
 
@@ -47,9 +48,6 @@ export interface StepFootprint extends DeviceTarget {
   guarded: boolean;
 }
 
-const STEP_REFERENCE =
-  /\bsteps\s*(?:\.\s*([A-Za-z][A-Za-z0-9_]*)|\[\s*['"]([A-Za-z][A-Za-z0-9_]*)['"]\s*\])/g;
-
 function markupOf(value: unknown, out: string[] = []): string[] {
   if (typeof value === 'string') {
     if (hasMarkup(value)) out.push(value);
@@ -65,10 +63,7 @@ function markupOf(value: unknown, out: string[] = []): string[] {
 export function referencedSteps(value: unknown): string[] {
   const found: string[] = [];
   for (const text of markupOf(value)) {
-    for (const m of text.matchAll(STEP_REFERENCE)) {
-      const id = m[1] ?? m[2];
-      if (!found.includes(id)) found.push(id);
-    }
+    for (const id of referencedStepIds(text)) if (!found.includes(id)) found.push(id);
   }
   return found;
 }

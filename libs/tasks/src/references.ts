@@ -129,3 +129,24 @@ export function referenceProblems(source: string, scope: ReferenceScope, conditi
   }
   return problems;
 }
+
+/**
+ * The ids of the steps a Liquid source reads (`steps.<id>…`, `steps['<id>']…`), by the same static
+ * analysis; [] when it does not parse (save-time validation reports that).
+ */
+export function referencedStepIds(source: string): string[] {
+  let analysis;
+  try {
+    analysis = liquid.analyzeSync(parseLiquid(source));
+  } catch {
+    return [];
+  }
+  const ids: string[] = [];
+  for (const variables of Object.values(analysis.globals)) {
+    for (const variable of variables) {
+      const [root, id] = variable.toArray();
+      if (root === 'steps' && typeof id === 'string' && !ids.includes(id)) ids.push(id);
+    }
+  }
+  return ids;
+}
