@@ -5,6 +5,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import type { AppConfig } from '../libs/config/src/config';
 import { SwitchboardError } from '../libs/common/src/errors';
 import { RUNNING_CONFIG_COMMAND } from '../libs/common/src/running-config';
+import { BEFORE_SESSION_KINDS } from '../libs/ssh/src/errors';
 import {
   aggregate,
   CHANGE_KINDS,
@@ -73,16 +74,7 @@ interface RunRow {
 
 /** The step key of a step's own work or of its compensation (items and HTTP outputs are kept apart). */
 /** Item failures that happen before a session could change anything on the device. */
-const NOT_REACHED = [
-  'AUTH_FAILED',
-  'UNKNOWN_PLATFORM',
-  'ENABLE_FAILED',
-  'CONNECT_FAILED',
-  'CONNECT_TIMEOUT',
-  'PROMPT_TIMEOUT',
-  'DEVICE_GONE',
-  'NO_CREDENTIAL',
-];
+const NOT_REACHED = [...BEFORE_SESSION_KINDS, 'DEVICE_GONE', 'NO_CREDENTIAL'];
 
 export const stepKeyOf = (stepId: string, compensation: boolean) =>
   compensation ? `${stepId}#compensate` : stepId;

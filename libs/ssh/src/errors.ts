@@ -30,6 +30,15 @@ export const SSH_ERROR_KINDS: readonly SshErrorKind[] = [
   'PROTOCOL',
 ];
 
+/**
+ * Failures that happen before a session could run anything on the device (no command sent): what
+ * a rollback need not undo. The others (a timeout or a lost connection mid-command, a cancel, a
+ * protocol error) may have come after something ran.
+ */
+export const BEFORE_SESSION_KINDS: readonly SshErrorKind[] = SSH_ERROR_KINDS.filter(
+  (k) => !['COMMAND_TIMEOUT', 'CONNECTION_LOST', 'CANCELLED', 'PROTOCOL'].includes(k),
+);
+
 const RETRYABLE: Record<SshErrorKind, boolean> = {
   AUTH_FAILED: false,
   UNKNOWN_PLATFORM: false,
