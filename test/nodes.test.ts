@@ -8,6 +8,7 @@ interface NodeView {
   sites: string[];
   taskQueues: string[];
   load: number;
+  capacity: number;
 }
 
 describe('execution nodes: registration, site routing, failover and drain', () => {
@@ -15,7 +16,8 @@ describe('execution nodes: registration, site routing, failover and drain', () =
   const procs = new Map<string, ChildProcess & { output: () => string }>();
 
   const nodes = async () =>
-    (await stack.gql.request<{ nodes: NodeView[] }>(`{ nodes { id status sites taskQueues load } }`)).nodes;
+    (await stack.gql.request<{ nodes: NodeView[] }>(`{ nodes { id status sites taskQueues load capacity } }`))
+      .nodes;
   const startNode = (id: string, sites: string, env: Record<string, string> = {}) => {
     procs.set(id, spawnWorkerProcess({ ...stack.env, NODE_ID: id, NODE_SITES: sites, ...env }));
   };
@@ -246,37 +248,42 @@ describe('execution nodes: registration, site routing, failover and drain', () =
     }
   });
 
-  it('enforces node capacity with slot limits: a one-slot node runs one item at a time, the rest go elsewhere', async () => {
-    // node-s1 polls only lab-b's queue, with one activity slot; node-m1 (above) polls it with 200.
-    startNode('node-s1', 'lab-b', { NODE_SHARED_QUEUE: 'false', WORKER_MAX_CONCURRENT_ACTIVITIES: '1' });
+  it('enforces node capacity with slot limits: a one-slot node runs one item at a time', async () => {
+    // node-s1 serves lab-b with one activity slot per queue, and is the only node with "slow".
+    startNode('node-s1', 'lab-b', {
+      NODE_SHARED_QUEUE: 'false',
+      WORKER_MAX_CONCURRENT_ACTIVITIES: '1',
+      NODE_CAPABILITIES: 'slow',
+    });
     const s1 = await waitFor(
       'node-s1 up',
       async () => (await nodes()).find((n) => n.id === 'node-s1' && n.status === 'UP'),
       { timeoutMs: 120_000, intervalMs: 250 },
     );
+    const queue = stack.config.temporal.taskQueue;
     expect(s1.taskQueues).toEqual([
-      `${stack.config.temporal.taskQueue}@site:lab-b`,
-      `${stack.config.temporal.taskQueue}@node:node-s1`,
+      `${queue}@site:lab-b`,
+      `${queue}@site:lab-b@cap:slow`,
+      `${queue}@node:node-s1`,
     ]);
-    await createTask(stack, {
-      name: 'lab-b-uptime',
-      steps: [
-        {
-          id: 'uptime',
-          kind: 'fanout',
-          params: {
-            devices: { site: 'lab-b' },
-            concurrency: 8,
-            step: { kind: 'ssh.commands', params: { commands: ['uname -a'] } },
-          },
-        },
-      ],
+    const fanout = (requires?: string[]) => ({
+      id: 'uptime',
+      kind: 'fanout',
+      ...(requires ? { requires } : {}),
+      params: {
+        devices: { site: 'lab-b' },
+        concurrency: 8,
+        step: { kind: 'ssh.commands', params: { commands: ['uname -a'] } },
+      },
     });
+    await createTask(stack, { name: 'lab-b-uptime', steps: [fanout()] });
+    await createTask(stack, { name: 'lab-b-slow', steps: [fanout(['slow'])] });
     const labB = (await stack.db.query<{ name: string }>(`SELECT name FROM devices WHERE site = 'lab-b'`))
       .rows;
     for (const d of labB) stack.lab.setFaults(d.name, { commandLatencyMs: 300 });
     try {
-      const started = await startTaskRun(stack, 'lab-b-uptime');
+      // 8 items at once are asked for; node-s1, the only node of the route, has one slot.
+      const started = await startTaskRun(stack, 'lab-b-slow');
       const run = await waitForTaskRunEnd(stack, started.id, 240_000);
       expect(run.status).toBe('COMPLETED');
       const { rows } = await stack.db.query<{ worker: string; started: Date; finished: Date }>(
@@ -284,23 +291,18 @@ describe('execution nodes: registration, site routing, failover and drain', () =
         [started.id],
       );
       expect(rows).toHaveLength(labB.length);
-      const peak = (worker: string) => {
-        const mine = rows.filter((r) => r.worker === worker);
-        return Math.max(
-          0,
-          ...mine.map((a) => mine.filter((b) => b.started < a.finished && a.started < b.finished).length),
-        );
-      };
-      expect(peak('node-s1')).toBeLessThanOrEqual(1);
-      expect(peak('node-m1')).toBeGreaterThan(1);
-      expect(new Set(rows.map((r) => r.worker))).toEqual(new Set(['node-m1', 'node-s1']));
+      expect(new Set(rows.map((r) => r.worker))).toEqual(new Set(['node-s1']));
+      const peak = Math.max(
+        ...rows.map((a) => rows.filter((b) => b.started < a.finished && a.started < b.finished).length),
+      );
+      expect(peak).toBe(1);
     } finally {
       for (const d of labB) stack.lab.clearFaults(d.name);
     }
   });
 
   it("places items on the closest node with free slots by recent latency; a lost node's items run on the route", async () => {
-    // Both lab-b nodes serve lab-b: node-m1 (200 slots per queue) and node-s1 (1 slot per queue, 2 queues).
+    // Both lab-b nodes serve lab-b: node-m1 (200 slots per queue) and node-s1 (1 slot per queue, 3 queues).
     const labB = (
       await stack.db.query<{ id: string; name: string }>(`SELECT id, name FROM devices WHERE site = 'lab-b'`)
     ).rows;
@@ -329,16 +331,19 @@ describe('execution nodes: registration, site routing, failover and drain', () =
       return run.events.map((e) => e.message).find((m) => m.includes('by recent latency'));
     };
 
-    // node-s1 is closer, but has 2 slots: 2 items go there, the rest to the next closest.
+    // node-s1 is closer, but has few slots (1 per queue): that many items go there, the rest to
+    // the next closest.
+    const slots = (await nodes()).find((n) => n.id === 'node-s1')!.capacity;
+    expect(slots).toBe(3);
     await measured({ 'node-s1': 2, 'node-m1': 300 });
     const first = await waitForTaskRunEnd(stack, (await startTaskRun(stack, 'lab-b-uptime')).id, 240_000);
     expect(first.status).toBe('COMPLETED');
     expect(await workers(first.id)).toEqual([
-      { worker: 'node-m1', n: labB.length - 2 },
-      { worker: 'node-s1', n: 2 },
+      { worker: 'node-m1', n: labB.length - slots },
+      { worker: 'node-s1', n: slots },
     ]);
     expect(await placedEvent(first.id)).toContain(
-      `placed ${labB.length} of ${labB.length} items by recent latency (node-m1: ${labB.length - 2}, node-s1: 2)`,
+      `placed ${labB.length} of ${labB.length} items by recent latency (node-m1: ${labB.length - slots}, node-s1: ${slots})`,
     );
 
     // node-m1 is closer; it dies mid-step: what it had not finished runs on lab-b's queue (node-s1).
