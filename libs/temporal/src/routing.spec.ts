@@ -1,4 +1,4 @@
-import { capabilityQueue, capabilitySets, nodeQueues, routeFor, servable, siteQueue } from './routing';
+import { capabilityQueue, capabilitySets, nodeQueues, routeFor, routeNodes, siteQueue } from './routing';
 
 describe('routing', () => {
   const Q = 'sb';
@@ -45,8 +45,8 @@ describe('routing', () => {
     expect(routeFor(Q, nodes, null, ['mgmt'])).toBe('sb@cap:mgmt');
     // Nobody has both at lab-a or shared: it waits on the shared capability queue.
     expect(routeFor(Q, nodes, 'lab-a', ['fips', 'mgmt'])).toBe('sb@cap:fips+mgmt');
-    expect(servable(nodes, 'lab-a', ['fips', 'mgmt'])).toBe(false);
-    expect(servable(nodes, 'lab-b', ['fips', 'mgmt'])).toBe(true);
-    expect(servable(nodes, null, ['mgmt'])).toBe(true);
+    expect(routeNodes(nodes, 'lab-a', ['fips', 'mgmt']).nodes.length > 0).toBe(false);
+    expect(routeNodes(nodes, 'lab-b', ['fips', 'mgmt']).nodes.length > 0).toBe(true);
+    expect(routeNodes(nodes, null, ['mgmt']).nodes.length > 0).toBe(true);
   });
 });

@@ -102,12 +102,3 @@ export function routeNodes<N extends LiveNode>(
   if (atSite.length) return { atSite: true, nodes: atSite };
   return { atSite: false, nodes: nodes.filter((n) => n.shared && hasAll(n)) };
 }
-
-/** Whether some live node can take work that requires these capabilities (at the site, or shared). */
-export function servable(
-  nodes: readonly LiveNode[],
-  site: string | null,
-  requires: readonly string[],
-): boolean {
-  return routeNodes(nodes, site, requires).nodes.length > 0;
-}
