@@ -1,18 +1,61 @@
 #!/usr/bin/env node
 // Entry point of `npm start` and `npm test`. Plain JavaScript so it runs on a fresh clone before
-// any dependency is installed: it installs them when missing or stale, then hands over to
-// scripts/start.ts or scripts/test.ts.
+// any dependency is installed: it installs what the machine lacks (PostgreSQL server binaries and,
+// for the tests, OpenSSH's sshd from Debian; the Temporal CLI built with Go; see prerequisites.js),
+// then node_modules when missing or stale, then hands over to scripts/start.ts or scripts/test.ts.
+// Prints nothing when everything is there.
 'use strict';
 const { spawnSync, spawn } = require('node:child_process');
 const { createHash } = require('node:crypto');
 const fs = require('node:fs');
 const path = require('node:path');
+const { findOrBuildTemporalCli, installPlan, missingPrerequisites } = require('./prerequisites');
 
 const root = path.resolve(__dirname, '..');
 const mode = process.argv[2];
 if (!['start', 'test'].includes(mode)) {
   console.error('usage: node scripts/bootstrap.js start|test [args...]');
   process.exit(2);
+}
+// `node scripts/bootstrap.js test -- lint` means what `npm test -- lint` means (npm drops the `--`).
+const args = process.argv.slice(3);
+if (args[0] === '--') args.shift();
+
+/** What the machine lacks: nothing is installed unless everything missing can be. */
+const missing = missingPrerequisites({ mode, args });
+const plan = installPlan(missing);
+if (plan.blocked) {
+  console.error(`[switchboard] \`npm ${mode}\` needs what this machine lacks.\n${plan.blocked}`);
+  process.exit(1);
+}
+
+function installPackages() {
+  if (!plan.packages.length) return;
+  for (const m of missing.filter((m) => m.apt))
+    console.log(`[switchboard] installing ${m.apt} (${m.why})...`);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  for (const command of [
+    ['update', '-qq'],
+    ['install', '-y', '-qq', ...plan.packages],
+  ]) {
+    const result = spawnSync('apt-get', command, { env, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+    if (result.status !== 0) {
+      process.stderr.write(`${result.stdout ?? ''}${result.stderr ?? ''}${result.error ?? ''}\n`);
+      console.error(`[switchboard] apt-get ${command.join(' ')} failed (exit ${result.status}); see above.`);
+      process.exit(1);
+    }
+  }
+}
+
+/** Built up front, so that the first test run does not spend minutes inside jest's globalSetup. */
+function buildTemporalCli() {
+  if (!plan.build) return;
+  try {
+    findOrBuildTemporalCli();
+  } catch (error) {
+    console.error(`[switchboard] ${error.message}`);
+    process.exit(1);
+  }
 }
 
 function ensureDependencies() {
@@ -36,17 +79,15 @@ function ensureDependencies() {
   fs.writeFileSync(stamp, createHash('sha256').update(fs.readFileSync(lock)).digest('hex'));
 }
 
+installPackages();
 ensureDependencies();
+buildTemporalCli();
 const script = path.join(root, 'scripts', `${mode}.ts`);
-const child = spawn(
-  process.execPath,
-  ['-r', 'ts-node/register/transpile-only', script, ...process.argv.slice(3)],
-  {
-    cwd: root,
-    stdio: 'inherit',
-    env: { ...process.env, TS_NODE_PROJECT: path.join(root, 'tsconfig.json') },
-  },
-);
+const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', script, ...args], {
+  cwd: root,
+  stdio: 'inherit',
+  env: { ...process.env, TS_NODE_PROJECT: path.join(root, 'tsconfig.json') },
+});
 // Ctrl-C reaches the whole foreground process group; the child does the orderly shutdown.
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
   process.on(signal, () => {

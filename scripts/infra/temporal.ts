@@ -1,74 +1,12 @@
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
+import { findOrBuildTemporalCli } from '../prerequisites';
 import { freePort, startManaged, waitFor, type Managed } from './process';
 
-export const TEMPORAL_CLI_MODULE = 'github.com/temporalio/cli/cmd/temporal@v1.5.1';
-
-function goBin(): string | undefined {
-  try {
-    return (
-      execFileSync('go', ['env', 'GOPATH'], { encoding: 'utf8' }).trim().split(path.delimiter)[0] + '/bin'
-    );
-  } catch {
-    return undefined;
-  }
-}
-
-function onPath(name: string): string | undefined {
-  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
-    const candidate = path.join(dir, name);
-    if (dir && existsSync(candidate)) return candidate;
-  }
-  return undefined;
-}
-
-/** TEMPORAL_CLI, then PATH, then $(go env GOPATH)/bin. */
-export function findTemporalCli(): string | undefined {
-  const explicit = process.env.TEMPORAL_CLI;
-  if (explicit) {
-    if (!existsSync(explicit)) throw new Error(`TEMPORAL_CLI points to ${explicit}, which does not exist`);
-    return explicit;
-  }
-  const found = onPath('temporal');
-  if (found) return found;
-  const bin = goBin();
-  if (bin && existsSync(path.join(bin, 'temporal'))) return path.join(bin, 'temporal');
-  return undefined;
-}
-
-/** Find the Temporal CLI, building it with `go install` when missing. */
-export function findOrBuildTemporalCli(log: (line: string) => void = console.log): string {
-  const found = findTemporalCli();
-  if (found) return found;
-  if (!onPath('go')) {
-    throw new Error(
-      'The Temporal CLI was not found (looked at TEMPORAL_CLI, PATH and $(go env GOPATH)/bin) and Go is not installed to build it.\n' +
-        `Install Go (https://go.dev/dl/) and run: CGO_ENABLED=0 go install ${TEMPORAL_CLI_MODULE}\n` +
-        'or set TEMPORAL_CLI to a temporal binary, or TEMPORAL_ADDRESS to an existing cluster.',
-    );
-  }
-  log(`Temporal CLI not found; building it with go install ${TEMPORAL_CLI_MODULE} (a few minutes, once)...`);
-  const attempt = (extraEnv: Record<string, string>) =>
-    spawnSync('go', ['install', TEMPORAL_CLI_MODULE], {
-      stdio: 'inherit',
-      env: { ...process.env, CGO_ENABLED: '0', ...extraEnv },
-    });
-  let result = attempt({});
-  if (result.status !== 0) {
-    log('go install failed; retrying once with GOSUMDB=off in case the checksum database is unreachable');
-    result = attempt({ GOSUMDB: 'off' });
-  }
-  const built = findTemporalCli();
-  if (result.status !== 0 || !built) {
-    throw new Error(
-      `Building the Temporal CLI failed (go install exited ${result.status}). ` +
-        `Run CGO_ENABLED=0 go install ${TEMPORAL_CLI_MODULE} by hand to see why, or set TEMPORAL_ADDRESS.`,
-    );
-  }
-  return built;
-}
+// The search (TEMPORAL_CLI, PATH, $(go env GOPATH)/bin) and the go install build live in
+// scripts/prerequisites.js, plain JavaScript that scripts/bootstrap.js also runs before `npm install`.
+export { TEMPORAL_CLI_MODULE, findOrBuildTemporalCli, findTemporalCli } from '../prerequisites';
 
 export async function temporalAnswers(address: string, timeoutMs = 2000): Promise<boolean> {
   const connection = await Connection.connect({ address, connectTimeout: timeoutMs });

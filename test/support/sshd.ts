@@ -16,13 +16,15 @@ export interface Sshd {
 }
 
 /**
- * A throwaway OpenSSH sshd on a free loopback port (installed by .ci/run): its own host key, one
+ * A throwaway OpenSSH sshd on a free loopback port (`npm test` installs it): its own host key, one
  * accepted client key, no passwords, no PAM. `extraConfig` lines are appended to sshd_config
  * (for instance a ForceCommand).
  */
 export async function startSshd(extraConfig: string[] = []): Promise<Sshd> {
   if (!SSHD)
-    throw new Error('OpenSSH sshd is not installed (apt-get install -y openssh-server); .ci/run installs it');
+    throw new Error(
+      'OpenSSH sshd is not installed (apt-get install -y openssh-server); `npm test` installs it',
+    );
   const dir = mkdtempSync(path.join(os.tmpdir(), 'switchboard-sshd-'));
   execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', path.join(dir, 'host_key')]);
   execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', path.join(dir, 'client_key')]);
