@@ -101,7 +101,7 @@ export interface TaskDefinition {
    * a slot (their scheduled time); they wait for their upstream runs before their first step.
    */
   upstream?: UpstreamPolicy;
-  /** 1..500 steps. */
+  /** 1..MAX_STEPS steps. */
   steps: StepDefinition[];
 }
 
@@ -171,7 +171,37 @@ export const DEFAULT_RETRY: RetryPolicy = {
 
 export const TASK_NAME = /^[a-z0-9][a-z0-9._-]{0,99}$/;
 export const STEP_ID = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
+
+// Limits on a definition, checked before anything else so that parsing and validation stay cheap
+// (about linear in the size of the definition) whatever is sent. See docs/tasks.md, "Limits".
+
+/** Steps in one definition (`steps`). */
 export const MAX_STEPS = 500;
+/** Steps in the longest `dependsOn` chain: a step without dependencies is 1 deep. */
+export const MAX_DEPENDENCY_DEPTH = 100;
+/**
+ * Size of a definition: the text given to `importTask` (UTF-8 bytes, before YAML or JSON is
+ * parsed), or the definition object as compact JSON.
+ */
+export const MAX_DEFINITION_BYTES = 128 * 1024;
+/**
+ * Size of `inputSchema` as compact JSON: ajv compiles it to code, in time that grows faster than
+ * its size (patterns, enums, anyOf).
+ */
+export const MAX_INPUT_SCHEMA_BYTES = 16 * 1024;
+/**
+ * Levels of objects and arrays in the value of one field: a step's `params` (and its
+ * compensation's), `inputSchema`, or any other field. `{}` is 1 level, `{ a: [1] }` 2.
+ */
+export const MAX_NESTING_DEPTH = 32;
+/** Levels of collections in definition text (YAML), counted from the document: checked before composing it. */
+export const MAX_TEXT_NESTING_DEPTH = 2 * MAX_NESTING_DEPTH;
+/**
+ * YAML aliases (`*name`): uses of anchors, an alias inside an anchored node counting as many times
+ * as that node is used (the `yaml` package's maxAliasCount). The expanded result must also fit
+ * MAX_DEFINITION_BYTES.
+ */
+export const MAX_YAML_ALIAS_COUNT = 100;
 
 /** What each kind's activity returns as `steps.<id>.output`; references are checked against it. */
 export const STEP_OUTPUT_FIELDS: Record<StepKind, readonly string[]> = {

@@ -1,7 +1,7 @@
 import { SwitchboardError } from '../../common/src/errors';
 import { DEFAULT_RETRY } from './definition';
 import type { StepDefinition } from './definition';
-import { ancestorsOf, descendantsOf, findCycles, topologicalOrder } from './graph';
+import { ancestorsOf, descendantsOf, findCycles, stepReachability, topologicalOrder } from './graph';
 import { retryPolicyOf } from './retry';
 
 function graph(edges: Record<string, string[]>) {
@@ -62,6 +62,64 @@ describe('ancestorsOf / descendantsOf', () => {
       'notify',
       'push',
     ]);
+  });
+});
+
+describe('stepReachability', () => {
+  const def = graph({
+    backup: [],
+    api: ['backup'],
+    approve: ['backup'],
+    push: ['api', 'approve'],
+    notify: [],
+    a: ['b', 'push'],
+    b: ['a'],
+    after: ['a'],
+  });
+  const reach = stepReachability(def);
+
+  it('answers for the given steps and everything they depend on, cycles included', () => {
+    const ids = def.steps.map((s) => s.id);
+    const closure = (of: string[]) => ids.filter((id) => reach.closureOf(of).has(id));
+    expect(closure(['push'])).toEqual(['backup', 'api', 'approve', 'push']);
+    expect(closure(['api', 'notify'])).toEqual(['backup', 'api', 'notify']);
+    expect(closure(['b'])).toEqual(['backup', 'api', 'approve', 'push', 'a', 'b']);
+    expect(closure(['missing'])).toEqual([]);
+    expect(reach.closureOf(['push']).has('missing')).toBe(false);
+  });
+
+  it('measures the longest dependsOn chain ending at each step, none in or after a cycle', () => {
+    expect(reach.depthOf('backup')).toEqual({ depth: 1, from: 'backup' });
+    expect(reach.depthOf('push')).toEqual({ depth: 3, from: 'backup' });
+    expect(reach.depthOf('notify')).toEqual({ depth: 1, from: 'notify' });
+    expect(reach.depthOf('a')).toBeUndefined();
+    expect(reach.depthOf('after')).toBeUndefined();
+    expect(reach.depthOf('missing')).toBeUndefined();
+  });
+});
+
+describe('long graphs', () => {
+  // 20,000 steps: far beyond MAX_STEPS, and deeper than the stack allows recursion.
+  const n = 20_000;
+  const ids = Array.from({ length: n }, (_, i) => `s${i}`);
+  const chain = { steps: ids.map((id, i) => ({ id, dependsOn: i === 0 ? [] : [ids[i - 1]] })) };
+
+  it('orders, measures and finds cycles without recursion', () => {
+    expect(topologicalOrder(chain)).toEqual(ids);
+    expect(findCycles(chain)).toEqual([]);
+    // Reachability keeps steps² bits: 2,000 steps are enough to need no recursion.
+    const reach = stepReachability({ steps: chain.steps.slice(0, 2000) });
+    expect(reach.depthOf('s1999')).toEqual({ depth: 2000, from: 's0' });
+    expect(reach.closureOf(['s1998']).has('s0')).toBe(true);
+    expect(reach.closureOf(['s1998']).has('s1999')).toBe(false);
+    expect(descendantsOf(chain, ['s0']).size).toBe(n);
+    // Each step depending on the next: a depth-first walk from s0 goes 20,000 steps deep.
+    const backwards = { steps: ids.map((id, i) => ({ id, dependsOn: i === n - 1 ? [] : [ids[i + 1]] })) };
+    expect(findCycles(backwards)).toEqual([]);
+    expect(topologicalOrder(backwards)).toEqual([...ids].reverse());
+    const cycle = { steps: ids.map((id, i) => ({ id, dependsOn: [ids[(i + 1) % n]] })) };
+    expect(findCycles(cycle)).toEqual([[...ids, 's0']]);
+    expect(() => topologicalOrder(cycle)).toThrow(SwitchboardError);
   });
 });
 

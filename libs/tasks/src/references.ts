@@ -5,12 +5,12 @@
  * ancestor through dependsOn). Variables are read with liquidjs' static analysis, so loop
  * variables and `assign`s are not mistaken for globals.
  */
-import type { Variable } from 'liquidjs';
+import type { LiquidVariable } from './liquid';
 import { DEVICE_ITEM_FIELDS, RUN_FIELDS, STEP_OUTPUT_FIELDS } from './definition';
 import type { StepKind } from './definition';
-import { conditionTemplate, liquid, liquidMessages, parseLiquid } from './liquid';
+import { conditionTemplate, liquidGlobals, liquidMessages } from './liquid';
 
-type SegmentArray = ReturnType<Variable['toArray']>;
+type SegmentArray = LiquidVariable['segments'];
 
 export interface ReferencedStep {
   kind?: StepKind;
@@ -25,7 +25,7 @@ export interface ReferenceScope {
   /** The referencing step (for messages and self-references). */
   stepId?: string;
   /** Steps that have finished whenever the referencing step runs. */
-  ancestors: ReadonlySet<string>;
+  ancestors: { has(stepId: string): boolean };
   /** A compensation runs after its own step, so it may read that step's output. */
   allowSelf?: boolean;
   /** Inside a fanout's step or task: `item` and `index` exist; for a devices fanout `item` is a device. */
@@ -114,20 +114,18 @@ function checkVariable(segments: SegmentArray, text: string, scope: ReferenceSco
  * `line L, column C: …`, then one message per bad variable.
  */
 export function referenceProblems(source: string, scope: ReferenceScope, condition = false): string[] {
-  let analysis;
+  let globals;
   try {
-    analysis = liquid.analyzeSync(parseLiquid(condition ? conditionTemplate(source) : source));
+    globals = liquidGlobals(condition ? conditionTemplate(source) : source);
   } catch (error) {
     return liquidMessages(error, condition);
   }
-  const problems: string[] = [];
-  for (const variables of Object.values(analysis.globals)) {
-    for (const variable of variables) {
-      const problem = checkVariable(variable.toArray(), variable.toString(), scope);
-      if (problem && !problems.includes(problem)) problems.push(problem);
-    }
+  const problems = new Set<string>();
+  for (const variable of globals) {
+    const problem = checkVariable(variable.segments, variable.text, scope);
+    if (problem) problems.add(problem);
   }
-  return problems;
+  return [...problems];
 }
 
 /**
@@ -135,18 +133,16 @@ export function referenceProblems(source: string, scope: ReferenceScope, conditi
  * analysis; [] when it does not parse (save-time validation reports that).
  */
 export function referencedStepIds(source: string): string[] {
-  let analysis;
+  let globals;
   try {
-    analysis = liquid.analyzeSync(parseLiquid(source));
+    globals = liquidGlobals(source);
   } catch {
     return [];
   }
-  const ids: string[] = [];
-  for (const variables of Object.values(analysis.globals)) {
-    for (const variable of variables) {
-      const [root, id] = variable.toArray();
-      if (root === 'steps' && typeof id === 'string' && !ids.includes(id)) ids.push(id);
-    }
+  const ids = new Set<string>();
+  for (const { segments } of globals) {
+    const [root, id] = segments;
+    if (root === 'steps' && typeof id === 'string') ids.add(id);
   }
-  return ids;
+  return [...ids];
 }

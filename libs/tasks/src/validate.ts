@@ -5,17 +5,20 @@
  *
  * The passes are independent — structure (zod), graph, params per kind, inputSchema,
  * references — and read the raw input leniently, so one mistake does not hide the others.
+ * Before them, the limits (limits.ts: steps, size, nesting); a definition beyond a limit gets only
+ * those errors. Within the limits every pass is about linear in the size of the definition.
  */
 import type { FieldError } from '../../common/src/errors';
-import { DEFAULT_RETRY, STEP_KINDS } from './definition';
+import { DEFAULT_RETRY, MAX_DEPENDENCY_DEPTH, STEP_KINDS } from './definition';
 import type { StepKind, TaskDefinition } from './definition';
 import { formatField } from './field-path';
 import type { FieldSegment } from './field-path';
-import { ancestorsOf, findCycles } from './graph';
-import type { StepGraph } from './graph';
+import { findCycles, stepReachability } from './graph';
+import type { StepGraph, StepReachability } from './graph';
 import { schemaProblem } from './inputs';
 import { fromZod, zodMessages } from './issues';
 import type { Issue } from './issues';
+import { limitProblems } from './limits';
 import { conditionProblem, hasMarkup } from './liquid';
 import { checkParams } from './params';
 import { referenceProblems } from './references';
@@ -65,7 +68,7 @@ function looseStep(raw: unknown, index: number): LooseStep {
   };
 }
 
-function checkGraph(steps: LooseStep[], graph: StepGraph, issues: Issue[]): void {
+function checkGraph(steps: LooseStep[], graph: StepGraph, reach: StepReachability, issues: Issue[]): void {
   const first = new Map<string, number>();
   for (const step of steps) {
     if (step.id === undefined) continue;
@@ -92,6 +95,16 @@ function checkGraph(steps: LooseStep[], graph: StepGraph, issues: Issue[]): void
       path: ['steps', first.get(cycle[0])!, 'dependsOn'],
       message: `cycle: ${cycle.join(' → ')}`,
     });
+  }
+  // Reported where a chain first gets too long; the steps after it are too deep as well.
+  for (const [id, index] of first) {
+    const chain = reach.depthOf(id);
+    if (chain?.depth === MAX_DEPENDENCY_DEPTH + 1) {
+      issues.push({
+        path: ['steps', index, 'dependsOn'],
+        message: `is step ${chain.depth} of a dependsOn chain from "${chain.from}": chains have at most ${MAX_DEPENDENCY_DEPTH} steps`,
+      });
+    }
   }
 }
 
@@ -194,18 +207,19 @@ function checkValueReferences(
   }
 }
 
-function checkReferences(steps: LooseStep[], graph: StepGraph, inputSchema: unknown, issues: Issue[]): void {
+function checkReferences(
+  steps: LooseStep[],
+  reach: StepReachability,
+  inputSchema: unknown,
+  issues: Issue[],
+): void {
   const known = new Map<string, ReferencedStep>();
   for (const step of steps)
     if (step.id !== undefined && !known.has(step.id)) known.set(step.id, referencedStep(step));
   const inputs = declaredInputs(inputSchema);
   for (const step of steps) {
-    const ancestors = new Set<string>();
-    for (const dep of step.dependsOn) {
-      if (!known.has(dep)) continue;
-      ancestors.add(dep);
-      for (const a of ancestorsOf(graph, dep)) ancestors.add(a);
-    }
+    // Its dependencies and theirs, from bitsets computed once (not a walk of the graph per step).
+    const ancestors = reach.closureOf(step.dependsOn);
     const scope: ReferenceScope = { steps: known, inputs, stepId: step.id, ancestors };
     const base: FieldSegment[] = ['steps', step.index];
     if (step.params) {
@@ -232,13 +246,23 @@ function checkReferences(steps: LooseStep[], graph: StepGraph, inputSchema: unkn
   }
 }
 
-function toFieldErrors(issues: Issue[], steps: LooseStep[]): FieldError[] {
+/** Definition-level problems first, then step by step (stable within a step). */
+function sortIssues(issues: Issue[]): Issue[] {
+  const stepOf = (issue: Issue) =>
+    issue.path[0] === 'steps' && typeof issue.path[1] === 'number' ? issue.path[1] : -1;
+  return issues
+    .map((issue, order) => ({ issue, order }))
+    .sort((a, b) => stepOf(a.issue) - stepOf(b.issue) || a.order - b.order)
+    .map((x) => x.issue);
+}
+
+function toFieldErrors(issues: Issue[], idOf: (index: number) => string | undefined): FieldError[] {
   const seen = new Set<string>();
   const errors: FieldError[] = [];
   for (const issue of issues) {
     const field = formatField(issue.path) || 'definition';
     const [top, index] = issue.path;
-    const id = top === 'steps' && typeof index === 'number' ? steps[index]?.id : undefined;
+    const id = top === 'steps' && typeof index === 'number' ? idOf(index) : undefined;
     const message = id !== undefined ? `step "${id}": ${issue.message}` : issue.message;
     const key = `${field}\0${message}`;
     if (seen.has(key)) continue;
@@ -254,6 +278,17 @@ function toFieldErrors(issues: Issue[], steps: LooseStep[]): FieldError[] {
  */
 export function validateDefinition(raw: unknown): { definition?: TaskDefinition; errors: FieldError[] } {
   if (!isPlainObject(raw)) return { errors: [{ field: 'definition', message: 'must be an object' }] };
+  // First the limits, in time bounded by MAX_DEFINITION_BYTES: the passes below cost about the
+  // size of the definition (steps² / 32 bits for reachability) and recurse into params.
+  const limits = limitProblems(raw);
+  if (limits.length > 0) {
+    const rawSteps: unknown[] = Array.isArray(raw.steps) ? raw.steps : [];
+    const idOf = (index: number) => {
+      const step: unknown = rawSteps[index];
+      return isPlainObject(step) && typeof step.id === 'string' ? step.id : undefined;
+    };
+    return { errors: toFieldErrors(sortIssues(limits), idOf) };
+  }
   const issues: Issue[] = [];
   const parsed = definitionSchema.safeParse(raw, { error: zodMessages });
   if (!parsed.success) issues.push(...fromZod(parsed.error.issues));
@@ -262,7 +297,8 @@ export function validateDefinition(raw: unknown): { definition?: TaskDefinition;
   const graph: StepGraph = {
     steps: steps.filter((s): s is LooseStep & { id: string } => s.id !== undefined),
   };
-  checkGraph(steps, graph, issues);
+  const reach = stepReachability(graph);
+  checkGraph(steps, graph, reach, issues);
   for (const step of steps) {
     const base: FieldSegment[] = ['steps', step.index];
     checkParamsOf(step.kind, step.params, [...base, 'params'], issues);
@@ -274,18 +310,9 @@ export function validateDefinition(raw: unknown): { definition?: TaskDefinition;
   }
   const inputSchema = raw.inputSchema ?? { type: 'object' };
   checkInputSchema(inputSchema, issues);
-  checkReferences(steps, graph, inputSchema, issues);
+  checkReferences(steps, reach, inputSchema, issues);
 
-  // Definition-level problems first, then step by step (stable within a step).
-  const stepOf = (issue: Issue) =>
-    issue.path[0] === 'steps' && typeof issue.path[1] === 'number' ? issue.path[1] : -1;
-  const errors = toFieldErrors(
-    issues
-      .map((issue, order) => ({ issue, order }))
-      .sort((a, b) => stepOf(a.issue) - stepOf(b.issue) || a.order - b.order)
-      .map((x) => x.issue),
-    steps,
-  );
+  const errors = toFieldErrors(sortIssues(issues), (index) => steps[index]?.id);
   if (errors.length > 0 || !parsed.success) return { errors };
   return { definition: copyData(parsed.data) as TaskDefinition, errors: [] };
 }
