@@ -33,6 +33,29 @@ const nodeBuiltins = [
   'zlib',
 ];
 
+/**
+ * Layers (docs/architecture.md): apps → anything; graphql → core, libs, workflow contracts;
+ * activities → core, libs, workflow contracts; workflows → contracts and pure libs; core → libs;
+ * libs → libs. A wrong-way import is a lint error (and scripts/import-directions.spec.ts fails).
+ */
+const layerPatterns = {
+  apps: { group: ['**/apps/**'], message: 'Only apps/ wires processes; nothing imports it.' },
+  graphql: { group: ['**/graphql/**'], message: 'graphql/ is the API layer: move shared code into core/.' },
+  activities: {
+    group: ['**/activities/**'],
+    message: 'activities/ are worker shells: move shared code into core/.',
+  },
+  core: { group: ['**/core/**'], message: 'This layer stands below core/.' },
+  workflows: {
+    group: ['**/workflows/**', '!**/workflows/contracts', '!**/workflows/contracts/**'],
+    message: 'Only workflows/contracts (types) is shared with workflows.',
+  },
+  anyWorkflows: { group: ['**/workflows/**'], message: 'libs/ stand below workflows.' },
+};
+const layer = (...names) => ({
+  'no-restricted-imports': ['error', { patterns: names.map((n) => layerPatterns[n]) }],
+});
+
 export default tseslint.config(
   {
     ignores: [
@@ -64,13 +87,23 @@ export default tseslint.config(
       'no-console': 'off',
     },
   },
+  { files: ['core/**/*.ts'], rules: layer('apps', 'graphql', 'activities', 'workflows') },
+  { files: ['activities/**/*.ts'], rules: layer('apps', 'graphql', 'workflows') },
+  { files: ['graphql/**/*.ts'], rules: layer('apps', 'activities', 'workflows') },
+  { files: ['workflows/**/*.ts'], rules: layer('apps', 'graphql', 'activities', 'core') },
+  {
+    files: ['libs/**/*.ts'],
+    // Test helpers of a lib may drive the device lab.
+    ignores: ['**/*.spec.ts', '**/*.testing.ts'],
+    rules: layer('apps', 'graphql', 'activities', 'core', 'anyWorkflows'),
+  },
   {
     // Nest's DI reads constructor parameter types at run time: those imports must stay value imports.
-    files: ['graphql/**/*.ts', 'apps/**/*.ts', 'libs/**/*.ts'],
+    files: ['graphql/**/*.ts', 'apps/**/*.ts', 'libs/**/*.ts', 'core/**/*.ts'],
     rules: { '@typescript-eslint/consistent-type-imports': 'off' },
   },
   {
-    // The workflow sandbox: deterministic code only. Activities come in as types.
+    // The workflow sandbox: deterministic code only. Activities come in as contract types.
     files: ['workflows/**/*.ts'],
     rules: {
       '@typescript-eslint/no-restricted-imports': [
@@ -99,11 +132,6 @@ export default tseslint.config(
           patterns: [
             { group: ['@nestjs/*'], message: 'No Nest inside the workflow sandbox.' },
             { group: ['typeorm/*', '@nestjs/typeorm'], message: 'No database code in workflows.' },
-            {
-              group: ['**/activities/*', '**/activities'],
-              allowTypeImports: true,
-              message: 'Import activities as types only (import type).',
-            },
           ],
         },
       ],

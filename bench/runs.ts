@@ -11,10 +11,10 @@ import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { Client as TemporalClient, Connection } from '@temporalio/client';
-import { taskRunInputOf } from '../activities/task.activities';
 import { loadConfig } from '../libs/config/src/config';
 import type { TaskDefinition } from '../libs/tasks/src/definition';
 import { startBenchStack, type BenchStack } from './stack';
+import { taskRunInputOf } from '../core/runs/workflow-inputs';
 
 const { values } = parseArgs({
   options: {

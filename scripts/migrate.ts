@@ -1,5 +1,5 @@
 import { ConfigError, loadConfig } from '../libs/config/src/config';
-import { runMigrations } from '../libs/database/src/data-source';
+import { runMigrations } from '../core/database/data-source';
 
 /** npm run migration:run — apply pending migrations to DATABASE_URL (the API also does this at boot). */
 runMigrations(loadConfig().database)

@@ -30,6 +30,31 @@ describe('API: authentication, validation and inventory', () => {
       }
     });
 
+    it('tells no one unauthenticated anything of the schema', async () => {
+      const anonymous = graphqlClient(`${stack.url}/graphql`);
+      for (const query of [
+        '{ __schema { types { name } } }',
+        '{ devicez { totalCount } }',
+        '{ __type(name: "Run") { name } }',
+      ]) {
+        const result = await anonymous.raw(query);
+        expect(result.data ?? null).toBeNull();
+        expect(result.errors).toHaveLength(1);
+        expect(result.errors?.[0]).toMatchObject({ extensions: { code: 'UNAUTHENTICATED' } });
+        expect(JSON.stringify(result)).not.toMatch(/devices|Did you mean|Run\b/);
+      }
+    });
+
+    it('carries no server stack trace in error responses', async () => {
+      const bad = await stack.gql.raw(`{ run(id: "not-a-run") { id } }`);
+      expect(bad.errors?.[0].extensions?.code).toBe('NOT_FOUND');
+      const typo = await stack.gql.raw(`{ runz { totalCount } }`);
+      expect(typo.errors?.[0].extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
+      for (const response of [bad, typo]) {
+        expect(JSON.stringify(response)).not.toMatch(/stacktrace|\.ts:\d+|node_modules/);
+      }
+    });
+
     it('keeps /healthz open for load balancers', async () => {
       const response = await fetch(`${stack.url}/healthz`);
       expect(response.status).toBe(200);

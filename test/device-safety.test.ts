@@ -242,6 +242,23 @@ describe('device locks and maintenance windows', () => {
     await expect(bad({ cron: '0 22 * * 6' })).rejects.toThrow(
       /BAD_USER_INPUT: durationSeconds: is required with cron/,
     );
+    // An empty time zone used to be stored and then broke the list for everyone (INTERNAL).
+    await expect(bad({ cron: '0 22 * * 6', durationSeconds: 3600, timezone: '' })).rejects.toThrow(
+      /BAD_USER_INPUT: timezone: must be an IANA time zone/,
+    );
+    expect((await stack.db.query(`SELECT 1 FROM maintenance_windows WHERE name = 'bad'`)).rowCount).toBe(0);
+    // A row that cannot be read (written before the check existed) shows closed; the list still answers.
+    await stack.db.query(
+      `INSERT INTO maintenance_windows (name, cron, duration_seconds, timezone) VALUES ('legacy', '0 22 * * 6', 3600, '')`,
+    );
+    try {
+      const { maintenanceWindows } = await stack.gql.request<{
+        maintenanceWindows: { name: string; open: boolean; opensAt: string | null }[];
+      }>(`{ maintenanceWindows { name open opensAt } }`);
+      expect(maintenanceWindows).toContainEqual({ name: 'legacy', open: false, opensAt: null });
+    } finally {
+      await stack.db.query(`DELETE FROM maintenance_windows WHERE name = 'legacy'`);
+    }
   });
 
   afterEach(async () => {

@@ -6,32 +6,16 @@ import {
   proxyActivities,
   setHandler,
 } from '@temporalio/workflow';
-import type { ChangeActivities } from '../activities/change.activities';
-import type { CollectionActivities } from '../activities/collection.activities';
+import type {
+  ApprovalDecision,
+  ChangeActivities,
+  ChangeInput,
+  ChangeResult,
+  RunActivities,
+} from './contracts';
 import { BOOKKEEPING_OPTIONS, deviceActivityOptions } from './activity-options';
-import { describeFailure, pool } from './pool';
+import { describeFailure, pool, untilDatabaseAnswers } from './pool';
 import { guardDevices } from './safety';
-
-export interface ChangeInput {
-  runId: string;
-  deviceIds: string[];
-  concurrency: number;
-  commandTimeoutMs: number;
-  dryRun: boolean;
-  requireApproval: boolean;
-  approvalTimeoutMs: number;
-  maxFailures: number;
-  failurePolicy: 'KEEP_SUCCEEDED' | 'ROLLBACK_ALL';
-  timeouts: { deviceStartToCloseMs: number; heartbeatMs: number };
-  retry: { maximumAttempts: number; initialIntervalMs: number };
-  /** Devices whose work runs on a site task queue (the others use the workflow's queue). */
-  queues?: Record<string, string>;
-}
-
-export interface ApprovalDecision {
-  approved: boolean;
-  comment?: string;
-}
 
 export const approvalSignal = defineSignal<[ApprovalDecision]>('approval');
 
@@ -42,8 +26,8 @@ export const approvalSignal = defineSignal<[ApprovalDecision]>('approval');
  * stops once more than `maxFailures` devices failed; with ROLLBACK_ALL the devices that changed are
  * restored too.
  */
-export async function changeWorkflow(input: ChangeInput): Promise<{ status: string }> {
-  const book = proxyActivities<CollectionActivities & ChangeActivities>(BOOKKEEPING_OPTIONS);
+export async function changeWorkflow(input: ChangeInput): Promise<ChangeResult> {
+  const book = proxyActivities<RunActivities & ChangeActivities>(BOOKKEEPING_OPTIONS);
   const shared = proxyActivities<ChangeActivities>(deviceActivityOptions(input));
   /** A device's activities, on its site's task queue when it has one. */
   const on = (deviceId: string) => {
@@ -67,6 +51,23 @@ export async function changeWorkflow(input: ChangeInput): Promise<{ status: stri
   const finish = (outcome: 'DONE' | 'DRY_RUN' | 'REJECTED' | 'CANCELLED' | 'STOPPED', message: string) =>
     CancellationScope.nonCancellable(() => book.finishChange({ runId: input.runId, outcome, message }));
 
+  /** Devices that kept the change (pushed and verified), in the order they changed. */
+  const changed: string[] = [];
+  /**
+   * ROLLBACK_ALL: every device that changed goes back to its backup. Compensation, so it runs in a
+   * scope a cancel cannot interrupt; a device that cannot be restored is recorded ROLLBACK_FAILED.
+   */
+  const rollBackChanged = () =>
+    CancellationScope.nonCancellable(() =>
+      pool([...changed], input.concurrency, async (deviceId) => {
+        try {
+          await untilDatabaseAnswers(() => on(deviceId).rollbackChangeDevice(deviceInput(deviceId)));
+        } catch (error) {
+          await book.rollbackFailed({ runId: input.runId, deviceId, ...describeFailure(error) });
+        }
+      }),
+    );
+
   try {
     await book.markRunStarted({ runId: input.runId });
 
@@ -74,7 +75,7 @@ export async function changeWorkflow(input: ChangeInput): Promise<{ status: stri
     const toApply: string[] = [];
     await pool(input.deviceIds, input.concurrency, async (deviceId) => {
       try {
-        const plan = await on(deviceId).planChangeDevice(deviceInput(deviceId));
+        const plan = await untilDatabaseAnswers(() => on(deviceId).planChangeDevice(deviceInput(deviceId)));
         if (plan.lines > 0) toApply.push(deviceId);
       } catch (error) {
         if (isCancellation(error)) throw error;
@@ -115,10 +116,11 @@ export async function changeWorkflow(input: ChangeInput): Promise<{ status: stri
       return { status: (await finish('STOPPED', describeFailure(error).message)).status };
     }
     let failures = 0;
-    const changed: string[] = [];
     await pool(toApply, input.concurrency, async (deviceId, stop) => {
       try {
-        const result = await on(deviceId).applyChangeDevice(deviceInput(deviceId));
+        const result = await untilDatabaseAnswers(() =>
+          on(deviceId).applyChangeDevice(deviceInput(deviceId)),
+        );
         if (result.failed) failures++;
         if (result.outcome === 'CHANGED') changed.push(deviceId);
       } catch (error) {
@@ -129,20 +131,17 @@ export async function changeWorkflow(input: ChangeInput): Promise<{ status: stri
       if (failures > input.maxFailures) stop();
     });
     if (failures > input.maxFailures) {
-      if (input.failurePolicy === 'ROLLBACK_ALL') {
-        await pool(changed, input.concurrency, (deviceId) =>
-          on(deviceId)
-            .rollbackChangeDevice(deviceInput(deviceId))
-            .then(() => undefined),
-        );
-      }
-      return {
-        status: (await finish('STOPPED', `rollout stopped after ${failures} failed device(s)`)).status,
-      };
+      if (input.failurePolicy === 'ROLLBACK_ALL') await rollBackChanged();
+      // A cancel that came while the changed devices were being restored ends the run CANCELLED.
+      const cancelled = CancellationScope.current().consideredCancelled;
+      const why = `rollout stopped after ${failures} failed device(s)`;
+      return { status: (await finish(cancelled ? 'CANCELLED' : 'STOPPED', why)).status };
     }
     return { status: (await finish('DONE', 'change finished')).status };
   } catch (error) {
     if (!isCancellation(error)) throw error;
+    // A cancelled rollout stops too: with ROLLBACK_ALL, the devices that changed go back.
+    if (input.failurePolicy === 'ROLLBACK_ALL') await rollBackChanged();
     return { status: (await finish('CANCELLED', 'change cancelled')).status };
   }
 }

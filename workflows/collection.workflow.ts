@@ -5,39 +5,15 @@ import {
   proxyActivities,
   setHandler,
 } from '@temporalio/workflow';
-import type { CollectionActivities } from '../activities/collection.activities';
+import type {
+  CollectionActivities,
+  CollectionInput,
+  CollectionProgress,
+  CollectionResult,
+  RunActivities,
+} from './contracts';
 import { BOOKKEEPING_OPTIONS, deviceActivityOptions } from './activity-options';
-import { describeFailure, pool } from './pool';
-
-export interface CollectionInput {
-  runId: string;
-  deviceIds: string[];
-  commands: string[];
-  /** Replaces `commands` for the devices of a platform. */
-  commandsByPlatform?: Record<string, string[]>;
-  /** How many devices are collected at the same time. */
-  concurrency: number;
-  commandTimeoutMs: number;
-  timeouts: { deviceStartToCloseMs: number; heartbeatMs: number };
-  retry: { maximumAttempts: number; initialIntervalMs: number };
-  /** Devices whose work runs on a site task queue (the others use the workflow's queue). */
-  queues?: Record<string, string>;
-}
-
-export interface CollectionResult {
-  runId: string;
-  status: 'COMPLETED' | 'COMPLETED_WITH_ERRORS' | 'CANCELLED';
-  succeeded: number;
-  failed: number;
-  cancelled: number;
-}
-
-export interface CollectionProgress {
-  total: number;
-  running: number;
-  succeeded: number;
-  failed: number;
-}
+import { describeFailure, pool, untilDatabaseAnswers } from './pool';
 
 export const collectionProgressQuery = defineQuery<CollectionProgress>('progress');
 
@@ -48,7 +24,7 @@ export const collectionProgressQuery = defineQuery<CollectionProgress>('progress
  * SSH sessions before the run is marked cancelled.
  */
 export async function collectionWorkflow(input: CollectionInput): Promise<CollectionResult> {
-  const bookkeeping = proxyActivities<CollectionActivities>(BOOKKEEPING_OPTIONS);
+  const bookkeeping = proxyActivities<RunActivities & CollectionActivities>(BOOKKEEPING_OPTIONS);
   const devices = proxyActivities<CollectionActivities>(deviceActivityOptions(input));
 
   const progress: CollectionProgress = { total: input.deviceIds.length, running: 0, succeeded: 0, failed: 0 };
@@ -69,13 +45,15 @@ export async function collectionWorkflow(input: CollectionInput): Promise<Collec
       const on = queue
         ? proxyActivities<CollectionActivities>({ ...deviceActivityOptions(input), taskQueue: queue })
         : devices;
-      await on.collectDevice({
-        runId: input.runId,
-        deviceId,
-        commands: input.commands,
-        commandsByPlatform: input.commandsByPlatform,
-        commandTimeoutMs: input.commandTimeoutMs,
-      });
+      await untilDatabaseAnswers(() =>
+        on.collectDevice({
+          runId: input.runId,
+          deviceId,
+          commands: input.commands,
+          commandsByPlatform: input.commandsByPlatform,
+          commandTimeoutMs: input.commandTimeoutMs,
+        }),
+      );
       progress.succeeded++;
     } catch (error) {
       if (isCancellation(error)) throw error;

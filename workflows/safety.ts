@@ -1,5 +1,5 @@
 import { ApplicationFailure, proxyActivities, sleep } from '@temporalio/workflow';
-import type { SafetyActivities } from '../activities/safety.activities';
+import type { SafetyActivities } from './contracts';
 import { DEFAULT_SAFETY, type SafetyPolicy } from '../libs/tasks/src/definition';
 import { BOOKKEEPING_OPTIONS } from './activity-options';
 

@@ -9,20 +9,15 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
-import type { ScheduleActivities, ScheduledRunPlan } from '../activities/schedule.activities';
 import { BOOKKEEPING_OPTIONS } from './activity-options';
-import type { TaskRunResult, TaskRunStatus, taskRunWorkflow } from './task.workflow';
-
-export interface ScheduledTaskInput {
-  /** The schedule's id in PostgreSQL (`schedules.id`). */
-  scheduleId: string;
-}
-
-export interface ScheduledTaskResult {
-  runId: string;
-  /** SKIPPED: the upstream policy kept the run from running (not a failure). */
-  status: TaskRunStatus | 'SKIPPED';
-}
+import type {
+  ScheduleActivities,
+  ScheduledRunPlan,
+  ScheduledTaskInput,
+  ScheduledTaskResult,
+  TaskRunResult,
+  TaskRunWorkflow,
+} from './contracts';
 
 /** Set by Temporal on every workflow a schedule starts: the nominal time it fired for (before jitter). */
 const SCHEDULED_START_TIME = defineSearchAttributeKey(
@@ -73,7 +68,7 @@ export async function scheduledTaskWorkflow(input: ScheduledTaskInput): Promise<
       const skipped = await awaitUpstream(plan, book);
       if (skipped) return skipped;
     }
-    result = await executeChild<typeof taskRunWorkflow>('taskRunWorkflow', {
+    result = await executeChild<TaskRunWorkflow>('taskRunWorkflow', {
       workflowId: plan.workflowId,
       args: [plan.input],
       cancellationType: ChildWorkflowCancellationType.WAIT_CANCELLATION_COMPLETED,

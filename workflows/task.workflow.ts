@@ -18,64 +18,41 @@ import {
   workflowInfo,
   type ActivityOptions,
 } from '@temporalio/workflow';
-import type { ItemActivities, StepPlan, TaskBookkeeping, ItemPlan } from '../activities/task.activities';
-import {
-  CHANGE_KINDS,
-  type RetryPolicy,
-  type StepDefinition,
-  type TaskDefinition,
-} from '../libs/tasks/src/definition';
+import { CHANGE_KINDS, type StepDefinition } from '../libs/tasks/src/definition';
 import { guardDevices } from './safety';
 import { BOOKKEEPING_OPTIONS, PERMANENT_ERROR_TYPES } from './activity-options';
-import type { collectionWorkflow } from './collection.workflow';
-import { describeFailure, pool } from './pool';
+import { describeFailure, pool, untilDatabaseAnswers } from './pool';
+import type {
+  CollectionWorkflow,
+  ItemActivities,
+  ItemPlan,
+  PauseRequest,
+  ResumeRequest,
+  RollbackRequest,
+  ShardInput,
+  StepDecision,
+  StepPlan,
+  StepRetrySpec,
+  StepStatus,
+  TaskActivities,
+  TaskRunInput,
+  TaskRunResult,
+  TaskRunState,
+  TaskRunStatus,
+  TaskRunWorkflow,
+} from './contracts';
 
-export interface TaskRunInput {
-  runId: string;
-  /** The pinned version's definition: an edit of the task never changes a run in flight. */
-  definition: TaskDefinition;
-  /** Steps done by an earlier run (retry from failure), in the order they completed there. */
-  reused: string[];
-  timeouts: { heartbeatMs: number; itemStartToCloseMs: number };
-}
-
-export type TaskRunStatus =
-  'COMPLETED' | 'COMPLETED_WITH_ERRORS' | 'FAILED' | 'CANCELLED' | 'ROLLED_BACK' | 'ROLLBACK_FAILED';
-
-export interface TaskRunResult {
-  runId: string;
-  status: TaskRunStatus;
-}
-
-export type StepStatus =
-  'PENDING' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'SKIPPED' | 'CANCELLED' | 'REUSED' | 'NOT_RUN';
-
-export interface StepDecision {
-  stepId: string;
-  /** A decision on the step's compensation (an approval run on rollback), not on the step. */
-  compensation?: boolean;
-  approve: boolean;
-  by?: string;
-  comment?: string;
-}
-
-export const pauseSignal = defineSignal<[{ by?: string; note?: string }]>('pause');
-export const resumeSignal = defineSignal<[{ by?: string }]>('resume');
-export const rollbackSignal = defineSignal<[{ by?: string; reason?: string }]>('rollback');
+export const pauseSignal = defineSignal<[PauseRequest]>('pause');
+export const resumeSignal = defineSignal<[ResumeRequest]>('resume');
+export const rollbackSignal = defineSignal<[RollbackRequest]>('rollback');
 export const stepDecisionSignal = defineSignal<[StepDecision]>('stepDecision');
-export const taskStateQuery = defineQuery<{ paused: boolean; steps: Record<string, StepStatus> }>('state');
+export const taskStateQuery = defineQuery<TaskRunState>('state');
 
 /** Done, as far as the steps that depend on it are concerned. */
 const SATISFIED: StepStatus[] = ['SUCCEEDED', 'SKIPPED', 'REUSED'];
 
 function seconds(s: number | undefined): number | undefined {
   return s === undefined ? undefined : s * 1000;
-}
-
-/** The part of a step (or compensation) that shapes the activities doing its work. */
-export interface StepRetrySpec {
-  retry?: Partial<RetryPolicy>;
-  timeoutSeconds?: number;
 }
 
 /** Activity options for the work a step does itself (HTTP, per device, per item). */
@@ -104,7 +81,7 @@ function stepOptions(step: StepRetrySpec, timeouts: TaskRunInput['timeouts']): A
  */
 export async function taskRunWorkflow(input: TaskRunInput): Promise<TaskRunResult> {
   const { runId, definition } = input;
-  const book = proxyActivities<TaskBookkeeping>(BOOKKEEPING_OPTIONS);
+  const book = proxyActivities<TaskActivities>(BOOKKEEPING_OPTIONS);
   const steps = new Map(definition.steps.map((s) => [s.id, s]));
   const status: Record<string, StepStatus> = {};
   for (const step of definition.steps)
@@ -159,14 +136,14 @@ export async function taskRunWorkflow(input: TaskRunInput): Promise<TaskRunResul
         output = await approve(compensation ? `${step.id}#compensate` : step.id, plan);
         break;
       case 'collection':
-        await executeChild<typeof collectionWorkflow>('collectionWorkflow', {
+        await executeChild<CollectionWorkflow>('collectionWorkflow', {
           workflowId: plan.workflowId,
           args: [plan.input],
           cancellationType: ChildWorkflowCancellationType.WAIT_CANCELLATION_COMPLETED,
         });
         break;
       case 'subtask': {
-        const result = await executeChild<typeof taskRunWorkflow>('taskRunWorkflow', {
+        const result = await executeChild<TaskRunWorkflow>('taskRunWorkflow', {
           workflowId: plan.workflowId,
           args: [plan.input],
           cancellationType: ChildWorkflowCancellationType.WAIT_CANCELLATION_COMPLETED,
@@ -180,15 +157,14 @@ export async function taskRunWorkflow(input: TaskRunInput): Promise<TaskRunResul
         }
         break;
       }
-      case 'http':
-        await proxyActivities<ItemActivities>({
+      case 'http': {
+        const http = proxyActivities<ItemActivities>({
           ...stepOptions(spec, input.timeouts),
           ...(plan.queue ? { taskQueue: plan.queue } : {}),
-        }).runHttpStep({
-          runId,
-          stepKey: plan.stepKey,
         });
+        await untilDatabaseAnswers(() => http.runHttpStep({ runId, stepKey: plan.stepKey }));
         break;
+      }
       case 'items':
         if (CHANGE_KINDS.includes(spec.kind)) await guard(step.id, plan.stepKey, compensation);
         await runItems(plan, spec);
@@ -381,7 +357,7 @@ async function itemRange(
   /** Shards start over with a fresh history when Temporal suggests it; the run's own workflow does not. */
   canContinueAsNew = false,
 ): Promise<{ next: number }> {
-  const book = proxyActivities<TaskBookkeeping>(BOOKKEEPING_OPTIONS);
+  const book = proxyActivities<TaskActivities>(BOOKKEEPING_OPTIONS);
   // Device items run on their route's queue (site, capabilities), or on the node placed for them
   // by latency and load (see libs/temporal/src/placement.ts).
   const placements =
@@ -408,14 +384,14 @@ async function itemRange(
     const args = { runId, stepKey: plan.stepKey, index };
     const placement = placements[index - from];
     if (!placement?.node) {
-      await proxyFor(placement?.queue ?? null).runStepItem(args);
+      await untilDatabaseAnswers(() => proxyFor(placement?.queue ?? null).runStepItem(args));
       return;
     }
     try {
-      await proxyFor(placement.queue, true).runStepItem(args);
+      await untilDatabaseAnswers(() => proxyFor(placement.queue, true).runStepItem(args));
     } catch (error) {
       if (!lostNode(error)) throw error;
-      await proxyFor(placement.fallback).runStepItem(args);
+      await untilDatabaseAnswers(() => proxyFor(placement.fallback).runStepItem(args));
     }
   };
   const indexes = Array.from({ length: to - from }, (_, i) => from + i);
@@ -426,7 +402,7 @@ async function itemRange(
       if (plan.perItem === 'subtask') {
         const child = await book.prepareItemSubtask({ runId, stepKey: plan.stepKey, index });
         if (child) {
-          await executeChild<typeof taskRunWorkflow>('taskRunWorkflow', {
+          await executeChild<TaskRunWorkflow>('taskRunWorkflow', {
             workflowId: child.workflowId,
             args: [child.input],
             cancellationType: ChildWorkflowCancellationType.WAIT_CANCELLATION_COMPLETED,
@@ -455,16 +431,6 @@ async function itemRange(
 function lostNode(error: unknown): boolean {
   const cause = error instanceof ActivityFailure ? error.cause : undefined;
   return cause instanceof TimeoutFailure && cause.timeoutType === 'SCHEDULE_TO_START';
-}
-
-export interface ShardInput {
-  runId: string;
-  plan: ItemPlan;
-  from: number;
-  to: number;
-  concurrency: number;
-  step: StepRetrySpec;
-  timeouts: TaskRunInput['timeouts'];
 }
 
 /**

@@ -16,7 +16,7 @@ import {
 } from '@nestjs/graphql';
 import { IsUUID } from 'class-validator';
 import { PageArgs } from '../common/pagination';
-import { ConfigSnapshotEntity } from './config-snapshot.entity';
+import { ConfigSnapshotEntity } from '../../core/configs/config-snapshot.entity';
 import { ConfigsService } from './configs.service';
 import { ExportConfigSnapshotsInput, ImportConfigSnapshotsInput } from './dto/snapshot-import-export.input';
 import {

@@ -8,10 +8,9 @@ import { compliance } from '../../libs/configs/src/compliance';
 import { hierarchicalDiff, unifiedDiff } from '../../libs/configs/src/diff';
 import { normaliseConfig } from '../../libs/configs/src/volatile';
 import { exportConfigs } from '../../libs/templating/src/archive';
-import { decodeCursor, encodeCursor, toConnection, type ConnectionShape } from '../common/pagination';
-import { DevicesService } from '../devices/devices.service';
+import { DevicesRepository } from '../../core/devices/devices.repository';
 import { ConfigArchiveFormat } from '../templates/dto/render.input';
-import { ConfigSnapshotEntity } from './config-snapshot.entity';
+import { ConfigSnapshotEntity } from '../../core/configs/config-snapshot.entity';
 import {
   ConfigImportFormat,
   type ExportConfigSnapshotsInput,
@@ -30,13 +29,19 @@ import {
   readSnapshotArchive,
   type ArchiveEntry,
 } from './snapshot-archive';
-import { storeSnapshot } from './snapshot-store';
+import { storeSnapshot } from '../../core/configs/snapshot-store';
+import {
+  decodeCursor,
+  encodeCursor,
+  toConnection,
+  type ConnectionShape,
+} from '../../libs/common/src/pagination';
 
 @Injectable()
 export class ConfigsService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
-    private readonly devices: DevicesService,
+    private readonly devices: DevicesRepository,
   ) {}
 
   async list(

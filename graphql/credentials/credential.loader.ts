@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import type { CredentialEntity } from './credential.entity';
-import { CredentialsService } from './credentials.service';
+import type { CredentialEntity } from '../../core/devices/credential.entity';
+import { CredentialsRepository } from '../../core/devices/credentials.repository';
 
 interface Scope {
   cache: Map<string, Promise<CredentialEntity | null>>;
@@ -15,7 +15,7 @@ interface Scope {
 export class CredentialLoader {
   private readonly scopes = new WeakMap<object, Scope>();
 
-  constructor(private readonly credentials: CredentialsService) {}
+  constructor(private readonly credentials: CredentialsRepository) {}
 
   load(requestContext: unknown, id: string): Promise<CredentialEntity | null> {
     const scope = this.scopeFor(requestContext);

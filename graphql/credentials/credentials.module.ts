@@ -1,15 +1,15 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { DeviceEntity } from '../devices/device.entity';
-import { CredentialEntity } from './credential.entity';
+import { DeviceEntity } from '../../core/devices/device.entity';
+import { CredentialEntity } from '../../core/devices/credential.entity';
 import { CredentialLoader } from './credential.loader';
 import { CredentialsResolver } from './credentials.resolver';
-import { CredentialsService } from './credentials.service';
+import { CredentialsRepository } from '../../core/devices/credentials.repository';
 
 /** Needs the global CryptoModule (SecretBox). DeviceEntity is read to refuse deleting a credential in use. */
 @Module({
   imports: [TypeOrmModule.forFeature([CredentialEntity, DeviceEntity])],
-  providers: [CredentialsService, CredentialsResolver, CredentialLoader],
-  exports: [CredentialsService, CredentialLoader],
+  providers: [CredentialsRepository, CredentialsResolver, CredentialLoader],
+  exports: [CredentialsRepository, CredentialLoader],
 })
 export class CredentialsModule {}

@@ -3,11 +3,11 @@ import { CreateCredentialInput } from './dto/create-credential.input';
 import { CredentialsArgs } from './dto/credentials.args';
 import { UpdateCredentialInput } from './dto/update-credential.input';
 import { Credential, CredentialConnection, toCredentialModel } from './models/credential.model';
-import { CredentialsService } from './credentials.service';
+import { CredentialsRepository } from '../../core/devices/credentials.repository';
 
 @Resolver(() => Credential)
 export class CredentialsResolver {
-  constructor(private readonly service: CredentialsService) {}
+  constructor(private readonly service: CredentialsRepository) {}
 
   @Query(() => CredentialConnection, { description: 'Credentials sorted by name.' })
   async credentials(@Args() args: CredentialsArgs): Promise<CredentialConnection> {

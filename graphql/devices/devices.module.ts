@@ -1,14 +1,14 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { CredentialsModule } from '../credentials/credentials.module';
-import { DeviceEntity } from './device.entity';
+import { DeviceEntity } from '../../core/devices/device.entity';
 import { DevicesResolver } from './devices.resolver';
-import { DevicesService } from './devices.service';
+import { DevicesRepository } from '../../core/devices/devices.repository';
 
-/** Needs the global CryptoModule (SecretBox). Exports DevicesService for the runs feature (resolveSelection). */
+/** Needs the global CryptoModule (SecretBox). Exports DevicesRepository for the runs feature (resolveSelection). */
 @Module({
   imports: [TypeOrmModule.forFeature([DeviceEntity]), CredentialsModule],
-  providers: [DevicesService, DevicesResolver],
-  exports: [DevicesService],
+  providers: [DevicesRepository, DevicesResolver],
+  exports: [DevicesRepository],
 })
 export class DevicesModule {}

@@ -9,12 +9,12 @@ import { UpdateDeviceInput } from './dto/update-device.input';
 import { ImportDevicesResult } from './models/import-devices-result.model';
 import { Device, DeviceConnection, toDeviceModel } from './models/device.model';
 import { DeviceCheck, ReachabilityStatus } from './models/device-reachability.model';
-import { DevicesService } from './devices.service';
+import { DevicesRepository } from '../../core/devices/devices.repository';
 
 @Resolver(() => Device)
 export class DevicesResolver {
   constructor(
-    private readonly service: DevicesService,
+    private readonly service: DevicesRepository,
     private readonly credentialLoader: CredentialLoader,
   ) {}
 

@@ -13,9 +13,10 @@ import { APP_CONFIG } from '../../libs/config/src/config.module';
 import { ErrorCode, SwitchboardError } from '../../libs/common/src/errors';
 import type { CreateScheduleInput } from '../schedules/dto/schedule.input';
 import { SchedulesModule } from '../schedules/schedules.module';
-import { SchedulesService } from '../schedules/schedules.service';
+import { SchedulesRepository } from '../../core/schedules/schedules.repository';
 import { TasksModule } from '../tasks/tasks.module';
-import { TasksService } from '../tasks/tasks.service';
+import { TasksRepository } from '../../core/tasks/tasks.repository';
+import { pruneDeviceChecks } from '../../core/devices/reachability';
 
 /** The name of the built-in task, of the template it comes from and of its schedule. */
 export const REACHABILITY_NAME = 'device-reachability';
@@ -53,8 +54,8 @@ export class ReachabilitySchedule implements OnApplicationBootstrap, OnApplicati
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
-    private readonly tasks: TasksService,
-    private readonly schedules: SchedulesService,
+    private readonly tasks: TasksRepository,
+    private readonly schedules: SchedulesRepository,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -94,17 +95,7 @@ export class ReachabilitySchedule implements OnApplicationBootstrap, OnApplicati
    */
   async prune(): Promise<number> {
     const days = this.config.reachability.historyDays;
-    if (days <= 0) return 0;
-    let total = 0;
-    for (;;) {
-      const [, deleted]: [unknown[], number] = await this.dataSource.query(
-        `DELETE FROM device_checks WHERE id IN (
-           SELECT id FROM device_checks WHERE checked_at < now() - make_interval(days => $1) LIMIT 10000)`,
-        [days],
-      );
-      total += deleted;
-      if (deleted < 10_000) break;
-    }
+    const total = await pruneDeviceChecks(this.dataSource, days);
     if (total > 0) this.logger.log(`pruned ${total} reachability check(s) older than ${days} days`);
     return total;
   }

@@ -22,6 +22,7 @@ import { DataSource } from 'typeorm';
 import { SwitchboardError } from '../../libs/common/src/errors';
 import type { AppConfig } from '../../libs/config/src/config';
 import { APP_CONFIG } from '../../libs/config/src/config.module';
+import { drainNode, reportDownNodes } from '../../core/routing/nodes';
 
 export const NODE_STATUSES = { UP: 'UP', DRAINING: 'DRAINING', DOWN: 'DOWN', STOPPED: 'STOPPED' } as const;
 registerEnumType(NODE_STATUSES, {
@@ -84,15 +85,7 @@ export class NodesService implements OnApplicationBootstrap, OnApplicationShutdo
   }
 
   async drain(id: string): Promise<NodeModel> {
-    const rows: unknown[] = await this.dataSource.query(
-      `WITH d AS (UPDATE nodes SET draining = true WHERE id = $1 AND stopped_at IS NULL RETURNING id) SELECT id FROM d`,
-      [id],
-    );
-    if (!rows.length) throw SwitchboardError.notFound('running node', id);
-    await this.dataSource.query(
-      `INSERT INTO node_events (node_id, kind, message) VALUES ($1, 'DRAINING', $2)`,
-      [id, 'drain requested: the node finishes its work and takes no more'],
-    );
+    if (!(await drainNode(this.dataSource, id))) throw SwitchboardError.notFound('running node', id);
     return (await this.list()).find((n) => n.id === id)!;
   }
 
@@ -106,26 +99,11 @@ export class NodesService implements OnApplicationBootstrap, OnApplicationShutdo
 
   /** Raise one DOWN event per silence: a node that stopped heartbeating without stopping. */
   async reportDownNodes(): Promise<number> {
-    const rows: { id: string; heartbeat_at: Date }[] = await this.dataSource.query(
-      `WITH down AS (
-         UPDATE nodes SET down_reported_at = now()
-          WHERE stopped_at IS NULL AND heartbeat_at < now() - make_interval(secs => $1)
-            AND (down_reported_at IS NULL OR down_reported_at < heartbeat_at)
-          RETURNING id, heartbeat_at)
-       SELECT id, heartbeat_at FROM down`,
-      [this.downAfterMs / 1000],
-    );
-    for (const r of rows) {
-      await this.dataSource.query(
-        `INSERT INTO node_events (node_id, kind, message) VALUES ($1, 'DOWN', $2)`,
-        [
-          r.id,
-          `no heartbeat since ${r.heartbeat_at.toISOString()}; its running activities move to other nodes of the same queue after their heartbeat timeout`,
-        ],
-      );
+    const down = await reportDownNodes(this.dataSource, this.downAfterMs / 1000);
+    for (const r of down) {
       this.logger.warn(`node ${r.id} is down (no heartbeat since ${r.heartbeat_at.toISOString()})`);
     }
-    return rows.length;
+    return down.length;
   }
 
   onApplicationBootstrap(): void {

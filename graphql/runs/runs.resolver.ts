@@ -9,9 +9,9 @@ import {
   Resolver,
   Subscription,
 } from '@nestjs/graphql';
-import { FINAL_RUN_STATUSES, RESTORE_ORDERS, RunEntity, type RestoreOrder } from './run.entity';
+import { RESTORE_ORDERS, RunEntity, type RestoreOrder } from '../../core/runs/run.entity';
 import { SwitchboardError } from '../../libs/common/src/errors';
-import { StartBackupInput, StartChangeInput, StartCollectionInput } from './dto/start-collection.input';
+import { StartBackupInput, StartCollectionInput } from './dto/start-collection.input';
 import { RunDevicesArgs, RunsArgs } from './dto/runs.args';
 import {
   CommandOutputModel,
@@ -25,25 +25,31 @@ import {
   RunUpdate,
 } from './models/run.model';
 import { RunNotifications } from './run-notifications';
+import { ChangesService } from './changes.service';
+import { CollectionsService } from './collections.service';
 import { RunsService } from './runs.service';
+import { isFinalRunStatus } from '../../core/runs/run-states';
+import { StartChangeInput } from './dto/start-change.input';
 
 @Resolver(() => RunModel)
 export class RunsResolver {
   constructor(
     private readonly service: RunsService,
+    private readonly collections: CollectionsService,
+    private readonly changes: ChangesService,
     private readonly notifications: RunNotifications,
   ) {}
 
   @Mutation(() => RunModel, { description: 'Collect command output from devices; returns the run at once.' })
   startCollection(@Args('input') input: StartCollectionInput): Promise<RunEntity> {
-    return this.service.startCollection(input);
+    return this.collections.startCollection(input);
   }
 
   @Mutation(() => RunModel, {
     description: 'Back up running configs into versioned snapshots; returns the run at once.',
   })
   startBackup(@Args('input') input: StartBackupInput): Promise<RunEntity> {
-    return this.service.startBackup(input);
+    return this.collections.startBackup(input);
   }
 
   @Mutation(() => RunModel, {
@@ -51,7 +57,7 @@ export class RunsResolver {
       'Push an intended config: plan, optional approval, backup, push line by line, verify, automatic restore on failure.',
   })
   startChange(@Args('input') input: StartChangeInput): Promise<RunEntity> {
-    return this.service.startChange(input);
+    return this.changes.startChange(input);
   }
 
   @Mutation(() => RunModel, {
@@ -75,7 +81,7 @@ export class RunsResolver {
     ) {
       throw SwitchboardError.badInput('restoreOrder', 'must be EXACT or MINIMAL');
     }
-    return this.service.rollbackToSnapshot(
+    return this.changes.rollbackToSnapshot(
       snapshotId,
       reason,
       (restoreOrder as RestoreOrder | undefined) ?? 'EXACT',
@@ -88,7 +94,7 @@ export class RunsResolver {
     @Args('approved') approved: boolean,
     @Args('comment', { type: () => String, nullable: true }) comment?: string,
   ): Promise<RunEntity> {
-    return this.service.decideChange(id, { approved, comment: comment ?? undefined });
+    return this.changes.decideChange(id, { approved, comment: comment ?? undefined });
   }
 
   @Mutation(() => RunModel, {
@@ -160,7 +166,7 @@ export class RunsResolver {
     });
     try {
       yield { run, events };
-      while (!FINAL_RUN_STATUSES.includes(run.status)) {
+      while (!isFinalRunStatus(run.status)) {
         if (!dirty) {
           // Wake on a notification, or re-check every few seconds in case one was missed.
           await new Promise<void>((resolve) => {

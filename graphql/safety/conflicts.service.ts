@@ -23,14 +23,15 @@ import {
 import { devicesWindowState, type MaintenanceWindow } from '../../libs/safety/src/windows';
 import { DEFAULT_SAFETY, type SafetyPolicy, type TaskDefinition } from '../../libs/tasks/src/definition';
 import { validateInputs } from '../../libs/tasks/src/inputs';
-import { deviceWindows } from '../../activities/safety.activities';
-import { DeviceEntity } from '../devices/device.entity';
-import { resolveDeviceSelection, type DeviceSelector } from '../devices/device-selection';
-import { FINAL_RUN_STATUSES, type RunEntity } from '../runs/run.entity';
-import { specFireTimes } from '../schedules/fire-times';
-import { temporalScheduleId } from '../schedules/schedule.entity';
-import type { StoredSpec } from '../schedules/schedule-spec';
+import { DeviceEntity } from '../../core/devices/device.entity';
+import { resolveDeviceSelection, type DeviceSelector } from '../../core/devices/device-selection';
+import { type RunEntity } from '../../core/runs/run.entity';
+import { specFireTimes } from '../../core/schedules/fire-times';
+import { temporalScheduleId } from '../../core/schedules/schedule.entity';
+import type { StoredSpec } from '../../core/schedules/schedule-spec';
 import { ConflictKind, type ConflictModel } from './conflicts.model';
+import { FINAL_RUN_STATUSES, isFinalRunStatus } from '../../core/runs/run-states';
+import { deviceWindows } from '../../core/safety/windows';
 
 /** The schedule being checked: saved (id) or a preview (id null). */
 export interface ScheduleTarget {
@@ -252,7 +253,7 @@ export class ConflictsService {
 
   /** Conflicts of a task run that has not finished: locked devices, shut windows, unknown devices. */
   async forRun(run: RunEntity, now = new Date()): Promise<ConflictModel[]> {
-    if (!run.taskId || run.taskVersion === null || FINAL_RUN_STATUSES.includes(run.status)) return [];
+    if (!run.taskId || run.taskVersion === null || isFinalRunStatus(run.status)) return [];
     const ctx = new Lookup(this.dataSource);
     const version = await ctx.version(run.taskId, run.taskVersion);
     if (!version) return [];

@@ -4,11 +4,17 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { IsArray, IsDate, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
 import { Type } from 'class-transformer';
 import { DataSource } from 'typeorm';
-import { SwitchboardError } from '../../libs/common/src/errors';
-import { checkWindowSpec, windowState } from '../../libs/safety/src/windows';
+import { windowState } from '../../libs/safety/src/windows';
+import {
+  createMaintenanceWindow,
+  deleteMaintenanceWindow,
+  listMaintenanceWindows,
+  type WindowInput,
+  type WindowRow,
+} from '../../core/safety/windows';
 
 @InputType()
-export class CreateMaintenanceWindowInput {
+export class CreateMaintenanceWindowInput implements WindowInput {
   @Field()
   @IsString()
   @Matches(/^[a-z0-9][a-z0-9._-]{0,99}$/, {
@@ -95,81 +101,21 @@ export class DeviceLockModel {
   waiting!: string[];
 }
 
-interface WindowRow {
-  id: string;
-  name: string;
-  site: string | null;
-  tags: string[];
-  cron: string | null;
-  duration_seconds: number | null;
-  timezone: string;
-  start_at: Date | null;
-  end_at: Date | null;
-}
-
 @Injectable()
 export class SafetyService {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   async createWindow(input: CreateMaintenanceWindowInput): Promise<MaintenanceWindowModel> {
-    const recurring = !!input.cron;
-    if (recurring && (input.startAt || input.endAt)) {
-      throw SwitchboardError.badInput(
-        'startAt',
-        'give cron and durationSeconds, or startAt and endAt, not both',
-      );
-    }
-    if (recurring && !input.durationSeconds) {
-      throw SwitchboardError.badInput('durationSeconds', 'is required with cron');
-    }
-    if (!recurring && (!input.startAt || !input.endAt)) {
-      throw SwitchboardError.badInput(
-        'cron',
-        'give cron and durationSeconds (recurring) or startAt and endAt (one-off)',
-      );
-    }
-    if (!recurring && input.endAt! <= input.startAt!)
-      throw SwitchboardError.badInput('endAt', 'must be after startAt');
-    const problem = checkWindowSpec({ cron: input.cron, timezone: input.timezone });
-    if (problem) {
-      const [field, ...rest] = problem.split(': ');
-      throw SwitchboardError.badInput(field, rest.join(': '));
-    }
-    const rows: WindowRow[] = await this.dataSource
-      .query(
-        `INSERT INTO maintenance_windows (name, site, tags, cron, duration_seconds, timezone, start_at, end_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING *`,
-        [
-          input.name,
-          input.site ?? null,
-          input.tags ?? [],
-          input.cron ?? null,
-          recurring ? input.durationSeconds : null,
-          input.timezone ?? 'UTC',
-          input.startAt ?? null,
-          input.endAt ?? null,
-        ],
-      )
-      .catch((error: { code?: string }) => {
-        if (error.code === '23505')
-          throw SwitchboardError.conflict(`a window named "${input.name}" exists`, 'name');
-        throw error;
-      });
-    return toModel(rows[0]);
+    return toModel(await createMaintenanceWindow(this.dataSource, input));
   }
 
   async deleteWindow(name: string): Promise<boolean> {
-    const rows: unknown[] = await this.dataSource.query(
-      `WITH gone AS (DELETE FROM maintenance_windows WHERE name = $1 RETURNING id) SELECT id FROM gone`,
-      [name],
-    );
-    if (!rows.length) throw SwitchboardError.notFound('maintenance window', name);
+    await deleteMaintenanceWindow(this.dataSource, name);
     return true;
   }
 
   async windows(): Promise<MaintenanceWindowModel[]> {
-    const rows: WindowRow[] = await this.dataSource.query(`SELECT * FROM maintenance_windows ORDER BY name`);
-    return rows.map(toModel);
+    return (await listMaintenanceWindows(this.dataSource)).map(toModel);
   }
 
   async locks(): Promise<DeviceLockModel[]> {
@@ -183,7 +129,7 @@ export class SafetyService {
 }
 
 function toModel(r: WindowRow): MaintenanceWindowModel {
-  const state = windowState(
+  const { error: _unreadable, ...state } = windowState(
     {
       name: r.name,
       cron: r.cron,

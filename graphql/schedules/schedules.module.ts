@@ -1,13 +1,12 @@
 import { Module } from '@nestjs/common';
 import { RunsModule } from '../runs/runs.module';
 import { ConflictsModule } from '../safety/conflicts.service';
-import { ScheduleReconciler } from './schedule-reconciler';
 import { SchedulesResolver } from './schedules.resolver';
-import { SchedulesService } from './schedules.service';
+import { SchedulesRepository } from '../../core/schedules/schedules.repository';
 
 @Module({
   imports: [RunsModule, ConflictsModule],
-  providers: [SchedulesService, SchedulesResolver, ScheduleReconciler],
-  exports: [SchedulesService],
+  providers: [SchedulesRepository, SchedulesResolver],
+  exports: [SchedulesRepository],
 })
 export class SchedulesModule {}

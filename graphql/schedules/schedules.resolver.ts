@@ -15,15 +15,17 @@ import {
   ScheduleOverlapEnum,
   ScheduleSpecModel,
 } from './models/schedule.model';
-import { temporalScheduleId, type ScheduleEntity } from './schedule.entity';
-import type { OverlapPolicy } from './schedule-spec';
-import { SchedulesService } from './schedules.service';
+import { temporalScheduleId, type ScheduleEntity } from '../../core/schedules/schedule.entity';
+import type { OverlapPolicy } from '../../core/schedules/schedule-spec';
+import { SchedulesRepository } from '../../core/schedules/schedules.repository';
+import { RunsService } from '../runs/runs.service';
 
 @Resolver(() => ScheduleModel)
 export class SchedulesResolver {
   constructor(
-    private readonly service: SchedulesService,
+    private readonly service: SchedulesRepository,
     private readonly conflictReport: ConflictsService,
+    private readonly runsService: RunsService,
   ) {}
 
   @Query(() => ScheduleModel)
@@ -168,7 +170,7 @@ export class SchedulesResolver {
 
   @ResolveField(() => RunConnection, { description: 'The runs it started, newest first.' })
   runs(@Parent() schedule: ScheduleEntity, @Args() args: ScheduleRunsArgs) {
-    return this.service.runs(schedule.id, args);
+    return this.runsService.list({ ...args, scheduleId: schedule.id });
   }
 
   @ResolveField(() => [ScheduleActionModel], {

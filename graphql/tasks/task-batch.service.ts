@@ -2,12 +2,13 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
 import { ErrorCode, SwitchboardError } from '../../libs/common/src/errors';
-import { FINAL_RUN_STATUSES, type RunEntity } from '../runs/run.entity';
+import { type RunEntity } from '../../core/runs/run.entity';
 import { RunsService } from '../runs/runs.service';
 import type { BatchRunItem, BatchTaskItem } from './dto/task.input';
 import type { BatchItemResult, BatchResult } from './models/task.model';
 import { TaskRunsService } from './task-runs.service';
-import { TasksService } from './tasks.service';
+import { TasksRepository } from '../../core/tasks/tasks.repository';
+import { isFinalRunStatus } from '../../core/runs/run-states';
 
 /**
  * Many task or run operations in one call, with a result per item. Not atomic: each item stands
@@ -18,7 +19,7 @@ import { TasksService } from './tasks.service';
 export class TaskBatchService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
-    private readonly tasks: TasksService,
+    private readonly tasks: TasksRepository,
     private readonly taskRuns: TaskRunsService,
     private readonly runs: RunsService,
   ) {}
@@ -70,7 +71,7 @@ export class TaskBatchService {
       }
       if (!item.runId) throw SwitchboardError.badInput(`items[${index}].runId`, 'is required for CANCEL');
       const run = await this.runs.get(item.runId);
-      if (FINAL_RUN_STATUSES.includes(run.status)) {
+      if (isFinalRunStatus(run.status)) {
         throw SwitchboardError.conflict(
           `run ${run.id} already ended (${run.status})`,
           `items[${index}].runId`,

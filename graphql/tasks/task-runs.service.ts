@@ -4,11 +4,12 @@ import { Client } from '@temporalio/client';
 import { DataSource, type EntityManager } from 'typeorm';
 import { ErrorCode, SwitchboardError } from '../../libs/common/src/errors';
 import type { TaskDefinition } from '../../libs/tasks/src';
-import { storeTaskRun } from '../../activities/task.activities';
-import type { StepDecision } from '../../workflows/task.workflow';
-import { FINAL_RUN_STATUSES, RunEntity } from '../runs/run.entity';
+import { RunEntity } from '../../core/runs/run.entity';
 import { RunsService } from '../runs/runs.service';
-import { RunStepEntity } from './task.entity';
+import { isFinalRunStatus } from '../../core/runs/run-states';
+import { RunStepEntity } from '../../core/runs/run-step.entity';
+import { storeTaskRun } from '../../core/tasks/task-runs';
+import { type StepDecision } from '../../workflows/contracts';
 
 export interface StartTaskRunRequest {
   task: string;
@@ -64,7 +65,7 @@ export class TaskRunsService {
    */
   async retryFromFailure(runId: string): Promise<RunEntity> {
     const source = await this.taskRun(runId);
-    if (!FINAL_RUN_STATUSES.includes(source.status)) {
+    if (!isFinalRunStatus(source.status)) {
       throw SwitchboardError.conflict(`run ${runId} is still ${source.status}; retry it once it has ended`);
     }
     if (source.status === 'COMPLETED')
@@ -193,7 +194,7 @@ export class TaskRunsService {
 
   private async liveTaskRun(runId: string): Promise<RunEntity> {
     const run = await this.taskRun(runId);
-    if (FINAL_RUN_STATUSES.includes(run.status)) {
+    if (isFinalRunStatus(run.status)) {
       throw SwitchboardError.conflict(`run ${runId} already ended (${run.status})`);
     }
     return run;

@@ -4,11 +4,11 @@ import { ConflictsModule } from '../safety/conflicts.service';
 import { TaskBatchService } from './task-batch.service';
 import { TaskRunsService } from './task-runs.service';
 import { TaskRunsResolver, TasksResolver } from './tasks.resolver';
-import { TasksService } from './tasks.service';
+import { TasksRepository } from '../../core/tasks/tasks.repository';
 
 @Module({
   imports: [RunsModule, ConflictsModule],
-  providers: [TasksService, TaskRunsService, TaskBatchService, TasksResolver, TaskRunsResolver],
-  exports: [TasksService],
+  providers: [TasksRepository, TaskRunsService, TaskBatchService, TasksResolver, TaskRunsResolver],
+  exports: [TasksRepository],
 })
 export class TasksModule {}

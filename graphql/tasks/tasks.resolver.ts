@@ -2,7 +2,7 @@ import { Args, ID, Int, Mutation, Parent, Query, ResolveField, Resolver } from '
 import { GraphQLJSON } from 'graphql-type-json';
 import { SwitchboardError } from '../../libs/common/src/errors';
 import { RunModel } from '../runs/models/run.model';
-import type { RunEntity } from '../runs/run.entity';
+import type { RunEntity } from '../../core/runs/run.entity';
 import { ConflictModel } from '../safety/conflicts.model';
 import { ConflictsService } from '../safety/conflicts.service';
 import {
@@ -27,13 +27,13 @@ import {
 } from './models/task.model';
 import { TaskBatchService } from './task-batch.service';
 import { TaskRunsService } from './task-runs.service';
-import type { TaskEntity } from './task.entity';
-import { TasksService } from './tasks.service';
+import type { TaskEntity } from '../../core/tasks/task.entity';
+import { TasksRepository } from '../../core/tasks/tasks.repository';
 
 @Resolver(() => TaskModel)
 export class TasksResolver {
   constructor(
-    private readonly tasks: TasksService,
+    private readonly tasks: TasksRepository,
     private readonly batch: TaskBatchService,
   ) {}
 
@@ -135,7 +135,7 @@ export class TasksResolver {
 export class TaskRunsResolver {
   constructor(
     private readonly taskRuns: TaskRunsService,
-    private readonly tasks: TasksService,
+    private readonly tasks: TasksRepository,
     private readonly conflictReport: ConflictsService,
   ) {}
 

@@ -1,6 +1,6 @@
 import { Args, ID, Int, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
 import { PageArgs } from '../common/pagination';
-import type { ConfigTemplateVersionEntity } from './config-template-version.entity';
+import type { ConfigTemplateVersionEntity } from '../../core/templates/config-template-version.entity';
 import { CreateConfigTemplateInput, UpdateConfigTemplateInput } from './dto/config-template.input';
 import { ExportRenderedConfigsInput, RenderConfigInput } from './dto/render.input';
 import { SetVariablesArgs, VariableScope, VariableSetArgs } from './dto/variables.args';
@@ -13,7 +13,7 @@ import {
 } from './models/config-template.model';
 import { RenderedConfig, RenderedConfigsExport } from './models/rendered-config.model';
 import { TemplatesService } from './templates.service';
-import type { VariableSetEntity } from './variable-set.entity';
+import type { VariableSetEntity } from '../../core/templates/variable-set.entity';
 
 function toVersionModel(entity: ConfigTemplateVersionEntity): ConfigTemplateVersion {
   return { ...entity, variablesSchema: JSON.stringify(entity.variablesSchema, null, 2) };

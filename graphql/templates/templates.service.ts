@@ -1,10 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { isUUID } from 'class-validator';
-import { DataSource, type EntityManager } from 'typeorm';
-import { SwitchboardError, type FieldError } from '../../libs/common/src/errors';
+import { DataSource } from 'typeorm';
+import { SwitchboardError } from '../../libs/common/src/errors';
 import { builtinTemplatesDir } from '../../libs/common/src/paths';
-import type { Platform } from '../../libs/common/src/platforms';
 import {
   bindVariables,
   checkVariables,
@@ -14,16 +12,16 @@ import {
   loadBuiltinTemplates,
   renderConfig,
   TemplateError,
-  validateTemplate,
   type BindingLayers,
   type BuiltinTemplate,
   type Variables,
 } from '../../libs/templating/src';
-import { decodeCursor, encodeCursor, toConnection, type ConnectionShape } from '../common/pagination';
-import { DevicesService } from '../devices/devices.service';
-import type { DeviceEntity } from '../devices/device.entity';
-import { ConfigTemplateVersionEntity } from './config-template-version.entity';
-import { ConfigTemplateEntity } from './config-template.entity';
+import { DevicesRepository } from '../../core/devices/devices.repository';
+import { TemplatesRepository } from '../../core/templates/templates.repository';
+import { parseJsonObject } from '../../libs/common/src/json';
+import type { DeviceEntity } from '../../core/devices/device.entity';
+import { ConfigTemplateVersionEntity } from '../../core/templates/config-template-version.entity';
+import { ConfigTemplateEntity } from '../../core/templates/config-template.entity';
 import type { CreateConfigTemplateInput, UpdateConfigTemplateInput } from './dto/config-template.input';
 import {
   ConfigArchiveFormat,
@@ -32,10 +30,13 @@ import {
 } from './dto/render.input';
 import { VariableScope } from './dto/variables.args';
 import type { RenderedConfig, RenderedConfigsExport } from './models/rendered-config.model';
-import { VariableSetEntity, type VariableScopeName } from './variable-set.entity';
-
-/** No user identity behind the shared API token yet. */
-const CREATED_BY = 'api';
+import { VariableSetEntity, type VariableScopeName } from '../../core/templates/variable-set.entity';
+import {
+  decodeCursor,
+  encodeCursor,
+  toConnection,
+  type ConnectionShape,
+} from '../../libs/common/src/pagination';
 
 /** What a render needs from a template, stored or built-in. */
 export interface TemplateToRender {
@@ -44,63 +45,6 @@ export interface TemplateToRender {
   platforms: readonly string[];
   source: string;
   schema: Record<string, unknown>;
-}
-
-function parseJsonObject(field: string, text: string): Record<string, unknown> {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (error) {
-    throw SwitchboardError.badInput(field, `is not JSON: ${(error as Error).message}`);
-  }
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    throw SwitchboardError.badInput(field, 'must be a JSON object');
-  }
-  return value as Record<string, unknown>;
-}
-
-/** Source (Liquid syntax) and variables schema (JSON, compiles) checks, every problem at once. */
-function checkTemplateContent(
-  source: string | undefined,
-  schemaText: string | undefined,
-): Record<string, unknown> | undefined {
-  const errors: FieldError[] = [];
-  if (source !== undefined) {
-    const syntax = validateTemplate(source);
-    if (!syntax.ok) {
-      for (const e of syntax.errors) {
-        errors.push({ field: 'source', message: `line ${e.line}, column ${e.column}: ${e.message}` });
-      }
-    }
-  }
-  let schema: Record<string, unknown> | undefined;
-  if (schemaText !== undefined) {
-    try {
-      schema = parseJsonObject('variablesSchema', schemaText);
-      // Compiles the schema (once per object); throws BAD_USER_INPUT when it is not a valid schema.
-      checkVariables(schema, {});
-    } catch (error) {
-      if (!(error instanceof SwitchboardError)) throw error;
-      const message = error.fields[0]?.message ?? error.message;
-      errors.push({ field: 'variablesSchema', message: message.replace(/^variablesSchema: /, '') });
-    }
-  }
-  if (errors.length) throw SwitchboardError.invalidFields(errors);
-  return schema;
-}
-
-function insertVersion(
-  manager: EntityManager,
-  v: Pick<
-    ConfigTemplateVersionEntity,
-    'templateId' | 'version' | 'source' | 'variablesSchema' | 'createdBy' | 'note'
-  >,
-): Promise<unknown> {
-  return manager.query(
-    `INSERT INTO config_template_versions (template_id, version, source, variables_schema, created_by, note)
-     VALUES ($1, $2, $3, $4, $5, $6)`,
-    [v.templateId, v.version, v.source, JSON.stringify(v.variablesSchema), v.createdBy, v.note],
-  );
 }
 
 /** Layers below run inputs for one device, plus its facts. */
@@ -198,7 +142,8 @@ export class TemplatesService {
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
-    private readonly devices: DevicesService,
+    private readonly devices: DevicesRepository,
+    private readonly repository: TemplatesRepository,
   ) {}
 
   /** Read from templates/config once per process. */
@@ -224,134 +169,40 @@ export class TemplatesService {
     return toConnection(rows, args.first, totalCount, (node) => encodeCursor([node.name]));
   }
 
-  async get(id: string): Promise<ConfigTemplateEntity> {
-    const template = isUUID(id, 'all')
-      ? await this.dataSource.getRepository(ConfigTemplateEntity).findOneBy({ id })
-      : null;
-    if (!template) throw SwitchboardError.notFound('config template', id);
-    return template;
+  get(id: string): Promise<ConfigTemplateEntity> {
+    return this.repository.get(id);
   }
 
   versions(templateId: string): Promise<ConfigTemplateVersionEntity[]> {
-    return this.dataSource
-      .getRepository(ConfigTemplateVersionEntity)
-      .find({ where: { templateId }, order: { version: 'DESC' } });
+    return this.repository.versions(templateId);
   }
 
-  /** The given version, or the latest; NOT_FOUND when there is no such version. */
-  async version(templateId: string, version?: number | null): Promise<ConfigTemplateVersionEntity> {
-    const row = await this.dataSource.getRepository(ConfigTemplateVersionEntity).findOne({
-      where: { templateId, ...(version != null ? { version } : {}) },
-      order: { version: 'DESC' },
-    });
-    if (!row)
-      throw SwitchboardError.notFound(`config template ${templateId} version`, String(version ?? 'latest'));
-    return row;
+  version(templateId: string, version?: number | null): Promise<ConfigTemplateVersionEntity> {
+    return this.repository.version(templateId, version);
   }
 
-  async create(input: CreateConfigTemplateInput): Promise<ConfigTemplateEntity> {
-    const schema = checkTemplateContent(input.source, input.variablesSchema)!;
-    const repo = this.dataSource.getRepository(ConfigTemplateEntity);
-    if (await repo.existsBy({ name: input.name })) {
-      throw SwitchboardError.conflict(`a config template named "${input.name}" already exists`, 'name');
-    }
-    const id = await this.dataSource.transaction(async (manager) => {
-      const [row]: { id: string }[] = await manager.query(
-        `INSERT INTO config_templates (name, description, platforms) VALUES ($1, $2, $3) RETURNING id`,
-        [input.name, input.description ?? '', [...new Set(input.platforms)]],
-      );
-      await insertVersion(manager, {
-        templateId: row.id,
-        version: 1,
-        source: input.source,
-        variablesSchema: schema,
-        createdBy: CREATED_BY,
-        note: input.note ?? null,
-      });
-      return row.id;
-    });
-    return this.get(id);
+  create(input: CreateConfigTemplateInput): Promise<ConfigTemplateEntity> {
+    return this.repository.create(input);
   }
 
-  /** A new immutable version; what the input leaves out is carried over from the latest one. */
-  async update(id: string, input: UpdateConfigTemplateInput): Promise<ConfigTemplateEntity> {
-    await this.get(id);
-    const schema = checkTemplateContent(input.source ?? undefined, input.variablesSchema ?? undefined);
-    await this.dataSource.transaction(async (manager) => {
-      // Serialises updates of one template, so version numbers never collide.
-      const locked: unknown[] = await manager.query(
-        `SELECT id FROM config_templates WHERE id = $1 FOR UPDATE`,
-        [id],
-      );
-      if (locked.length === 0) throw SwitchboardError.notFound('config template', id);
-      const latest = await manager
-        .getRepository(ConfigTemplateVersionEntity)
-        .findOneOrFail({ where: { templateId: id }, order: { version: 'DESC' } });
-      await insertVersion(manager, {
-        templateId: id,
-        version: latest.version + 1,
-        source: input.source ?? latest.source,
-        variablesSchema: schema ?? latest.variablesSchema,
-        createdBy: CREATED_BY,
-        note: input.note ?? null,
-      });
-      await manager.update(
-        ConfigTemplateEntity,
-        { id },
-        {
-          ...(input.description != null ? { description: input.description } : {}),
-          ...(input.platforms != null ? { platforms: [...new Set(input.platforms)] as Platform[] } : {}),
-          updatedAt: new Date(),
-        },
-      );
-    });
-    return this.get(id);
+  update(id: string, input: UpdateConfigTemplateInput): Promise<ConfigTemplateEntity> {
+    return this.repository.update(id, input);
   }
 
-  async delete(id: string): Promise<boolean> {
-    await this.get(id);
-    await this.dataSource.getRepository(ConfigTemplateEntity).delete({ id });
-    return true;
+  delete(id: string): Promise<boolean> {
+    return this.repository.delete(id);
   }
 
-  private async scopeKey(scope: VariableScope, key: string | null | undefined): Promise<string> {
-    const value = key?.trim() ?? '';
-    if (scope === VariableScope.GLOBAL) {
-      if (value !== '') throw SwitchboardError.badInput('key', 'must be empty for GLOBAL');
-      return '';
-    }
-    if (value === '') throw SwitchboardError.badInput('key', `is required for ${scope}`);
-    if (scope === VariableScope.DEVICE && !(await this.devices.findById(value))) {
-      throw SwitchboardError.badInput('key', `no device with id ${value}`);
-    }
-    return value;
-  }
-
-  async setVariables(
+  setVariables(
     scope: VariableScope,
     key: string | null | undefined,
     variablesJson: string,
   ): Promise<VariableSetEntity> {
-    const scopeKey = await this.scopeKey(scope, key);
-    const variables = parseJsonObject('variablesJson', variablesJson);
-    await this.dataSource.query(
-      `INSERT INTO variable_sets (scope, scope_key, variables) VALUES ($1, $2, $3)
-       ON CONFLICT (scope, scope_key) DO UPDATE SET variables = EXCLUDED.variables, updated_at = now()`,
-      [SCOPE_NAMES[scope], scopeKey, JSON.stringify(variables)],
-    );
-    return this.dataSource
-      .getRepository(VariableSetEntity)
-      .findOneByOrFail({ scope: SCOPE_NAMES[scope], scopeKey });
+    return this.repository.setVariables(SCOPE_NAMES[scope], key, variablesJson);
   }
 
-  async getVariables(
-    scope: VariableScope,
-    key: string | null | undefined,
-  ): Promise<VariableSetEntity | null> {
-    const scopeKey = await this.scopeKey(scope, key);
-    return this.dataSource
-      .getRepository(VariableSetEntity)
-      .findOneBy({ scope: SCOPE_NAMES[scope], scopeKey });
+  getVariables(scope: VariableScope, key: string | null | undefined): Promise<VariableSetEntity | null> {
+    return this.repository.getVariables(SCOPE_NAMES[scope], key);
   }
 
   private async templateToRender(input: RenderConfigInput): Promise<TemplateToRender> {

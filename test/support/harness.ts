@@ -18,7 +18,7 @@ import { DeviceLab } from '../../apps/device-lab/src';
 import { createSwitchboardWorker, WORKFLOWS_PATH } from '../../apps/worker/src/worker.factory';
 import { loadConfig, type AppConfig, type Env } from '../../libs/config/src/config';
 import { SecretBox } from '../../libs/crypto/src/secret-box';
-import { dataSourceOptions, runMigrations } from '../../libs/database/src/data-source';
+import { dataSourceOptions, runMigrations } from '../../core/database/data-source';
 import { createDatabaseIfMissing, withDatabase } from '../../scripts/infra/postgres';
 import { waitFor } from '../../scripts/infra/process';
 import { graphqlClient } from '../../scripts/graphql-client';
@@ -43,9 +43,8 @@ function infra(): { pgUrl: string; temporalAddress: string } {
   return { pgUrl, temporalAddress };
 }
 
-/** A fresh, migrated database for one test file. */
-export async function createTestDatabase(): Promise<string> {
-  const { pgUrl } = infra();
+/** A fresh, migrated database for one test file (on the shared server, or on `pgUrl`). */
+export async function createTestDatabase(pgUrl = infra().pgUrl): Promise<string> {
   const name = `sb_test_${randomBytes(6).toString('hex')}`;
   await createDatabaseIfMissing(pgUrl, name);
   const url = withDatabase(pgUrl, name);
@@ -159,8 +158,10 @@ export async function startStack(options: {
   lab: Parameters<typeof DeviceLab.start>[0];
   worker?: boolean;
   env?: Env;
+  /** A PostgreSQL server of the test's own (one it restarts, say) instead of the shared one. */
+  postgresUrl?: string;
 }): Promise<Stack> {
-  const databaseUrl = await createTestDatabase();
+  const databaseUrl = await createTestDatabase(options.postgresUrl);
   const env = testEnv(databaseUrl, options.env);
   const config = loadConfig(env);
   const lab = await DeviceLab.start(options.lab);

@@ -2,11 +2,13 @@ import { ApolloDriver, type ApolloDriverConfig } from '@nestjs/apollo';
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { GraphQLModule } from '@nestjs/graphql';
+import { GraphQLError } from 'graphql';
 import path from 'node:path';
 import type { AppConfig } from '../../../libs/config/src/config';
 import { AppConfigModule } from '../../../libs/config/src/config.module';
 import { CryptoModule } from '../../../libs/crypto/src/crypto.module';
-import { DatabaseModule } from '../../../libs/database/src/database.module';
+import { CoreModule } from '../../../core/core.module';
+import { DatabaseModule } from '../../../core/database/database.module';
 import { TemporalClientModule } from '../../../libs/temporal/src/temporal.module';
 import { BearerTokenGuard, tokenMatches } from '../../../graphql/common/auth.guard';
 import { GraphqlExceptionFilter } from '../../../graphql/common/graphql-exception.filter';
@@ -36,12 +38,17 @@ export class ApiModule {
         CryptoModule,
         DatabaseModule,
         TemporalClientModule,
+        CoreModule,
         GraphQLModule.forRoot<ApolloDriverConfig>({
           driver: ApolloDriver,
           autoSchemaFile: options.writeSchema ? SCHEMA_FILE : true,
           sortSchema: true,
           playground: false,
+          // Introspection, like every operation, needs the token (the context below refuses anyone else).
           introspection: true,
+          // Stack traces only in development mode; schema hints ("did you mean") neither.
+          includeStacktraceInErrorResponses: config.api.development,
+          hideSchemaDetailsFromClientErrors: !config.api.development,
           subscriptions: {
             'graphql-ws': {
               path: '/graphql',
@@ -53,8 +60,21 @@ export class ApiModule {
             },
           },
           // HTTP requests bring `req`; graphql-ws brings the socket's `connectionParams` (and `extra`).
-          context: (ctx: { req?: unknown; extra?: unknown; connectionParams?: Record<string, unknown> }) =>
-            ctx.extra ? { connectionParams: ctx.connectionParams ?? {} } : { req: ctx.req },
+          // An HTTP request without the token is refused before its query is even parsed, so that no
+          // one unauthenticated learns anything of the schema (the guard still checks each resolver).
+          context: (ctx: {
+            req?: { headers?: Record<string, unknown> };
+            extra?: unknown;
+            connectionParams?: Record<string, unknown>;
+          }) => {
+            if (ctx.extra) return { connectionParams: ctx.connectionParams ?? {} };
+            if (!tokenMatches(config.api.token, ctx.req?.headers?.authorization)) {
+              throw new GraphQLError('Missing or invalid bearer token', {
+                extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } },
+              });
+            }
+            return { req: ctx.req };
+          },
         }),
         CredentialsModule,
         DevicesModule,

@@ -1,15 +1,10 @@
 import { applyVolatileRulesFile } from '../../../libs/configs/src/volatile-file';
 import { NestFactory } from '@nestjs/core';
-import type { INestApplication, LogLevel } from '@nestjs/common';
+import type { INestApplication } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { AppConfig } from '../../../libs/config/src/config';
+import { nestLogLevels } from '../../../libs/config/src/log-levels';
 import { ApiModule } from './app.module';
-
-export function nestLogLevels(level: AppConfig['logLevel']): LogLevel[] {
-  const order: LogLevel[] = ['error', 'warn', 'log', 'debug', 'verbose'];
-  const upTo = { error: 0, warn: 1, info: 2, debug: 4 }[level];
-  return order.slice(0, upTo + 1);
-}
 
 /** Build and start the API; tests call this too (with port 0). */
 export async function startApi(

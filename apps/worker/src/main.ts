@@ -1,8 +1,8 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { ConfigError, loadConfig } from '../../../libs/config/src/config';
-import { nestLogLevels } from '../../api/src/bootstrap';
 import { WorkerModule, WorkerRunner } from './worker.module';
+import { nestLogLevels } from '../../../libs/config/src/log-levels';
 
 /**
  * The worker: a Nest application context (no HTTP listener) that runs the Temporal worker.

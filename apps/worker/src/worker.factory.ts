@@ -2,9 +2,12 @@ import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker
 import type { DataSource } from 'typeorm';
 import { createChangeActivities } from '../../../activities/change.activities';
 import { createCollectionActivities } from '../../../activities/collection.activities';
-import { createScheduleActivities } from '../../../activities/schedule.activities';
-import { createTaskActivities } from '../../../activities/task.activities';
+import { failureInterceptor } from '../../../activities/failures';
+import { createRunActivities } from '../../../activities/run.activities';
 import { createSafetyActivities } from '../../../activities/safety.activities';
+import { createScheduleActivities } from '../../../activities/schedule.activities';
+import { createItemActivities } from '../../../activities/tasks/item.activities';
+import { createTaskActivities } from '../../../activities/tasks/task.activities';
 import type { AppConfig } from '../../../libs/config/src/config';
 import type { SecretBox } from '../../../libs/crypto/src/secret-box';
 import { TemplateIndex } from '../../../libs/textfsm/src/index';
@@ -26,24 +29,16 @@ export function createActivities(
   deps: Pick<SwitchboardWorkerDeps, 'config' | 'dataSource' | 'secrets'> & { identity: string },
 ) {
   const templates = TemplateIndex.load(deps.config.textfsmTemplatesDir);
+  const { dataSource, secrets, config } = deps;
+  const task = { dataSource, secrets, config, identity: deps.identity, templates };
   return {
-    ...createSafetyActivities({ dataSource: deps.dataSource }),
-    ...createTaskActivities({
-      dataSource: deps.dataSource,
-      secrets: deps.secrets,
-      ssh: deps.config.ssh,
-      config: deps.config,
-      identity: deps.identity,
-      templates,
-    }),
-    ...createChangeActivities({ dataSource: deps.dataSource, secrets: deps.secrets, ssh: deps.config.ssh }),
-    ...createScheduleActivities({ dataSource: deps.dataSource, config: deps.config }),
-    ...createCollectionActivities({
-      dataSource: deps.dataSource,
-      secrets: deps.secrets,
-      ssh: deps.config.ssh,
-      templates,
-    }),
+    ...createRunActivities({ dataSource }),
+    ...createCollectionActivities({ dataSource, secrets, ssh: config.ssh, templates }),
+    ...createChangeActivities({ dataSource, secrets, ssh: config.ssh }),
+    ...createTaskActivities(task),
+    ...createItemActivities(task),
+    ...createSafetyActivities({ dataSource }),
+    ...createScheduleActivities({ dataSource, config }),
   };
 }
 
@@ -85,6 +80,7 @@ export async function createSwitchboardWorkers(deps: SwitchboardWorkerDeps): Pro
         activities,
         maxConcurrentActivityTaskExecutions: config.worker.maxConcurrentActivities,
         shutdownGraceTime: config.worker.shutdownGraceMs,
+        interceptors: { activity: [failureInterceptor] },
       }),
     );
   }
@@ -109,5 +105,6 @@ export function createSwitchboardWorker(
     activities: activities ?? createActivities({ ...deps, identity }),
     maxConcurrentActivityTaskExecutions: config.worker.maxConcurrentActivities,
     shutdownGraceTime: config.worker.shutdownGraceMs,
+    interceptors: { activity: [failureInterceptor] },
   });
 }

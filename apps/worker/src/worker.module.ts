@@ -6,7 +6,7 @@ import type { AppConfig } from '../../../libs/config/src/config';
 import { APP_CONFIG, AppConfigModule } from '../../../libs/config/src/config.module';
 import { CryptoModule } from '../../../libs/crypto/src/crypto.module';
 import { SecretBox } from '../../../libs/crypto/src/secret-box';
-import { DatabaseModule } from '../../../libs/database/src/database.module';
+import { DatabaseModule } from '../../../core/database/database.module';
 import { NodeRegistry } from './node-registry';
 import { createSwitchboardWorkers } from './worker.factory';
 

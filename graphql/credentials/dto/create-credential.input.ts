@@ -1,6 +1,7 @@
 import { Field, InputType } from '@nestjs/graphql';
 import { Transform } from 'class-transformer';
 import { IsNotEmpty, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import type { CredentialInput } from '../../../core/devices/device-inputs';
 
 export const CREDENTIAL_NAME_MAX = 128;
 export const USERNAME_MAX = 256;
@@ -16,7 +17,7 @@ export const PRIVATE_KEY_MESSAGE =
 export const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 
 @InputType()
-export class CreateCredentialInput {
+export class CreateCredentialInput implements CredentialInput {
   @Field({ description: 'Unique name, used by device imports to refer to this credential.' })
   @Transform(trim)
   @IsString()

@@ -10,13 +10,14 @@ import {
   USERNAME_MAX,
   trim,
 } from './create-credential.input';
+import type { CredentialPatch } from '../../../core/devices/device-inputs';
 
 /**
  * Every field optional. A new password or privateKey replaces the secret (and the kind); a new
  * private key drops the old passphrase unless one is given. `passphrase: ""` removes the passphrase.
  */
 @InputType()
-export class UpdateCredentialInput {
+export class UpdateCredentialInput implements CredentialPatch {
   @Field({ nullable: true })
   @IsOptional()
   @Transform(trim)

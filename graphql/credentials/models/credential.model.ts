@@ -1,6 +1,6 @@
 import { Field, ID, ObjectType, registerEnumType } from '@nestjs/graphql';
 import { Connection } from '../../common/pagination';
-import type { CredentialEntity } from '../credential.entity';
+import type { CredentialEntity } from '../../../core/devices/credential.entity';
 
 /** GraphQL names PASSWORD / PRIVATE_KEY; the values are what the `credentials.kind` column stores. */
 export enum CredentialKind {

@@ -23,11 +23,12 @@ import {
   TAGS_MAX,
   TAG_PATTERN,
   TAG_RULE,
-} from '../device-import';
+} from '../../../core/devices/device-import';
 import { IsDeviceHost } from './device-validators';
+import type { DeviceInput } from '../../../core/devices/device-inputs';
 
 @InputType()
-export class CreateDeviceInput {
+export class CreateDeviceInput implements DeviceInput {
   @Field({ description: "Unique; up to 128 characters of letters, digits, '.', '_', ':' or '-'." })
   @IsString()
   @Matches(DEVICE_NAME_PATTERN, { message: `$property ${DEVICE_NAME_RULE}` })

@@ -1,5 +1,5 @@
 import { registerDecorator, type ValidationOptions } from 'class-validator';
-import { HOST_RULE, isHost } from '../device-import';
+import { HOST_RULE, isHost } from '../../../core/devices/device-import';
 
 /** Hostname (RFC 1123) or IPv4/IPv6 address; the same rule the import applies. */
 export function IsDeviceHost(options?: ValidationOptions): PropertyDecorator {

@@ -16,10 +16,12 @@ import {
 import { REACHABILITY_STATUSES, ReachabilityStatus } from '../models/device-reachability.model';
 import { PLATFORMS } from '../../../libs/common/src/platforms';
 import { PageArgs } from '../../common/pagination';
-import { PLATFORM_RULE, SITE_MAX, TAGS_MAX } from '../device-import';
+import { PLATFORM_RULE, SITE_MAX, TAGS_MAX } from '../../../core/devices/device-import';
+import type { DeviceFilter as CoreDeviceFilter } from '../../../core/devices/device-inputs';
+import type { DeviceQuery } from '../../../core/devices/device-inputs';
 
 @InputType()
-export class DeviceFilter {
+export class DeviceFilter implements CoreDeviceFilter {
   @Field(() => String, { nullable: true })
   @IsOptional()
   @IsString()
@@ -52,7 +54,7 @@ export class DeviceFilter {
 
 /** `devices(filter, first, after)`: sorted by name; `first` is bounded by PageArgs. */
 @ArgsType()
-export class DevicesArgs extends PageArgs {
+export class DevicesArgs extends PageArgs implements DeviceQuery {
   @Field(() => DeviceFilter, { nullable: true })
   @IsOptional()
   @ValidateNested()

@@ -1,5 +1,6 @@
 import { Field, InputType, registerEnumType } from '@nestjs/graphql';
 import { IsBoolean, IsEnum, IsString, MaxLength } from 'class-validator';
+import type { DeviceImport } from '../../../core/devices/device-inputs';
 
 export enum ImportFormat {
   JSON = 'JSON',
@@ -11,7 +12,7 @@ registerEnumType(ImportFormat, { name: 'ImportFormat' });
 export const IMPORT_MAX_CHARS = 10_000_000;
 
 @InputType()
-export class ImportDevicesInput {
+export class ImportDevicesInput implements DeviceImport {
   @Field(() => ImportFormat)
   @IsEnum(ImportFormat)
   format!: ImportFormat;

@@ -23,12 +23,13 @@ import {
   TAGS_MAX,
   TAG_PATTERN,
   TAG_RULE,
-} from '../device-import';
+} from '../../../core/devices/device-import';
 import { IsDeviceHost } from './device-validators';
+import type { DevicePatch } from '../../../core/devices/device-inputs';
 
 /** Absent or null fields are left alone. `site: ""` or null clears the site; `enableSecret: ""` clears the secret. */
 @InputType()
-export class UpdateDeviceInput {
+export class UpdateDeviceInput implements DevicePatch {
   @Field({ nullable: true })
   @IsOptional()
   @IsString()

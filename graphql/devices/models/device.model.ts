@@ -1,7 +1,7 @@
 import { Field, ID, Int, ObjectType } from '@nestjs/graphql';
 import { Connection } from '../../common/pagination';
 import { Credential } from '../../credentials/models/credential.model';
-import type { DeviceEntity } from '../device.entity';
+import type { DeviceEntity } from '../../../core/devices/device.entity';
 import { DeviceReachability, ReachabilityStatus } from './device-reachability.model';
 
 /** A device in the inventory. The enable secret is write-only: only whether one is set shows. */

@@ -1,9 +1,13 @@
 import { ArgsType, Field, ID } from '@nestjs/graphql';
 import { IsIn, IsOptional, IsUUID } from 'class-validator';
 import { PageArgs } from '../../common/pagination';
-import { RUN_DEVICE_STATUSES, type RunDeviceStatus } from '../run-device.entity';
-import { RUN_STATUSES, type RunStatus } from '../run.entity';
 import { RunDeviceStatusEnum, RunStatusEnum } from '../models/run.model';
+import {
+  RUN_STATUSES,
+  type RunStatus,
+  RUN_DEVICE_STATUSES,
+  type RunDeviceStatus,
+} from '../../../core/runs/run-states';
 
 @ArgsType()
 export class RunsArgs extends PageArgs {

@@ -1,8 +1,12 @@
 import { Field, ID, Int, ObjectType, registerEnumType } from '@nestjs/graphql';
-import { RUN_DEVICE_STATUSES, type RunDeviceStatus } from '../run-device.entity';
-import { RUN_STATUSES, type RunStatus } from '../run.entity';
 import { Connection } from '../../common/pagination';
 import { DeviceFactsModel, InterfaceModel } from './facts.model';
+import {
+  RUN_STATUSES,
+  type RunStatus,
+  RUN_DEVICE_STATUSES,
+  type RunDeviceStatus,
+} from '../../../core/runs/run-states';
 
 const asEnum = <T extends string>(values: readonly T[]) =>
   Object.fromEntries(values.map((v) => [v, v])) as Record<T, T>;

@@ -23,7 +23,8 @@ import {
   MIN_CATCHUP_WINDOW_SECONDS,
   OVERLAP_POLICIES,
   type OverlapPolicy,
-} from '../schedule-spec';
+} from '../../../core/schedules/schedule-spec';
+import type { ScheduleInput, SchedulePatch } from '../../../core/schedules/schedule-inputs';
 
 export const SCHEDULE_NAME = /^[a-z0-9][a-z0-9._-]{0,99}$/;
 
@@ -188,7 +189,7 @@ export class SchedulePolicyInput {
 }
 
 @InputType()
-export class CreateScheduleInput {
+export class CreateScheduleInput implements ScheduleInput {
   @Field({ description: 'Unique: 1-100 of a-z, 0-9, ".", "_", "-", starting with a letter or digit.' })
   @IsString()
   @Matches(SCHEDULE_NAME, {
@@ -248,7 +249,7 @@ export class CreateScheduleInput {
 }
 
 @InputType({ description: 'Only what is given changes; spec and policy are replaced as a whole.' })
-export class UpdateScheduleInput {
+export class UpdateScheduleInput implements SchedulePatch {
   @Field(() => String, { nullable: true })
   @IsOptional()
   @IsString()

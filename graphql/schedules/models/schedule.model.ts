@@ -2,8 +2,8 @@ import { Field, ID, Int, ObjectType, registerEnumType } from '@nestjs/graphql';
 import { GraphQLJSON } from 'graphql-type-json';
 import { Connection } from '../../common/pagination';
 import { RunModel } from '../../runs/models/run.model';
-import type { RunEntity } from '../../runs/run.entity';
-import { OVERLAP_POLICIES, type OverlapPolicy } from '../schedule-spec';
+import type { RunEntity } from '../../../core/runs/run.entity';
+import { OVERLAP_POLICIES, type OverlapPolicy } from '../../../core/schedules/schedule-spec';
 
 export const ScheduleOverlapEnum = Object.fromEntries(OVERLAP_POLICIES.map((v) => [v, v])) as Record<
   OverlapPolicy,

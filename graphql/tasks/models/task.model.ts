@@ -6,7 +6,7 @@ import {
   STEP_STATUSES,
   type CompensationStatus,
   type RunStepStatus,
-} from '../task.entity';
+} from '../../../core/runs/run-step.entity';
 
 const asEnum = <T extends string>(values: readonly T[]) =>
   Object.fromEntries(values.map((v) => [v, v])) as Record<T, T>;

@@ -10,6 +10,7 @@ import {
   MaxLength,
 } from 'class-validator';
 import { PLATFORMS } from '../../../libs/common/src/platforms';
+import type { TemplateInput, TemplatePatch } from '../../../core/templates/templates.repository';
 
 export const TEMPLATE_NAME_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
 export const TEMPLATE_SOURCE_MAX = 200_000;
@@ -17,7 +18,7 @@ export const VARIABLES_SCHEMA_MAX = 200_000;
 const PLATFORM_RULE = `must be one of ${PLATFORMS.join(', ')}`;
 
 @InputType()
-export class CreateConfigTemplateInput {
+export class CreateConfigTemplateInput implements TemplateInput {
   @Field({ description: "Unique; lower-case letters, digits and '-', up to 63 characters." })
   @IsString()
   @Matches(TEMPLATE_NAME_PATTERN, { message: "$property must be lower-case letters, digits and '-' (1-63)" })
@@ -55,7 +56,7 @@ export class CreateConfigTemplateInput {
 
 /** Every update makes a new version; fields left out are carried over from the latest version. */
 @InputType()
-export class UpdateConfigTemplateInput {
+export class UpdateConfigTemplateInput implements TemplatePatch {
   @Field(() => String, { nullable: true })
   @IsOptional()
   @IsString()

@@ -46,6 +46,7 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   API_HOST: z.string().min(1).default('127.0.0.1'),
   API_PORT: int(0, 65535).default(4000),
+  API_DEVELOPMENT: bool.default(false),
   API_TOKEN: z.string({ message: 'is required' }).min(16, { message: 'must be at least 16 characters' }),
   DATABASE_URL: url(['postgres:', 'postgresql:']),
   DATABASE_POOL_SIZE: int(1, 200).default(10),
@@ -140,7 +141,8 @@ export type Env = Record<string, string | undefined>;
 
 export interface AppConfig {
   logLevel: 'debug' | 'info' | 'warn' | 'error';
-  api: { host: string; port: number; token: string };
+  /** `development`: error responses carry stack traces (never in production). */
+  api: { host: string; port: number; token: string; development: boolean };
   database: { url: string; poolSize: number; migrationsRun: boolean };
   temporal: { address: string; namespace: string; taskQueue: string; uiUrl: string };
   credentialsKey: Buffer;
@@ -198,7 +200,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
   }
   return {
     logLevel: e.LOG_LEVEL,
-    api: { host: e.API_HOST, port: e.API_PORT, token: e.API_TOKEN },
+    api: { host: e.API_HOST, port: e.API_PORT, token: e.API_TOKEN, development: e.API_DEVELOPMENT },
     database: {
       url: e.DATABASE_URL,
       poolSize: e.DATABASE_POOL_SIZE,

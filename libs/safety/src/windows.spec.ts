@@ -86,5 +86,29 @@ describe('checkWindowSpec', () => {
     expect(checkWindowSpec({ cron: '0 22 * * 6', timezone: 'Asia/Shanghai' })).toBeNull();
     expect(checkWindowSpec({ timezone: 'Mars/Olympus' })).toBe('timezone: unknown time zone "Mars/Olympus"');
     expect(checkWindowSpec({ cron: '61 * * * *' })).toMatch(/^cron: /);
+    // An empty time zone is no time zone: refused, never stored (it made cron-parser throw later).
+    expect(checkWindowSpec({ cron: '0 22 * * 6', timezone: '' })).toMatch(
+      /^timezone: must be an IANA time zone/,
+    );
+    expect(checkWindowSpec({ timezone: '  ' })).toMatch(/^timezone: /);
+  });
+
+  it('keeps a window it cannot read closed for good instead of throwing', () => {
+    const bad = {
+      name: 'bad',
+      cron: '0 22 * * 6',
+      durationSeconds: 3600,
+      timezone: '',
+      startAt: null,
+      endAt: null,
+    };
+    const state = windowState(bad, new Date('2026-12-05T23:00:00Z'));
+    expect(state).toMatchObject({ open: false, opensAt: null, closesAt: null });
+    expect(state.error).toBeTruthy();
+    expect(devicesWindowState(new Map([['r1', [bad]]]), new Date())).toEqual({
+      open: false,
+      opensAt: null,
+      closed: ['r1'],
+    });
   });
 });

@@ -21,8 +21,20 @@ export interface WindowState {
   closesAt: Date | null;
 }
 
-/** Whether one window is open at `now`, and when it next opens or closes. */
-export function windowState(window: MaintenanceWindow, now: Date): WindowState {
+/**
+ * Whether one window is open at `now`, and when it next opens or closes. A window that cannot be
+ * read (stored before its fields were checked: a bad cron or time zone) is closed for good and says
+ * why in `error`: it holds back the changes it covers, and never breaks a list of windows.
+ */
+export function windowState(window: MaintenanceWindow, now: Date): WindowState & { error?: string } {
+  try {
+    return readWindowState(window, now);
+  } catch (error) {
+    return { open: false, opensAt: null, closesAt: null, error: (error as Error).message };
+  }
+}
+
+function readWindowState(window: MaintenanceWindow, now: Date): WindowState {
   if (!window.cron) {
     const start = window.startAt!;
     const end = window.endAt!;
@@ -75,7 +87,9 @@ export function devicesWindowState(
 
 /** A cron expression and time zone as they will be read, or an error message naming the problem. */
 export function checkWindowSpec(spec: { cron?: string | null; timezone?: string | null }): string | null {
-  if (spec.timezone) {
+  if (spec.timezone !== undefined && spec.timezone !== null) {
+    if (spec.timezone.trim() === '')
+      return 'timezone: must be an IANA time zone such as Asia/Shanghai or UTC';
     try {
       new Intl.DateTimeFormat('en', { timeZone: spec.timezone });
     } catch {

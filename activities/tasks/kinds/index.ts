@@ -1,0 +1,22 @@
+import type { StepKind } from '../../../libs/tasks/src';
+import type { StepKindHandler } from '../step-kind';
+import { deviceCheck } from './device-check';
+import { deviceStep } from './device-steps';
+import { fanout } from './fanout';
+import { httpRequest } from './http';
+import { sshCommands } from './ssh-commands';
+import { subtask } from './subtask';
+import { approval, sleep } from './timers';
+
+/** Every step kind's handler: how it is prepared, and how its output is built. */
+export const STEP_KIND_HANDLERS: Record<StepKind, StepKindHandler> = {
+  'ssh.commands': sshCommands,
+  'ssh.configure': deviceStep,
+  script: deviceStep,
+  'http.request': httpRequest,
+  approval,
+  sleep,
+  subtask,
+  fanout,
+  'device.check': deviceCheck,
+};

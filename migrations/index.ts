@@ -1,0 +1,28 @@
+// Every migration, in order. Explicit classes (no globs), so the same list works from TypeScript and compiled JS.
+import { CreateInventory1764000000000 } from './1764000000000-CreateInventory';
+import { CreateRuns1764000000001 } from './1764000000001-CreateRuns';
+import { CreateConfigSnapshots1764000000002 } from './1764000000002-CreateConfigSnapshots';
+import { AddParsedOutputs1764000000003 } from './1764000000003-AddParsedOutputs';
+import { AddChanges1764000000004 } from './1764000000004-AddChanges';
+import { CreateConfigTemplates1764000000005 } from './1764000000005-CreateConfigTemplates';
+import { AddIntendedConfig1764000000006 } from './1764000000006-AddIntendedConfig';
+import { CreateTasks1764000000007 } from './1764000000007-CreateTasks';
+import { CreateSchedules1764000000008 } from './1764000000008-CreateSchedules';
+import { CreateDeviceSafety1764000000009 } from './1764000000009-CreateDeviceSafety';
+import { CreateNodes1764000000010 } from './1764000000010-CreateNodes';
+import { CreateDeviceChecks1764000000011 } from './1764000000011-CreateDeviceChecks';
+
+export const MIGRATIONS = [
+  CreateInventory1764000000000,
+  CreateRuns1764000000001,
+  CreateConfigSnapshots1764000000002,
+  AddParsedOutputs1764000000003,
+  AddChanges1764000000004,
+  CreateConfigTemplates1764000000005,
+  AddIntendedConfig1764000000006,
+  CreateTasks1764000000007,
+  CreateSchedules1764000000008,
+  CreateDeviceSafety1764000000009,
+  CreateNodes1764000000010,
+  CreateDeviceChecks1764000000011,
+];
