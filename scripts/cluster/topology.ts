@@ -1,0 +1,338 @@
+/**
+ * The production-like topology, as separate processes on loopback: PostgreSQL (a local cluster, or
+ * DATABASE_URL), a real Temporal server on it, N API processes (one port each), workers on sites
+ * (NODE_ID, NODE_SITES) and, optionally, the standalone device lab. Every process is a Component that
+ * can be started, stopped in order, or killed with SIGKILL and started again on the same ports and
+ * data (the chaos suite does that). Used by `npm run start:cluster` and chaos/.
+ */
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { startLocalPostgres, withDatabase, createDatabaseIfMissing } from '../infra/postgres';
+import { freePort, startManaged, waitFor, type Managed } from '../infra/process';
+import {
+  ensureNamespace,
+  findOrBuildTemporalServer,
+  findOrBuildTemporalSqlTool,
+  namespaceReady,
+  setupTemporalSchema,
+  startTemporalServer,
+  temporalDatabaseFrom,
+  temporalSchemaDir,
+  writeTemporalConfig,
+  type TemporalPorts,
+} from './temporal-server';
+
+export type ComponentKind = 'postgres' | 'temporal' | 'api' | 'worker' | 'lab';
+
+export class Component {
+  private managed: Managed | undefined;
+  /** Times started (the first start included). */
+  starts = 0;
+
+  constructor(
+    readonly name: string,
+    readonly kind: ComponentKind,
+    private readonly launch: () => Promise<Managed>,
+    private readonly stopSignal: NodeJS.Signals = 'SIGTERM',
+    private readonly graceMs = 15_000,
+  ) {}
+
+  get pid(): number | undefined {
+    return this.alive() ? this.managed?.child.pid : undefined;
+  }
+
+  alive(): boolean {
+    const child = this.managed?.child;
+    return !!child && child.exitCode === null && child.signalCode === null;
+  }
+
+  /** Resolves with the exit code when the current process ends. */
+  get exited(): Promise<number | null> | undefined {
+    return this.managed?.exited;
+  }
+
+  async start(): Promise<void> {
+    if (this.alive()) return;
+    this.managed = await this.launch();
+    this.starts++;
+  }
+
+  /** kill -9 of its whole process group (PostgreSQL's backends, runuser, the server's children). */
+  async kill(): Promise<void> {
+    if (!this.managed || !this.alive()) return;
+    await this.managed.stop('SIGKILL', 1000);
+  }
+
+  async stop(): Promise<void> {
+    if (!this.managed || !this.alive()) return;
+    await this.managed.stop(this.stopSignal, this.graceMs);
+  }
+}
+
+export interface WorkerSpec {
+  id: string;
+  sites: string[];
+}
+
+export interface ClusterOptions {
+  /** PostgreSQL cluster (`postgres/`), Temporal's config (`temporal/`), logs unless logDir. */
+  dataDir: string;
+  logDir?: string;
+  /** Use this PostgreSQL server (an admin URL) instead of a local cluster. */
+  databaseUrl?: string;
+  pgPort?: number;
+  /** Temporal ports; free ports when absent. */
+  temporalPorts?: TemporalPorts;
+  namespace?: string;
+  /** One API process per port. */
+  apiPorts: number[];
+  workers: WorkerSpec[];
+  /** Environment of the API, worker and lab processes (API_TOKEN, CREDENTIALS_KEY and tuning). */
+  env: Record<string, string>;
+  /** How to run an app: `dist` (after tsc) or `ts-node` (transpile-only, for tests). */
+  runner?: 'dist' | 'ts-node';
+  /** The standalone device lab, as `npm start` runs it. */
+  lab?: { devices: number; basePort: number; httpPort?: number; inventoryFile: string };
+  log?: (line: string) => void;
+}
+
+export interface Cluster {
+  components: Component[];
+  component(name: string): Component;
+  databaseUrl: string;
+  temporalAddress: string;
+  temporalPorts: TemporalPorts;
+  apiUrls: string[];
+  logDir: string;
+  logFile(name: string): string;
+  /** Start a stopped or killed component again and wait until it serves. */
+  restart(name: string): Promise<void>;
+  /** Stop everything: workers, APIs, lab, Temporal, PostgreSQL. */
+  stop(): Promise<void>;
+}
+
+const root = path.resolve(__dirname, '..', '..');
+
+function appCommand(runner: 'dist' | 'ts-node', app: string): [string, string[]] {
+  if (runner === 'dist') return [process.execPath, [path.join(root, 'dist', 'apps', app, 'src', 'main.js')]];
+  return [
+    process.execPath,
+    ['-r', 'ts-node/register/transpile-only', path.join(root, 'apps', app, 'src', 'main.ts')],
+  ];
+}
+
+function sizeOf(file: string): number {
+  try {
+    return statSync(file).size;
+  } catch {
+    return 0;
+  }
+}
+
+/** Whether `file` has `text` past byte `from` (what a process printed since it was started). */
+function logHas(file: string, from: number, text: string): boolean {
+  if (!existsSync(file)) return false;
+  return readFileSync(file).subarray(from).toString('utf8').includes(text);
+}
+
+export async function startCluster(options: ClusterOptions): Promise<Cluster> {
+  const log = options.log ?? ((line: string) => console.log(`[cluster] ${line}`));
+  const dataDir = path.resolve(options.dataDir);
+  const logDir = path.resolve(options.logDir ?? path.join(dataDir, 'logs'));
+  mkdirSync(logDir, { recursive: true });
+  const logFile = (name: string) => path.join(logDir, `${name}.log`);
+  const runner = options.runner ?? 'dist';
+  const namespace = options.namespace ?? 'default';
+  const components: Component[] = [];
+  const started: Component[] = [];
+  const stopAll = async () => {
+    const order: ComponentKind[] = ['worker', 'api', 'lab', 'temporal', 'postgres'];
+    for (const kind of order) {
+      for (const c of started.filter((s) => s.kind === kind).reverse()) {
+        try {
+          await c.stop();
+          log(`  ${c.name} stopped`);
+        } catch (error) {
+          log(`  ${c.name}: ${(error as Error).message}`);
+        }
+      }
+    }
+  };
+  const startComponent = async (c: Component) => {
+    components.push(c);
+    started.push(c);
+    await c.start();
+  };
+
+  try {
+    // Binaries first: a build takes minutes, and nothing should be running meanwhile.
+    const serverBin = findOrBuildTemporalServer(log);
+    const sqlTool = findOrBuildTemporalSqlTool(log);
+    const schemaDir = temporalSchemaDir();
+
+    // PostgreSQL.
+    let adminUrl: string;
+    if (options.databaseUrl) {
+      log('PostgreSQL: using DATABASE_URL');
+      adminUrl = withDatabase(options.databaseUrl, 'postgres');
+    } else {
+      const pgDir = path.join(dataDir, 'postgres');
+      const port = options.pgPort ?? (await freePort());
+      log(`PostgreSQL: a local cluster under ${pgDir} on 127.0.0.1:${port}`);
+      let url = '';
+      await startComponent(
+        new Component(
+          'postgres',
+          'postgres',
+          async () => {
+            const pg = await startLocalPostgres({ dataDir: pgDir, port, logFile: logFile('postgres') });
+            url = pg.url;
+            return pg.process;
+          },
+          'SIGINT',
+          20_000,
+        ),
+      );
+      adminUrl = withDatabase(url, 'postgres');
+    }
+    const databaseUrl = withDatabase(adminUrl, 'switchboard');
+    await createDatabaseIfMissing(adminUrl, 'switchboard');
+
+    // Temporal: its two databases, schema, config, server, namespace.
+    const db = temporalDatabaseFrom(adminUrl);
+    log(`Temporal: schema from ${schemaDir}`);
+    await setupTemporalSchema({ db, sqlTool, schemaDir, log });
+    const ports: TemporalPorts = options.temporalPorts ?? {
+      frontend: await freePort(),
+      frontendHttp: await freePort(),
+      frontendMembership: await freePort(),
+      history: await freePort(),
+      historyMembership: await freePort(),
+      matching: await freePort(),
+      matchingMembership: await freePort(),
+      worker: await freePort(),
+      workerMembership: await freePort(),
+    };
+    const temporalRoot = path.join(dataDir, 'temporal');
+    writeTemporalConfig({ root: temporalRoot, db, ports });
+    const temporalAddress = `127.0.0.1:${ports.frontend}`;
+    log(`Temporal: server ${serverBin} on ${temporalAddress} (frontend), persistence postgres12`);
+    const temporal = new Component('temporal', 'temporal', async () => {
+      const server = await startTemporalServer({
+        bin: serverBin,
+        root: temporalRoot,
+        ports,
+        logFile: logFile('temporal'),
+      });
+      return server.process;
+    });
+    await startComponent(temporal);
+    await ensureNamespace(temporalAddress, namespace, log);
+    await waitFor(`namespace ${namespace} to be usable`, () => namespaceReady(temporalAddress, namespace), {
+      timeoutMs: 60_000,
+      intervalMs: 500,
+    });
+
+    const appEnv: Record<string, string> = {
+      ...(process.env as Record<string, string>),
+      ...options.env,
+      DATABASE_URL: databaseUrl,
+      TEMPORAL_ADDRESS: temporalAddress,
+      TEMPORAL_NAMESPACE: namespace,
+    };
+    if (runner === 'ts-node') appEnv.TS_NODE_PROJECT = path.join(root, 'tsconfig.json');
+
+    // The device lab (standalone), when asked for.
+    if (options.lab) {
+      const lab = options.lab;
+      const [cmd, base] = appCommand(runner, 'device-lab');
+      const args = [...base, '--devices', String(lab.devices), '--base-port', String(lab.basePort)];
+      args.push('--inventory', lab.inventoryFile);
+      if (lab.httpPort !== undefined) args.push('--http-port', String(lab.httpPort));
+      await startComponent(
+        new Component('device-lab', 'lab', async () =>
+          startManaged('device-lab', cmd, args, { cwd: root, env: appEnv, logFile: logFile('device-lab') }),
+        ),
+      );
+    }
+
+    // APIs: the first migrates the database alone; the others start after it answers.
+    const apiUrls = options.apiPorts.map((port) => `http://127.0.0.1:${port}`);
+    for (const [i, port] of options.apiPorts.entries()) {
+      const name = `api-${i + 1}`;
+      const [cmd, args] = appCommand(runner, 'api');
+      await startComponent(
+        new Component(name, 'api', async () => {
+          const managed = startManaged(name, cmd, args, {
+            cwd: root,
+            env: { ...appEnv, API_PORT: String(port) },
+            logFile: logFile(name),
+          });
+          let exited = false;
+          void managed.exited.then(() => (exited = true));
+          await waitFor(
+            `${name} to answer /healthz on port ${port}`,
+            async () => {
+              if (exited) throw new Error(`${name} exited; see ${logFile(name)}`);
+              return (await fetch(`${apiUrls[i]}/healthz`)).ok;
+            },
+            { timeoutMs: 180_000, intervalMs: 250 },
+          );
+          return managed;
+        }),
+      );
+      log(`${name}: ${apiUrls[i]}/graphql`);
+    }
+
+    // Workers, all at once (each bundles the workflows at start).
+    await Promise.all(
+      options.workers.map((spec) => {
+        const name = `worker-${spec.id}`;
+        const [cmd, args] = appCommand(runner, 'worker');
+        const c = new Component(name, 'worker', async () => {
+          const from = sizeOf(logFile(name));
+          const managed = startManaged(name, cmd, args, {
+            cwd: root,
+            env: { ...appEnv, NODE_ID: spec.id, NODE_SITES: spec.sites.join(',') },
+            logFile: logFile(name),
+          });
+          let exited = false;
+          void managed.exited.then(() => (exited = true));
+          await waitFor(
+            `${name} to poll its task queues`,
+            () => {
+              if (exited) throw new Error(`${name} exited; see ${logFile(name)}`);
+              return logHas(logFile(name), from, 'serving task queue');
+            },
+            { timeoutMs: 180_000, intervalMs: 250 },
+          );
+          return managed;
+        });
+        return startComponent(c).then(() => log(`${name}: node ${spec.id}, sites ${spec.sites.join(', ')}`));
+      }),
+    );
+
+    const byName = (name: string) => {
+      const c = components.find((x) => x.name === name);
+      if (!c) throw new Error(`no component named ${name}`);
+      return c;
+    };
+    return {
+      components,
+      component: byName,
+      databaseUrl,
+      temporalAddress,
+      temporalPorts: ports,
+      apiUrls,
+      logDir,
+      logFile,
+      async restart(name: string) {
+        await byName(name).start();
+      },
+      stop: stopAll,
+    };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
