@@ -355,7 +355,9 @@ dynamicConfigClient:
 export async function namespaceReady(address: string, namespace: string): Promise<boolean> {
   const connection = await Connection.connect({ address, connectTimeout: 2000 });
   try {
-    await connection.workflowService.listWorkflowExecutions({ namespace, pageSize: 1 });
+    await connection.withDeadline(Date.now() + 3000, () =>
+      connection.workflowService.listWorkflowExecutions({ namespace, pageSize: 1 }),
+    );
     return true;
   } finally {
     await connection.close();
@@ -377,7 +379,7 @@ export async function ensureNamespace(address: string, namespace: string, log?: 
   const create = spawnSync(
     cli,
     ['operator', 'namespace', 'create', '--address', address, '-n', namespace, '--retention', '72h'],
-    { encoding: 'utf8' },
+    { encoding: 'utf8', timeout: 30_000 },
   );
   if (create.status !== 0 && !/already/i.test(`${create.stderr}${create.stdout}`))
     throw new Error(`temporal operator namespace create ${namespace}: ${create.stderr || create.stdout}`);
@@ -414,15 +416,19 @@ export async function startTemporalServer(options: {
   const managed = startManaged('temporal', options.bin, args, { logFile: options.logFile });
   const address = `127.0.0.1:${options.ports.frontend}`;
   let exitedEarly = false;
-  void managed.exited.then(() => (exitedEarly = true));
-  await waitFor(
+  const died = managed.exited.then(() => {
+    exitedEarly = true;
+    throw new Error(`temporal exited while starting; see ${options.logFile ?? 'its output'}`);
+  });
+  void died.catch(() => undefined);
+  const ready = waitFor(
     `the Temporal server on ${address}${options.namespace ? ` (namespace ${options.namespace})` : ''}`,
     async () => {
-      if (exitedEarly) throw new Error(`temporal exited early; see ${options.logFile ?? 'its output'}`);
+      if (exitedEarly) return true; // the race below has failed already
       if (options.namespace) return namespaceReady(address, options.namespace);
       const connection = await Connection.connect({ address, connectTimeout: 2000 });
       try {
-        await connection.workflowService.getSystemInfo({});
+        await connection.withDeadline(Date.now() + 3000, () => connection.workflowService.getSystemInfo({}));
         return true;
       } finally {
         await connection.close();
@@ -430,5 +436,7 @@ export async function startTemporalServer(options: {
     },
     { timeoutMs: options.timeoutMs ?? 120_000, intervalMs: 300 },
   );
+  await Promise.race([ready, died]);
+  if (exitedEarly) throw new Error(`temporal exited while starting; see ${options.logFile ?? 'its output'}`);
   return { address, process: managed, stop: () => managed.stop('SIGTERM', 15_000) };
 }

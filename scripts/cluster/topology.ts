@@ -6,6 +6,7 @@
  * data (the chaos suite does that). Used by `npm run start:cluster` and chaos/.
  */
 import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { startLocalPostgres, withDatabase, createDatabaseIfMissing } from '../infra/postgres';
 import { freePort, startManaged, waitFor, type Managed } from '../infra/process';
@@ -135,6 +136,55 @@ function logHas(file: string, from: number, text: string): boolean {
   return readFileSync(file).subarray(from).toString('utf8').includes(text);
 }
 
+/** Wait until `probe` says ready, failing at once if the process exits meanwhile. */
+async function untilReady(
+  managed: Managed,
+  what: string,
+  probe: () => Promise<boolean> | boolean,
+  logFile: string,
+): Promise<Managed> {
+  let exited = false;
+  const ready = waitFor(
+    what,
+    async () => {
+      if (exited) return true; // stop polling; the race below has already failed
+      return probe();
+    },
+    { timeoutMs: 180_000, intervalMs: 250 },
+  );
+  const died = managed.exited.then((code) => {
+    exited = true;
+    throw new Error(`${managed.name} exited (code ${code}) while starting; see ${logFile}`);
+  });
+  await Promise.race([ready, died]);
+  void died.catch(() => undefined);
+  if (exited) throw new Error(`${managed.name} exited while starting; see ${logFile}`);
+  return managed;
+}
+
+const handedOut = new Set<number>();
+
+/**
+ * A free loopback port below 32768 (the kernel's ephemeral range starts there): Temporal keeps
+ * membership ports in a smallint column, so its ports cannot come from freePort().
+ */
+export async function freeLowPort(): Promise<number> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const port = 20000 + Math.floor(Math.random() * 12000);
+    if (handedOut.has(port)) continue;
+    const free = await new Promise<boolean>((resolve) => {
+      const server = net.createServer();
+      server.once('error', () => resolve(false));
+      server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+    });
+    if (free) {
+      handedOut.add(port);
+      return port;
+    }
+  }
+  throw new Error('no free port below 32768 on 127.0.0.1');
+}
+
 export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   const log = options.log ?? ((line: string) => console.log(`[cluster] ${line}`));
   const dataDir = path.resolve(options.dataDir);
@@ -202,16 +252,17 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     const db = temporalDatabaseFrom(adminUrl);
     log(`Temporal: schema from ${schemaDir}`);
     await setupTemporalSchema({ db, sqlTool, schemaDir, log });
+    // Temporal's cluster_membership table stores ports as smallint: every port below 32768.
     const ports: TemporalPorts = options.temporalPorts ?? {
-      frontend: await freePort(),
-      frontendHttp: await freePort(),
-      frontendMembership: await freePort(),
-      history: await freePort(),
-      historyMembership: await freePort(),
-      matching: await freePort(),
-      matchingMembership: await freePort(),
-      worker: await freePort(),
-      workerMembership: await freePort(),
+      frontend: await freeLowPort(),
+      frontendHttp: await freeLowPort(),
+      frontendMembership: await freeLowPort(),
+      history: await freeLowPort(),
+      historyMembership: await freeLowPort(),
+      matching: await freeLowPort(),
+      matchingMembership: await freeLowPort(),
+      worker: await freeLowPort(),
+      workerMembership: await freeLowPort(),
     };
     const temporalRoot = path.join(dataDir, 'temporal');
     writeTemporalConfig({ root: temporalRoot, db, ports });
@@ -268,17 +319,12 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
             env: { ...appEnv, API_PORT: String(port) },
             logFile: logFile(name),
           });
-          let exited = false;
-          void managed.exited.then(() => (exited = true));
-          await waitFor(
+          return untilReady(
+            managed,
             `${name} to answer /healthz on port ${port}`,
-            async () => {
-              if (exited) throw new Error(`${name} exited; see ${logFile(name)}`);
-              return (await fetch(`${apiUrls[i]}/healthz`)).ok;
-            },
-            { timeoutMs: 180_000, intervalMs: 250 },
+            async () => (await fetch(`${apiUrls[i]}/healthz`)).ok,
+            logFile(name),
           );
-          return managed;
         }),
       );
       log(`${name}: ${apiUrls[i]}/graphql`);
@@ -296,17 +342,12 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
             env: { ...appEnv, NODE_ID: spec.id, NODE_SITES: spec.sites.join(',') },
             logFile: logFile(name),
           });
-          let exited = false;
-          void managed.exited.then(() => (exited = true));
-          await waitFor(
+          return untilReady(
+            managed,
             `${name} to poll its task queues`,
-            () => {
-              if (exited) throw new Error(`${name} exited; see ${logFile(name)}`);
-              return logHas(logFile(name), from, 'serving task queue');
-            },
-            { timeoutMs: 180_000, intervalMs: 250 },
+            () => logHas(logFile(name), from, 'serving task queue'),
+            logFile(name),
           );
-          return managed;
         });
         return startComponent(c).then(() => log(`${name}: node ${spec.id}, sites ${spec.sites.join(', ')}`));
       }),
