@@ -25,7 +25,10 @@ const totals = { passed: 0, failed: 0, skipped: 0 };
 function jest(project: 'unit' | 'integration', extra: string[]): boolean {
   const out = path.join(mkdtempSync(path.join(os.tmpdir(), 'switchboard-jest-')), 'result.json');
   const args = ['--selectProjects', project, '--json', '--outputFile', out, '--forceExit', ...extra];
-  if (project === 'integration') args.push('--runInBand');
+  // Integration files are independent (each has its own database and task queue; they share the
+  // PostgreSQL server, the Temporal dev server and the workflow bundle): run a few at a time, as
+  // most of their time is spent waiting on devices, timers and heartbeats rather than on the CPU.
+  if (project === 'integration') args.push(`--maxWorkers=${process.env.SWITCHBOARD_TEST_WORKERS ?? '2'}`);
   const ok = step(`${project} tests`, bin('jest'), args);
   try {
     const result = JSON.parse(readFileSync(out, 'utf8'));

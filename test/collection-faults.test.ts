@@ -23,7 +23,8 @@ describe('collection with failing devices', () => {
     stack = await startStack({
       lab: { devices: 12 },
       env: {
-        SSH_COMMAND_TIMEOUT_MS: '3000',
+        // Long enough for a loaded machine's healthy devices; the hung one still times out.
+        SSH_COMMAND_TIMEOUT_MS: '8000',
         COLLECTION_MAX_ATTEMPTS: '2',
         COLLECTION_RETRY_INITIAL_MS: '100',
       },

@@ -168,6 +168,47 @@ describe('config changes with automatic rollback', () => {
     for (const name of [first, eos, third]) expect(configOf(name)).toBe(before.get(name));
   });
 
+  it('a cancel while ROLLBACK_ALL restores the changed devices stops none of the restores', async () => {
+    const changed = names('cisco_ios').slice(0, 4);
+    const [eos] = names('arista_eos').slice(0, 1);
+    const targets = [...changed, eos];
+    const before = new Map(targets.map((n) => [n, configOf(n)]));
+    // Slow devices, so that the rollback is still going when the cancel comes.
+    for (const name of targets) stack.lab.setFaults(name, { commandLatencyMs: 150 });
+    try {
+      const run = await change({
+        deviceIds: ids(targets),
+        configByPlatform: [
+          { platform: 'cisco_ios', config: 'logging host 10.78.0.1\nlogging host 10.78.0.2' },
+          { platform: 'arista_eos', config: twelve(7) },
+        ],
+        maxFailures: 0,
+        failurePolicy: 'ROLLBACK_ALL',
+        concurrency: 1,
+      });
+      // The four cisco devices change, the EOS one fails and is restored: the rollout stops and
+      // the cisco devices are restored one by one. Cancel once the first of them is back.
+      await waitFor(
+        'the rollback to have restored its first device',
+        async () => {
+          const devices = await devicesOf(run.id);
+          return changed.some((n) => devices.get(n)!.outcome === 'ROLLED_BACK') ? true : undefined;
+        },
+        { timeoutMs: 120_000, intervalMs: 100 },
+      );
+      await stack.gql.request(`mutation ($id: ID!) { cancelRun(id: $id) { id } }`, { id: run.id });
+      const done = await waitForRunEnd(stack, run.id);
+      expect(done.status).toBe('CANCELLED');
+      const devices = await devicesOf(run.id);
+      for (const name of targets) {
+        expect({ name, outcome: devices.get(name)!.outcome }).toEqual({ name, outcome: 'ROLLED_BACK' });
+        expect({ name, config: configOf(name) }).toEqual({ name, config: before.get(name) });
+      }
+    } finally {
+      for (const name of targets) stack.lab.setFaults(name, {});
+    }
+  });
+
   it('dry run records the plan and changes nothing', async () => {
     const [name] = names('hp_comware');
     const before = configOf(name);

@@ -50,7 +50,18 @@ describe('device locks and maintenance windows', () => {
     });
     target = stack.lab.devices()[0].name;
     await changeTask('hold-4s', 501, 4);
-    await changeTask('hold-8s', 502, 8);
+    // Holds its lock until the test approves: a worker restart of any length cannot outlast it.
+    await createTask(stack, {
+      name: 'hold-until-approved',
+      steps: [
+        {
+          id: 'push',
+          kind: 'ssh.configure',
+          params: { devices: { names: [target] }, lines: ['vlan 502', ' name SAFETY'] },
+        },
+        { id: 'hold', kind: 'approval', params: { timeoutSeconds: 3600 }, dependsOn: ['push'] },
+      ],
+    });
     await changeTask('hold-long', 503, 600);
     await changeTask('quick', 504, 0);
     await changeTask('quick-or-refuse', 505, 0, { onLocked: 'REFUSE' });
@@ -120,13 +131,19 @@ describe('device locks and maintenance windows', () => {
     worker = undefined;
     let proc = spawnWorkerProcess(stack.env);
     try {
-      const first = await startTaskRun(stack, 'hold-8s');
-      await waitForStep(stack, first.id, 'hold', ['RUNNING'], 120_000);
+      const first = await startTaskRun(stack, 'hold-until-approved');
+      await waitForStep(stack, first.id, 'hold', ['WAITING_APPROVAL'], 120_000);
       proc.kill('SIGKILL');
       await new Promise((resolve) => proc.once('exit', resolve));
       proc = spawnWorkerProcess(stack.env);
       const second = await startTaskRun(stack, 'quick');
       await waitForStep(stack, second.id, 'push', ['WAITING_LOCK'], 120_000);
+      await stack.gql.request(
+        `mutation ($input: StepDecisionInput!) { decideStep(input: $input) { stepId } }`,
+        {
+          input: { runId: first.id, stepId: 'hold', approve: true, by: 'test' },
+        },
+      );
       const a = await waitForTaskRunEnd(stack, first.id);
       const b = await waitForTaskRunEnd(stack, second.id);
       expect([a.status, b.status]).toEqual(['COMPLETED', 'COMPLETED']);

@@ -288,11 +288,12 @@ export async function taskRunWorkflow(input: TaskRunInput): Promise<TaskRunResul
       // Done when nothing runs and nothing more may start (paused or not).
       const startable = definition.steps.some((s) => ready(s));
       if (running === 0 && (stopReason !== undefined || !startable)) break;
+      // Read before recording a pause: a step that ends while notePause runs still wakes the loop.
+      const seen = tick;
       if (paused !== recordedPause) {
         recordedPause = paused;
         await book.notePause({ runId, paused });
       }
-      const seen = tick;
       await condition(() => tick !== seen);
     }
   } catch (error) {

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { startLocalPostgres, type LocalPostgres } from '../../scripts/infra/postgres';
 import { startTemporalDevServer, type TemporalDevServer } from '../../scripts/infra/temporal';
+import { bundleWorkflowsTo } from '../../scripts/bundle-workflows';
 
 /**
  * Integration tests talk to a real PostgreSQL server and a real Temporal dev server.
@@ -11,7 +12,7 @@ import { startTemporalDevServer, type TemporalDevServer } from '../../scripts/in
 export default async function globalSetup(): Promise<void> {
   const scratch = mkdtempSync(path.join(os.tmpdir(), 'switchboard-test-'));
   const started: { postgres?: LocalPostgres; temporal?: TemporalDevServer } = {};
-  const [pgUrl, temporalAddress] = await Promise.all([
+  const [pgUrl, temporalAddress, bundle] = await Promise.all([
     (async () => {
       if (process.env.DATABASE_URL) return process.env.DATABASE_URL;
       started.postgres = await startLocalPostgres({
@@ -30,7 +31,10 @@ export default async function globalSetup(): Promise<void> {
       });
       return started.temporal.address;
     })(),
+    // The workflows, bundled once for every test file and every worker process the tests spawn.
+    bundleWorkflowsTo(path.join(scratch, 'workflows.bundle.js')),
   ]);
+  process.env.SWITCHBOARD_TEST_WORKFLOW_BUNDLE = bundle;
   process.env.SWITCHBOARD_TEST_PG_URL = pgUrl;
   process.env.SWITCHBOARD_TEST_TEMPORAL_ADDRESS = temporalAddress;
   process.env.SWITCHBOARD_TEST_SCRATCH = scratch;

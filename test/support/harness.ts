@@ -1,12 +1,11 @@
 import 'reflect-metadata';
 import type { INestApplication } from '@nestjs/common';
 import {
-  bundleWorkflowCode,
   DefaultLogger,
   NativeConnection,
   Runtime,
   type Worker,
-  type WorkflowBundleWithSourceMap,
+  type WorkflowBundleOption,
 } from '@temporalio/worker';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -15,7 +14,7 @@ import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { startApi } from '../../apps/api/src/bootstrap';
 import { DeviceLab } from '../../apps/device-lab/src';
-import { createSwitchboardWorker, WORKFLOWS_PATH } from '../../apps/worker/src/worker.factory';
+import { createSwitchboardWorker } from '../../apps/worker/src/worker.factory';
 import { loadConfig, type AppConfig, type Env } from '../../libs/config/src/config';
 import { SecretBox } from '../../libs/crypto/src/secret-box';
 import { dataSourceOptions, runMigrations } from '../../core/database/data-source';
@@ -23,8 +22,9 @@ import { createDatabaseIfMissing, withDatabase } from '../../scripts/infra/postg
 import { waitFor } from '../../scripts/infra/process';
 import { graphqlClient } from '../../scripts/graphql-client';
 import { registerLabInventory } from '../../scripts/lab-inventory';
+import { workflowBundle } from './bundle';
 
-export { waitFor };
+export { waitFor, workflowBundle };
 
 // Keep the Temporal runtime quiet in tests: warnings and errors only.
 try {
@@ -64,6 +64,8 @@ export function testEnv(databaseUrl: string, overrides: Env = {}): Env {
     TEMPORAL_ADDRESS: temporalAddress,
     TEMPORAL_TASK_QUEUE: `test-${randomUUID()}`,
     CREDENTIALS_KEY: randomBytes(32).toString('hex'),
+    // Worker processes the tests spawn start from the run's bundle instead of bundling again.
+    WORKER_WORKFLOW_BUNDLE: process.env.SWITCHBOARD_TEST_WORKFLOW_BUNDLE,
     SSH_CONNECT_TIMEOUT_MS: '5000',
     SSH_PROMPT_TIMEOUT_MS: '5000',
     SSH_COMMAND_TIMEOUT_MS: '10000',
@@ -74,21 +76,6 @@ export function testEnv(databaseUrl: string, overrides: Env = {}): Env {
     ...overrides,
   };
 }
-
-let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
-/** Bundle the workflows once per test file. */
-export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
-  bundle ??= bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietLogger });
-  return bundle;
-}
-const quietLogger = {
-  log: () => undefined,
-  trace: () => undefined,
-  debug: () => undefined,
-  info: () => undefined,
-  warn: (m: string) => console.warn(m),
-  error: (m: string) => console.error(m),
-};
 
 export interface InProcessWorker {
   worker: Worker;

@@ -32,7 +32,8 @@ import type {
   TaskActivities,
   WorkflowName,
 } from '../../workflows/contracts';
-import { waitFor, workflowBundle } from './harness';
+import { waitFor } from '../../scripts/infra/process';
+import { workflowBundle } from './bundle';
 
 /** Every activity a workflow of the project may call. */
 export type AllActivities = RunActivities &

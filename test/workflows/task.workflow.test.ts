@@ -257,6 +257,49 @@ describe('taskRunWorkflow (stub activities)', () => {
     );
   });
 
+  it('a step that ends while a resume is being recorded still wakes the run (regression)', async () => {
+    const def = definition([
+      { id: 'a', kind: 'ssh.commands' },
+      { id: 'b', dependsOn: ['a'] },
+    ]);
+    const input = run(def);
+    const aMayEnd = new Gate();
+    const resumeRecorded = new Gate();
+    await env.run(
+      stubs(
+        { a: items('a', 1) },
+        {
+          runStepItem: async () => {
+            await hold(aMayEnd, 'fail');
+            return { reused: false };
+          },
+          // Recording the resume is slow (a database hiccup, say): b runs and ends meanwhile.
+          notePause: async ({ paused }) => {
+            if (!paused) await hold(resumeRecorded, 'fail');
+          },
+        },
+      ),
+      async (t) => {
+        const handle = await t.start<TaskRunWorkflow>('taskRunWorkflow', input);
+        await t.calls.until('step a runs', (log) => log.of('runStepItem').length === 1);
+        await handle.signal('pause', {});
+        await t.calls.until('the pause is recorded', (log) => log.of('notePause').length === 1);
+        aMayEnd.open();
+        const stepIs = (id: 'a' | 'b', status: string) =>
+          waitFor(
+            `step ${id} ${status}`,
+            async () => ((await handle.query<TaskRunState>('state')).steps[id] === status ? true : undefined),
+            { timeoutMs: 20_000, intervalMs: 50 },
+          );
+        await stepIs('a', 'SUCCEEDED');
+        await handle.signal('resume', {});
+        await stepIs('b', 'SUCCEEDED');
+        resumeRecorded.open();
+        expect(await t.result(handle)).toEqual({ runId: input.runId, status: 'COMPLETED' });
+      },
+    );
+  });
+
   it('a cancel while a change step runs records it CANCELLED and still compensates it and the steps before it (ROLLED_BACK)', async () => {
     const def = definition([
       { id: 'a', compensate: undo },

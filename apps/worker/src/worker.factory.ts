@@ -101,7 +101,11 @@ export function createSwitchboardWorker(
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
     identity,
-    ...(deps.workflowBundle ? { workflowBundle: deps.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+    ...(deps.workflowBundle
+      ? { workflowBundle: deps.workflowBundle }
+      : config.worker.workflowBundle
+        ? { workflowBundle: { codePath: config.worker.workflowBundle } }
+        : { workflowsPath: WORKFLOWS_PATH }),
     activities: activities ?? createActivities({ ...deps, identity }),
     maxConcurrentActivityTaskExecutions: config.worker.maxConcurrentActivities,
     shutdownGraceTime: config.worker.shutdownGraceMs,

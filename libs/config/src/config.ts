@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import os from 'node:os';
 import { z } from 'zod';
 import { builtinTemplatesDir } from '../../common/src/paths';
@@ -85,6 +86,10 @@ const envSchema = z.object({
     .default('Asia/Shanghai'),
   WORKER_MAX_CONCURRENT_ACTIVITIES: int(1, 10_000).default(200),
   WORKER_SHUTDOWN_GRACE_MS: int(0, 600_000).default(15_000),
+  WORKER_WORKFLOW_BUNDLE: z
+    .string()
+    .refine((file) => existsSync(file), { message: 'must be the path of a workflow bundle that exists' })
+    .optional(),
   NODE_ID: z
     .string()
     .regex(/^[A-Za-z0-9][A-Za-z0-9._:@-]{0,99}$/, 'letters, digits and . _ : @ -')
@@ -154,7 +159,8 @@ export interface AppConfig {
     heartbeatTimeoutMs: number;
     retryInitialMs: number;
   };
-  worker: { maxConcurrentActivities: number; shutdownGraceMs: number };
+  /** `workflowBundle`: a bundle built ahead (scripts/bundle-workflows.ts); null: bundle at start. */
+  worker: { maxConcurrentActivities: number; shutdownGraceMs: number; workflowBundle: string | null };
   /** This process as an execution node: what it serves, and how often it heartbeats. */
   nodes: { id: string; sites: string[]; capabilities: string[]; sharedQueue: boolean; heartbeatMs: number };
   /** TextFSM templates: a directory in the ntc-templates layout (an `index` file and `.textfsm` files). */
@@ -228,6 +234,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     worker: {
       maxConcurrentActivities: e.WORKER_MAX_CONCURRENT_ACTIVITIES,
       shutdownGraceMs: e.WORKER_SHUTDOWN_GRACE_MS,
+      workflowBundle: e.WORKER_WORKFLOW_BUNDLE ?? null,
     },
     nodes: {
       id: e.NODE_ID ?? `${os.hostname()}:${process.pid}`,
