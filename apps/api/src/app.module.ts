@@ -13,6 +13,7 @@ import { TemporalClientModule } from '../../../libs/temporal/src/temporal.module
 import { BearerTokenGuard, tokenMatches } from '../../../graphql/common/auth.guard';
 import { GraphqlExceptionFilter } from '../../../graphql/common/graphql-exception.filter';
 import { createValidationPipe } from '../../../graphql/common/validation';
+import { queryLimitsPlugin } from '../../../graphql/common/query-limits';
 import { ConfigsModule } from '../../../graphql/configs/configs.module';
 import { CredentialsModule } from '../../../graphql/credentials/credentials.module';
 import { DevicesModule } from '../../../graphql/devices/devices.module';
@@ -49,6 +50,8 @@ export class ApiModule {
           // Stack traces only in development mode; schema hints ("did you mean") neither.
           includeStacktraceInErrorResponses: config.api.development,
           hideSchemaDetailsFromClientErrors: !config.api.development,
+          // Depth, aliases, fields and cost checked before anything runs.
+          plugins: [queryLimitsPlugin(config.api.queryLimits)],
           subscriptions: {
             'graphql-ws': {
               path: '/graphql',

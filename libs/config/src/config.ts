@@ -49,6 +49,10 @@ const envSchema = z.object({
   API_PORT: int(0, 65535).default(4000),
   API_DEVELOPMENT: bool.default(false),
   API_TOKEN: z.string({ message: 'is required' }).min(16, { message: 'must be at least 16 characters' }),
+  API_MAX_QUERY_DEPTH: int(1, 1000).default(12),
+  API_MAX_QUERY_COST: int(1, 1_000_000_000).default(6000),
+  API_MAX_ALIASES: int(0, 1_000_000).default(50),
+  API_MAX_QUERY_FIELDS: int(1, 1_000_000).default(1000),
   DATABASE_URL: url(['postgres:', 'postgresql:']),
   DATABASE_POOL_SIZE: int(1, 200).default(10),
   DATABASE_MIGRATIONS_RUN: bool.default(true),
@@ -147,7 +151,14 @@ export type Env = Record<string, string | undefined>;
 export interface AppConfig {
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   /** `development`: error responses carry stack traces (never in production). */
-  api: { host: string; port: number; token: string; development: boolean };
+  api: {
+    host: string;
+    port: number;
+    token: string;
+    development: boolean;
+    /** Limits on one GraphQL operation, checked before it runs (graphql/common/query-limits.ts). */
+    queryLimits: { maxDepth: number; maxCost: number; maxAliases: number; maxFields: number };
+  };
   database: { url: string; poolSize: number; migrationsRun: boolean };
   temporal: { address: string; namespace: string; taskQueue: string; uiUrl: string };
   credentialsKey: Buffer;
@@ -206,7 +217,18 @@ export function loadConfig(env: Env = process.env): AppConfig {
   }
   return {
     logLevel: e.LOG_LEVEL,
-    api: { host: e.API_HOST, port: e.API_PORT, token: e.API_TOKEN, development: e.API_DEVELOPMENT },
+    api: {
+      host: e.API_HOST,
+      port: e.API_PORT,
+      token: e.API_TOKEN,
+      development: e.API_DEVELOPMENT,
+      queryLimits: {
+        maxDepth: e.API_MAX_QUERY_DEPTH,
+        maxCost: e.API_MAX_QUERY_COST,
+        maxAliases: e.API_MAX_ALIASES,
+        maxFields: e.API_MAX_QUERY_FIELDS,
+      },
+    },
     database: {
       url: e.DATABASE_URL,
       poolSize: e.DATABASE_POOL_SIZE,
