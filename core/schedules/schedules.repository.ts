@@ -8,6 +8,7 @@ import {
   type ScheduleOptions,
 } from '@temporalio/client';
 import { isUUID } from 'class-validator';
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import { optionalDateToTs, tsToDate } from '@temporalio/common/lib/time';
 import { DataSource, type EntityManager } from 'typeorm';
@@ -58,6 +59,27 @@ interface ScheduleState {
 const NEXT_FIRE_TIMES_MAX = 100;
 
 /**
+ * The Temporal reads of one API request: each schedule is described at most once in it (however
+ * many aliases or entity objects ask for it), and none is started once `signal` has aborted (the
+ * client has gone).
+ */
+interface ScheduleReads {
+  described: Map<string, Promise<ScheduleLive | null>>;
+  signal?: AbortSignal;
+}
+
+const requestReads = new AsyncLocalStorage<ScheduleReads>();
+
+/**
+ * Run `fn` as one request: SchedulesRepository.live() describes each schedule once within it, and
+ * starts no Temporal read after `signal` aborts (it throws the signal's reason instead). The API
+ * wraps each GraphQL HTTP request in it.
+ */
+export function withScheduleReads<T>(fn: () => T, signal?: AbortSignal): T {
+  return requestReads.run({ described: new Map(), signal }, fn);
+}
+
+/**
  * Schedules: a task with its inputs, run on a Temporal Schedule. PostgreSQL holds what the user
  * owns, Temporal the live state; every change writes PostgreSQL and Temporal in one PostgreSQL
  * transaction that rolls back when Temporal refuses.
@@ -65,7 +87,7 @@ const NEXT_FIRE_TIMES_MAX = 100;
 @Injectable()
 export class SchedulesRepository {
   private readonly logger = new Logger(SchedulesRepository.name);
-  /** One describe per schedule per request (the resolver asks for several live fields). */
+  /** Outside withScheduleReads: one describe per entity object (the resolver asks for several live fields). */
   private readonly described = new WeakMap<ScheduleEntity, Promise<ScheduleLive | null>>();
 
   constructor(
@@ -183,6 +205,7 @@ export class SchedulesRepository {
     try {
       return await this.dataSource.transaction(async (m) => {
         const current = await this.get(idOrName, m, true);
+        this.forget(current.id);
         const problems: FieldError[] = [];
         const next: ScheduleEntity = { ...current };
         if (input.name && input.name !== current.name) {
@@ -289,6 +312,7 @@ export class SchedulesRepository {
   async delete(idOrName: string): Promise<string> {
     return this.dataSource.transaction(async (m) => {
       const schedule = await this.get(idOrName, m, true);
+      this.forget(schedule.id);
       await m.delete(ScheduleEntity, { id: schedule.id });
       try {
         await this.handle(schedule.id).delete();
@@ -302,6 +326,7 @@ export class SchedulesRepository {
 
   async pause(idOrName: string, note?: string | null): Promise<ScheduleEntity> {
     const schedule = await this.get(idOrName);
+    this.forget(schedule.id);
     const text = note?.trim() || 'paused';
     await this.handle(schedule.id).pause(text);
     await this.dataSource.getRepository(ScheduleEntity).update({ id: schedule.id }, { note: text });
@@ -310,6 +335,7 @@ export class SchedulesRepository {
 
   async unpause(idOrName: string, note?: string | null): Promise<ScheduleEntity> {
     const schedule = await this.get(idOrName);
+    this.forget(schedule.id);
     const text = note?.trim() || 'unpaused';
     await this.handle(schedule.id).unpause(text);
     await this.dataSource.getRepository(ScheduleEntity).update({ id: schedule.id }, { note: text });
@@ -319,6 +345,7 @@ export class SchedulesRepository {
   /** Fire now (even when paused; it does not count against remainingActions). */
   async trigger(idOrName: string, overlap?: OverlapPolicy | null): Promise<ScheduleEntity> {
     const schedule = await this.get(idOrName);
+    this.forget(schedule.id);
     try {
       await this.temporal.workflowService.patchSchedule({
         namespace: this.config.temporal.namespace,
@@ -343,6 +370,7 @@ export class SchedulesRepository {
   ): Promise<ScheduleEntity> {
     if (!(end.getTime() > start.getTime())) throw SwitchboardError.badInput('end', 'must be after start');
     const schedule = await this.get(idOrName);
+    this.forget(schedule.id);
     try {
       await this.handle(schedule.id).backfill({ start, end, overlap: overlap ?? undefined });
     } catch (error) {
@@ -351,8 +379,20 @@ export class SchedulesRepository {
     return schedule;
   }
 
-  /** Temporal's view of the schedule (cached per entity object, i.e. per request); null when Temporal has none. */
+  /**
+   * Temporal's view of the schedule; null when Temporal has none. Described once per request and
+   * schedule id (withScheduleReads), else once per entity object.
+   */
   live(schedule: ScheduleEntity): Promise<ScheduleLive | null> {
+    const reads = requestReads.getStore();
+    if (reads) {
+      let promise = reads.described.get(schedule.id);
+      if (!promise) {
+        promise = this.describe(schedule.id, reads.signal);
+        reads.described.set(schedule.id, promise);
+      }
+      return promise;
+    }
     let promise = this.described.get(schedule);
     if (!promise) {
       promise = this.describe(schedule.id);
@@ -361,12 +401,23 @@ export class SchedulesRepository {
     return promise;
   }
 
-  private async describe(id: string): Promise<ScheduleLive | null> {
+  /**
+   * A write is changing the schedule: a later read in the same request describes it again.
+   * (Mutations run one after the other, so nothing reads it while the write goes on.)
+   */
+  private forget(id: string): void {
+    requestReads.getStore()?.described.delete(id);
+  }
+
+  private async describe(id: string, signal?: AbortSignal): Promise<ScheduleLive | null> {
+    signal?.throwIfAborted();
     let d: ScheduleDescription;
     try {
       d = await this.handle(id).describe();
     } catch (error) {
       if (error instanceof ScheduleNotFoundError) return null;
+      // Cancelled because the client has gone: say so, not the gRPC error.
+      signal?.throwIfAborted();
       throw error;
     }
     return {
@@ -408,16 +459,23 @@ export class SchedulesRepository {
     const end = schedule.spec.endAt ? new Date(schedule.spec.endAt).getTime() : Infinity;
     const gap = (times[times.length - 1].getTime() - times[0].getTime()) / Math.max(1, times.length - 1);
     let span = Math.max(gap * (limit - times.length) * 2, 3600_000);
+    const signal = requestReads.getStore()?.signal;
     for (let tries = 0; times.length < limit && tries < 12; tries++) {
       const from = times[times.length - 1].getTime();
       if (from >= end) break;
       const to = Math.min(from + span, end, Date.UTC(2101, 0, 1));
-      const response = await this.temporal.workflowService.listScheduleMatchingTimes({
-        namespace: this.config.temporal.namespace,
-        scheduleId: temporalScheduleId(schedule.id),
-        startTime: optionalDateToTs(new Date(from)),
-        endTime: optionalDateToTs(new Date(to)),
-      });
+      signal?.throwIfAborted();
+      const response = await this.temporal.workflowService
+        .listScheduleMatchingTimes({
+          namespace: this.config.temporal.namespace,
+          scheduleId: temporalScheduleId(schedule.id),
+          startTime: optionalDateToTs(new Date(from)),
+          endTime: optionalDateToTs(new Date(to)),
+        })
+        .catch((error: unknown) => {
+          signal?.throwIfAborted();
+          throw error;
+        });
       const found = (response.startTime ?? []).map((t) => tsToDate(t));
       times.push(...found.filter((t) => t.getTime() > from).slice(0, limit - times.length));
       if (to >= end || to >= Date.UTC(2101, 0, 1)) break;

@@ -14,6 +14,7 @@ import { BearerTokenGuard, tokenMatches } from '../../../graphql/common/auth.gua
 import { GraphqlExceptionFilter } from '../../../graphql/common/graphql-exception.filter';
 import { createValidationPipe } from '../../../graphql/common/validation';
 import { queryLimitsPlugin } from '../../../graphql/common/query-limits';
+import { requestScopePlugin, type RequestScope } from '../../../graphql/common/request-scope';
 import { ConfigsModule } from '../../../graphql/configs/configs.module';
 import { CredentialsModule } from '../../../graphql/credentials/credentials.module';
 import { DevicesModule } from '../../../graphql/devices/devices.module';
@@ -50,8 +51,9 @@ export class ApiModule {
           // Stack traces only in development mode; schema hints ("did you mean") neither.
           includeStacktraceInErrorResponses: config.api.development,
           hideSchemaDetailsFromClientErrors: !config.api.development,
-          // Depth, aliases, fields and cost checked before anything runs.
-          plugins: [queryLimitsPlugin(config.api.queryLimits)],
+          // Depth, aliases, fields and cost checked before anything runs; a query whose client has
+          // gone stops (its Temporal calls are cancelled, its remaining fields do not start).
+          plugins: [queryLimitsPlugin(config.api.queryLimits), requestScopePlugin()],
           subscriptions: {
             'graphql-ws': {
               path: '/graphql',
@@ -66,7 +68,7 @@ export class ApiModule {
           // An HTTP request without the token is refused before its query is even parsed, so that no
           // one unauthenticated learns anything of the schema (the guard still checks each resolver).
           context: (ctx: {
-            req?: { headers?: Record<string, unknown> };
+            req?: { headers?: Record<string, unknown>; requestScope?: RequestScope };
             extra?: unknown;
             connectionParams?: Record<string, unknown>;
           }) => {
@@ -76,7 +78,9 @@ export class ApiModule {
                 extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } },
               });
             }
-            return { req: ctx.req };
+            // `signal` aborts when the client of a query goes before its response was sent.
+            const requestScope = ctx.req?.requestScope;
+            return { req: ctx.req, signal: requestScope?.signal, requestScope };
           },
         }),
         CredentialsModule,

@@ -2,9 +2,11 @@ import { applyVolatileRulesFile } from '../../../libs/configs/src/volatile-file'
 import { NestFactory } from '@nestjs/core';
 import type { INestApplication } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import { Client } from '@temporalio/client';
 import type { AppConfig } from '../../../libs/config/src/config';
 import { nestLogLevels } from '../../../libs/config/src/log-levels';
 import { ApiModule } from './app.module';
+import { requestScopeMiddleware } from './request-scope.middleware';
 
 /** Build and start the API; tests call this too (with port 0). */
 export async function startApi(
@@ -18,6 +20,8 @@ export async function startApi(
   });
   // Bulk imports of thousands of devices arrive as one GraphQL request.
   app.useBodyParser('json', { limit: '32mb' });
+  // Before the GraphQL middleware (registered when the app starts): the request's scope.
+  app.use('/graphql', requestScopeMiddleware(app.get(Client)));
   app.enableShutdownHooks();
   await app.listen(config.api.port, config.api.host);
   return app;
