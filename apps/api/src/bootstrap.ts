@@ -6,6 +6,7 @@ import { Client } from '@temporalio/client';
 import type { AppConfig } from '../../../libs/config/src/config';
 import { nestLogLevels } from '../../../libs/config/src/log-levels';
 import { ApiModule } from './app.module';
+import { rateLimitMiddleware } from './rate-limit';
 import { requestScopeMiddleware } from './request-scope.middleware';
 
 /** Build and start the API; tests call this too (with port 0). */
@@ -18,9 +19,12 @@ export async function startApi(
     logger: nestLogLevels(config.logLevel),
     bufferLogs: false,
   });
+  // In this order, before the GraphQL middleware (registered when the app starts): the rate limit
+  // (nothing read yet), the body parser, then the request's scope (its abort signal, its reads).
+  const { token, rateLimit } = config.api;
+  if (rateLimit.perSecond > 0) app.use('/graphql', rateLimitMiddleware({ token, ...rateLimit }));
   // Bulk imports of thousands of devices arrive as one GraphQL request.
   app.useBodyParser('json', { limit: '32mb' });
-  // Before the GraphQL middleware (registered when the app starts): the request's scope.
   app.use('/graphql', requestScopeMiddleware(app.get(Client)));
   app.enableShutdownHooks();
   await app.listen(config.api.port, config.api.host);

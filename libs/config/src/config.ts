@@ -15,6 +15,13 @@ const int = (min: number, max: number) =>
     .min(min, { message: `must be at least ${min}` })
     .max(max, { message: `must be at most ${max}` });
 
+/** A number of at least 0 (fractions allowed). */
+const rate = (max: number) =>
+  z.coerce
+    .number({ message: 'must be a number' })
+    .min(0, { message: 'must be at least 0' })
+    .max(max, { message: `must be at most ${max}` });
+
 const url = (protocols: string[]) =>
   z.string().refine(
     (value) => {
@@ -53,6 +60,8 @@ const envSchema = z.object({
   API_MAX_QUERY_COST: int(1, 1_000_000_000).default(6000),
   API_MAX_ALIASES: int(0, 1_000_000).default(50),
   API_MAX_QUERY_FIELDS: int(1, 1_000_000).default(1000),
+  API_RATE_LIMIT_PER_SECOND: rate(1_000_000).default(200),
+  API_RATE_LIMIT_BURST: int(1, 1_000_000_000).default(2000),
   DATABASE_URL: url(['postgres:', 'postgresql:']),
   DATABASE_POOL_SIZE: int(1, 200).default(10),
   DATABASE_MIGRATIONS_RUN: bool.default(true),
@@ -158,6 +167,8 @@ export interface AppConfig {
     development: boolean;
     /** Limits on one GraphQL operation, checked before it runs (graphql/common/query-limits.ts). */
     queryLimits: { maxDepth: number; maxCost: number; maxAliases: number; maxFields: number };
+    /** A token bucket per client (bearer token and remote address) for GraphQL HTTP requests; perSecond 0: none. */
+    rateLimit: { perSecond: number; burst: number };
   };
   database: { url: string; poolSize: number; migrationsRun: boolean };
   temporal: { address: string; namespace: string; taskQueue: string; uiUrl: string };
@@ -228,6 +239,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
         maxAliases: e.API_MAX_ALIASES,
         maxFields: e.API_MAX_QUERY_FIELDS,
       },
+      rateLimit: { perSecond: e.API_RATE_LIMIT_PER_SECOND, burst: e.API_RATE_LIMIT_BURST },
     },
     database: {
       url: e.DATABASE_URL,
