@@ -6,6 +6,7 @@ import { Client } from '@temporalio/client';
 import type { AppConfig } from '../../../libs/config/src/config';
 import { nestLogLevels } from '../../../libs/config/src/log-levels';
 import { ApiModule } from './app.module';
+import { useBodyLimits } from './body-limit';
 import { rateLimitMiddleware } from './rate-limit';
 import { requestScopeMiddleware } from './request-scope.middleware';
 
@@ -18,13 +19,14 @@ export async function startApi(
   const app = await NestFactory.create<NestExpressApplication>(ApiModule.forRoot(config, options), {
     logger: nestLogLevels(config.logLevel),
     bufferLogs: false,
+    // useBodyLimits parses JSON bodies, with a limit that depends on the token.
+    bodyParser: false,
   });
   // In this order, before the GraphQL middleware (registered when the app starts): the rate limit
-  // (nothing read yet), the body parser, then the request's scope (its abort signal, its reads).
-  const { token, rateLimit } = config.api;
+  // (nothing read yet), the body limits, then the request's scope (its abort signal, its reads).
+  const { token, rateLimit, maxBodyBytes } = config.api;
   if (rateLimit.perSecond > 0) app.use('/graphql', rateLimitMiddleware({ token, ...rateLimit }));
-  // Bulk imports of thousands of devices arrive as one GraphQL request.
-  app.useBodyParser('json', { limit: '32mb' });
+  useBodyLimits(app, { token, ...maxBodyBytes });
   app.use('/graphql', requestScopeMiddleware(app.get(Client)));
   app.enableShutdownHooks();
   await app.listen(config.api.port, config.api.host);

@@ -62,6 +62,8 @@ const envSchema = z.object({
   API_MAX_QUERY_FIELDS: int(1, 1_000_000).default(1000),
   API_RATE_LIMIT_PER_SECOND: rate(1_000_000).default(200),
   API_RATE_LIMIT_BURST: int(1, 1_000_000_000).default(2000),
+  API_MAX_BODY_BYTES: int(1024, 1024 ** 3).default(32 * 1024 ** 2),
+  API_MAX_ANONYMOUS_BODY_BYTES: int(1024, 1024 ** 3).default(64 * 1024),
   DATABASE_URL: url(['postgres:', 'postgresql:']),
   DATABASE_POOL_SIZE: int(1, 200).default(10),
   DATABASE_MIGRATIONS_RUN: bool.default(true),
@@ -169,6 +171,8 @@ export interface AppConfig {
     queryLimits: { maxDepth: number; maxCost: number; maxAliases: number; maxFields: number };
     /** A token bucket per client (bearer token and remote address) for GraphQL HTTP requests; perSecond 0: none. */
     rateLimit: { perSecond: number; burst: number };
+    /** Request bodies, checked before they are parsed: without a valid bearer token, and with one. */
+    maxBodyBytes: { anonymous: number; authenticated: number };
   };
   database: { url: string; poolSize: number; migrationsRun: boolean };
   temporal: { address: string; namespace: string; taskQueue: string; uiUrl: string };
@@ -226,6 +230,9 @@ export function loadConfig(env: Env = process.env): AppConfig {
   if (e.COLLECTION_DEFAULT_CONCURRENCY > e.COLLECTION_MAX_CONCURRENCY) {
     throw new ConfigError(['COLLECTION_DEFAULT_CONCURRENCY must not exceed COLLECTION_MAX_CONCURRENCY']);
   }
+  if (e.API_MAX_ANONYMOUS_BODY_BYTES > e.API_MAX_BODY_BYTES) {
+    throw new ConfigError(['API_MAX_ANONYMOUS_BODY_BYTES must not exceed API_MAX_BODY_BYTES']);
+  }
   return {
     logLevel: e.LOG_LEVEL,
     api: {
@@ -240,6 +247,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
         maxFields: e.API_MAX_QUERY_FIELDS,
       },
       rateLimit: { perSecond: e.API_RATE_LIMIT_PER_SECOND, burst: e.API_RATE_LIMIT_BURST },
+      maxBodyBytes: { anonymous: e.API_MAX_ANONYMOUS_BODY_BYTES, authenticated: e.API_MAX_BODY_BYTES },
     },
     database: {
       url: e.DATABASE_URL,
