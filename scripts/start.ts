@@ -11,6 +11,7 @@ import path from 'node:path';
 import { startLocalPostgres } from './infra/postgres';
 import { portIsOpen, startManaged, waitFor, type Managed } from './infra/process';
 import { DEV_SERVER_SQLITE_PRAGMAS, sqlitePragmasFromEnv, startTemporalDevServer } from './infra/temporal';
+import { bundleWorkflowsTo } from './bundle-workflows';
 import { registerLabInventory } from './lab-inventory';
 
 const root = path.resolve(__dirname, '..');
@@ -65,11 +66,12 @@ async function main(): Promise<void> {
   mkdirSync(logDir, { recursive: true });
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void shutdown(0));
 
-  say('building (tsc)...');
+  say('building (tsc, then the workflow bundle)...');
   execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json'], {
     cwd: root,
     stdio: 'inherit',
   });
+  const bundle = await bundleWorkflowsTo(path.join(root, 'dist', 'workflows.bundle.js'));
 
   const secrets = localSecrets();
   const apiPort = Number(env.API_PORT ?? 4000);
@@ -169,7 +171,8 @@ async function main(): Promise<void> {
 
   const worker = startManaged('worker', process.execPath, [dist('worker')], {
     cwd: root,
-    env: appEnv,
+    // The workflows bundled by the build: the worker starts without bundling them itself.
+    env: { WORKER_WORKFLOW_BUNDLE: bundle, ...appEnv },
     logFile: path.join(logDir, 'worker.log'),
   });
   watch(worker);
