@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Client } from 'pg';
+import { Connection } from '@temporalio/client';
 import { DeviceLab } from '../apps/device-lab/src';
 import type { Platform } from '../libs/common/src/platforms';
 import { graphqlClient, GraphQLRequestError } from '../scripts/graphql-client';
@@ -139,6 +140,14 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
   const onSignal = () => void cleanup().finally(() => process.exit(130));
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
+  // A stray 'error' event of a client whose server was killed must not end the driver: log it.
+  const driverErrors: string[] = [];
+  const onUncaught = (error: Error) => {
+    driverErrors.push(error.message);
+    event({ event: 'driver-error', error: error.stack ?? error.message });
+    log(`driver error (recorded): ${error.message}`);
+  };
+  process.on('uncaughtException', onUncaught);
   try {
     cluster = await startCluster({
       dataDir: dir,
@@ -166,6 +175,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     const clients = c.apiUrls.map((u) => graphqlClient(`${u}/graphql`, token));
     await registerLabInventory({ graphqlUrl: `${c.apiUrls[0]}/graphql`, token, inventory: lab.devices() });
     db = new Client({ connectionString: c.databaseUrl });
+    db.on('error', () => undefined); // a killed server: the query rejects
     await db.connect();
     await db.query('SET default_transaction_read_only = on');
     const deviceIds = new Map(
@@ -180,6 +190,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     // A fresh read-only connection per query: PostgreSQL itself is killed now and then.
     const query = async <T extends object>(sql: string, params: unknown[] = []): Promise<T[]> => {
       const client = new Client({ connectionString: c.databaseUrl, connectionTimeoutMillis: 3000 });
+      client.on('error', () => undefined); // a killed server: the query rejects
       await client.connect();
       try {
         await client.query('SET default_transaction_read_only = on');
@@ -226,8 +237,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
         const timer = setTimeout(done, ms);
         stopWaits.add(done);
       });
-    const killer = (async () => {
-      for (const k of plan.kills()) {
+    const killer = async (stream: 'apps' | 'infra') => {
+      for (const k of plan.kills(stream)) {
         await pause(k.gapMs);
         if (!chaosOn) return;
         const comp = c.component(k.component);
@@ -257,11 +268,19 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
             event({ event: 'restart-failed', component: comp.name, attempt, error: record.error });
             log(`${comp.name} failed to restart (attempt ${attempt}): ${record.error}`);
             await comp.kill();
-            if (attempt >= 3) throw error;
+            if (attempt >= 5) return; // reported: a component that does not come back
+            // An app cannot boot while the infrastructure it needs is down (the other stream): wait for it.
+            await waitFor(
+              'PostgreSQL and Temporal to be up',
+              () =>
+                ['postgres', 'temporal'].every((n) => c.components.every((x) => x.name !== n || x.alive())),
+              { timeoutMs: 120_000 },
+            ).catch(() => undefined);
           }
         }
       }
-    })();
+    };
+    const killers = Promise.all([killer('apps'), killer('infra')]);
     const faulter = (async () => {
       for (const f of plan.faults()) {
         await pause(f.gapMs);
@@ -356,7 +375,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     // ---- the end of the chaos: everything up, no faults; every run must then end ---------------
     chaosOn = false;
     for (const done of [...stopWaits]) done();
-    await Promise.all([killer, faulter]);
+    await Promise.all([killers, faulter]);
     for (const d of devices) lab.clearFaults(d.name);
     for (const comp of c.components) await comp.start();
     log(`chaos over: ${kills.length} kills, ${faultCount} faults; waiting for every run to end`);
@@ -373,6 +392,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     }
 
     db = new Client({ connectionString: c.databaseUrl });
+
+    db.on('error', () => undefined); // a killed server: the query rejects
     await db.connect();
     await db.query('SET default_transaction_read_only = on');
     const invariants = await checkInvariants({
@@ -382,6 +403,42 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
       requests: recorder.requests,
       runningConfig: (name) => lab.runningConfig(name),
       platformOf: (name) => platformOf.get(name) as Platform,
+    });
+    // Temporal's side: no workflow of a run may stay open once every run has ended.
+    const openWorkflows = async () => {
+      const connection = await Connection.connect({ address: c.temporalAddress, connectTimeout: 5000 });
+      try {
+        const page = await connection.withDeadline(Date.now() + 10_000, () =>
+          connection.workflowService.listWorkflowExecutions({
+            namespace: 'default',
+            query: 'ExecutionStatus = "Running"',
+            pageSize: 100,
+          }),
+        );
+        return (page.executions ?? []).map((e) => `${e.execution?.workflowId} (${e.type?.name})`);
+      } finally {
+        await connection.close();
+      }
+    };
+    let open: string[] = [];
+    await waitFor('every workflow to close', async () => (open = await openWorkflows()).length === 0, {
+      timeoutMs: 60_000,
+      intervalMs: 2000,
+    }).catch(() => undefined);
+    invariants.splice(1, 0, {
+      name: 'no workflow left open in Temporal',
+      checked: 1,
+      violations: open.map((w) => ({ invariant: 'stuck', detail: `workflow ${w} is still running` })),
+    });
+    invariants.unshift({
+      name: 'every killed component comes back',
+      checked: kills.length,
+      violations: kills
+        .filter((k) => k.backAfterMs === null)
+        .map((k) => ({
+          invariant: 'restart',
+          detail: `${k.component} killed at ${k.at} did not restart: ${k.error}`,
+        })),
     });
     const statusRows = (
       await db.query<{ status: string; n: number }>(
@@ -403,6 +460,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     writeFileSync(path.join(dir, 'result.json'), JSON.stringify({ ...result, launched }, null, 2));
     return result;
   } finally {
+    process.off('uncaughtException', onUncaught);
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     await cleanup();

@@ -122,8 +122,12 @@ export interface FaultPlan {
 export interface ChaosPlan {
   seed: number;
   runs: RunPlan[];
-  /** An endless stream of kills, consumed while the chaos window is open. */
-  kills(): Generator<KillPlan>;
+  /**
+   * Endless streams of kills, consumed while the chaos window is open: one for Switchboard's own
+   * processes (workers, APIs), one for the infrastructure (Temporal, PostgreSQL), each killing one
+   * component at a time, so at most one of each is down at once.
+   */
+  kills(stream?: 'apps' | 'infra'): Generator<KillPlan>;
   faults(): Generator<FaultPlan>;
 }
 
@@ -195,17 +199,22 @@ export function makePlan(options: PlanOptions): ChaosPlan {
       plans.push({ ...base, kind, everySeconds: runs.int(3, 6), fires: runs.int(2, 3) });
     }
   }
-  const [gapMin, gapMax] = options.killGapMs ?? [3000, 10000];
-  const [downMin, downMax] = options.downMs ?? [500, 8000];
+  const [gapMin, gapMax] = options.killGapMs ?? [2000, 8000];
+  const [downMin, downMax] = options.downMs ?? [500, 6000];
   return {
     seed: options.seed,
     runs: plans,
-    *kills() {
-      const prng = new Prng(options.seed + 0x1000);
+    *kills(stream = 'apps') {
+      const infra = (name: string) => name === 'temporal' || name === 'postgres';
+      const killable = Object.fromEntries(
+        Object.entries(options.killable).filter(([name]) => infra(name) === (stream === 'infra')),
+      );
+      if (!Object.keys(killable).length) return;
+      const prng = new Prng(options.seed + (stream === 'infra' ? 0x1100 : 0x1000));
       for (;;)
         yield {
-          gapMs: prng.int(gapMin, gapMax),
-          component: prng.weighted(options.killable),
+          gapMs: prng.int(gapMin, gapMax) * (stream === 'infra' ? 2 : 1),
+          component: prng.weighted(killable),
           downMs: prng.int(downMin, downMax),
         };
     },

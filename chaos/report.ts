@@ -1,4 +1,11 @@
 import type { ChaosResult } from './driver';
+import { KNOWN_DEFECTS } from './invariants';
+
+function describeCount(violations: { knownDefect?: string }[]): string {
+  if (!violations.length) return '0';
+  const known = violations.filter((v) => v.knownDefect).length;
+  return `${violations.length}  VIOLATED${known ? ` (${known} known defect${known > 1 ? 's' : ''})` : ''}`;
+}
 
 /** The table `npm run chaos` prints: kills survived per component, then each invariant. */
 export function formatReport(result: ChaosResult): string {
@@ -28,19 +35,24 @@ export function formatReport(result: ChaosResult): string {
   lines.push('');
   lines.push(`${pad('invariant', 76)}${pad('checked', 9)}violations`);
   for (const inv of result.invariants) {
-    lines.push(
-      `${pad(inv.name, 76)}${pad(inv.checked, 9)}${inv.violations.length ? `${inv.violations.length}  VIOLATED` : '0'}`,
-    );
+    lines.push(`${pad(inv.name, 76)}${pad(inv.checked, 9)}${describeCount(inv.violations)}`);
   }
   for (const inv of result.invariants) {
     for (const v of inv.violations.slice(0, 25)) {
-      lines.push(
-        `  VIOLATION [${v.invariant}] ${v.key ? `${v.key} ` : ''}${v.runId ? `run ${v.runId}: ` : ''}${v.detail}`,
-      );
+      const known = v.knownDefect ? ` KNOWN DEFECT ${v.knownDefect}` : '';
+      const where = `${v.key ? `${v.key} ` : ''}${v.runId ? `run ${v.runId}: ` : ''}`;
+      lines.push(`  VIOLATION [${v.invariant}]${known} ${where}${v.detail}`);
     }
     if (inv.violations.length > 25)
       lines.push(`  ... and ${inv.violations.length - 25} more (see result.json)`);
   }
+  const known = [
+    ...new Set(
+      result.invariants.flatMap((i) => i.violations.flatMap((v) => (v.knownDefect ? [v.knownDefect] : []))),
+    ),
+  ];
+  for (const id of known)
+    lines.push(`  KNOWN DEFECT ${id} (reported, not fixed by the chaos suite): ${KNOWN_DEFECTS[id]}`);
   lines.push('');
   lines.push(
     result.violations === 0

@@ -13,6 +13,7 @@ import { Connection } from '@temporalio/client';
 import { findOrBuildTemporalCli } from '../prerequisites';
 import { createDatabaseIfMissing, withDatabase } from '../infra/postgres';
 import { startManaged, waitFor, type Managed } from '../infra/process';
+import { logTo } from './log-file';
 
 export const TEMPORAL_SERVER_VERSION = 'v1.29.1';
 export const TEMPORAL_SERVER_MODULE = `go.temporal.io/server/cmd/server@${TEMPORAL_SERVER_VERSION}`;
@@ -197,6 +198,7 @@ export const TEMPORAL_DATABASES = { main: 'temporal', visibility: 'temporal_visi
 
 async function hasSchemaVersionTable(url: string): Promise<boolean> {
   const client = new Client({ connectionString: url });
+  client.on('error', () => undefined); // a killed server: the query rejects
   await client.connect();
   try {
     const { rowCount } = await client.query(`SELECT 1 FROM pg_tables WHERE tablename = 'schema_version'`);
@@ -413,7 +415,8 @@ export async function startTemporalServer(options: {
     '--allow-no-auth',
     'start',
   ];
-  const managed = startManaged('temporal', options.bin, args, { logFile: options.logFile });
+  const managed = startManaged('temporal', options.bin, args, {});
+  if (options.logFile) logTo(managed, options.logFile);
   const address = `127.0.0.1:${options.ports.frontend}`;
   let exitedEarly = false;
   const died = managed.exited.then(() => {

@@ -7,9 +7,11 @@
  */
 import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import net from 'node:net';
+import { Client } from 'pg';
 import path from 'node:path';
 import { startLocalPostgres, withDatabase, createDatabaseIfMissing } from '../infra/postgres';
 import { freePort, startManaged, waitFor, type Managed } from '../infra/process';
+import { logTo } from './log-file';
 import {
   ensureNamespace,
   findOrBuildTemporalServer,
@@ -136,6 +138,29 @@ function logHas(file: string, from: number, text: string): boolean {
   return readFileSync(file).subarray(from).toString('utf8').includes(text);
 }
 
+/** Turn the durability settings on; whether any was off (they need a restart to apply). */
+async function makeDurable(adminUrl: string): Promise<boolean> {
+  const client = new Client({ connectionString: adminUrl });
+  client.on('error', () => undefined); // a killed server: the query rejects
+  await client.connect();
+  try {
+    let changed = false;
+    for (const name of ['fsync', 'synchronous_commit', 'full_page_writes']) {
+      const { rows } = await client.query<{ setting: string }>(
+        `SELECT setting FROM pg_settings WHERE name = $1`,
+        [name],
+      );
+      if (rows[0]?.setting !== 'on') {
+        await client.query(`ALTER SYSTEM SET ${name} = on`);
+        changed = true;
+      }
+    }
+    return changed;
+  } finally {
+    await client.end();
+  }
+}
+
 /** Wait until `probe` says ready, failing at once if the process exits meanwhile. */
 async function untilReady(
   managed: Managed,
@@ -222,6 +247,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
 
     // PostgreSQL.
     let adminUrl: string;
+    let pgComponent: Component | undefined;
     if (options.databaseUrl) {
       log('PostgreSQL: using DATABASE_URL');
       adminUrl = withDatabase(options.databaseUrl, 'postgres');
@@ -231,19 +257,28 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       log(`PostgreSQL: a local cluster under ${pgDir} on 127.0.0.1:${port}`);
       let url = '';
       await startComponent(
-        new Component(
+        (pgComponent = new Component(
           'postgres',
           'postgres',
           async () => {
-            const pg = await startLocalPostgres({ dataDir: pgDir, port, logFile: logFile('postgres') });
+            // No logFile here: see log-file.ts. Output while it starts goes nowhere; the log begins after.
+            const pg = await startLocalPostgres({ dataDir: pgDir, port });
             url = pg.url;
-            return pg.process;
+            return logTo(pg.process, logFile('postgres'));
           },
           'SIGINT',
           20_000,
-        ),
+        )),
       );
       adminUrl = withDatabase(url, 'postgres');
+      // startLocalPostgres tunes its clusters for tests (fsync, synchronous_commit and full_page_writes
+      // off): a PostgreSQL killed with SIGKILL then loses commits it had acknowledged, Temporal's too.
+      // The production topology runs durable: turn them back on (once; ALTER SYSTEM keeps them).
+      if (await makeDurable(adminUrl)) {
+        log('PostgreSQL: fsync, synchronous_commit and full_page_writes on (restarting it once)');
+        await pgComponent!.stop();
+        await pgComponent!.start();
+      }
     }
     const databaseUrl = withDatabase(adminUrl, 'switchboard');
     await createDatabaseIfMissing(adminUrl, 'switchboard');
@@ -302,7 +337,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       if (lab.httpPort !== undefined) args.push('--http-port', String(lab.httpPort));
       await startComponent(
         new Component('device-lab', 'lab', async () =>
-          startManaged('device-lab', cmd, args, { cwd: root, env: appEnv, logFile: logFile('device-lab') }),
+          logTo(startManaged('device-lab', cmd, args, { cwd: root, env: appEnv }), logFile('device-lab')),
         ),
       );
     }
@@ -314,11 +349,10 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       const [cmd, args] = appCommand(runner, 'api');
       await startComponent(
         new Component(name, 'api', async () => {
-          const managed = startManaged(name, cmd, args, {
-            cwd: root,
-            env: { ...appEnv, API_PORT: String(port) },
-            logFile: logFile(name),
-          });
+          const managed = logTo(
+            startManaged(name, cmd, args, { cwd: root, env: { ...appEnv, API_PORT: String(port) } }),
+            logFile(name),
+          );
           return untilReady(
             managed,
             `${name} to answer /healthz on port ${port}`,
@@ -337,11 +371,13 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
         const [cmd, args] = appCommand(runner, 'worker');
         const c = new Component(name, 'worker', async () => {
           const from = sizeOf(logFile(name));
-          const managed = startManaged(name, cmd, args, {
-            cwd: root,
-            env: { ...appEnv, NODE_ID: spec.id, NODE_SITES: spec.sites.join(',') },
-            logFile: logFile(name),
-          });
+          const managed = logTo(
+            startManaged(name, cmd, args, {
+              cwd: root,
+              env: { ...appEnv, NODE_ID: spec.id, NODE_SITES: spec.sites.join(',') },
+            }),
+            logFile(name),
+          );
           return untilReady(
             managed,
             `${name} to poll its task queues`,

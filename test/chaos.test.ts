@@ -1,0 +1,61 @@
+/**
+ * The short chaos run: 10 mixed runs with a fixed seed on the cluster topology (a real Temporal
+ * server on PostgreSQL, two APIs, three workers on two sites), while workers, APIs, the Temporal
+ * server and PostgreSQL are killed with SIGKILL and started again, and devices get faults. It
+ * asserts invariants, not timings: every run ends, nothing finished is done again, no device is left
+ * half-configured, every run's status agrees with its devices and steps. `npm run chaos` is the long
+ * version (docs/reliability.md).
+ *
+ * The apps run from their TypeScript sources (ts-node), so the test needs no `npm run build`. The
+ * Temporal server and its SQL tool are built with `go install` the first time (minutes, once per
+ * machine: they stay in $(go env GOPATH)/bin); CHAOS_SKIP=1 skips the test.
+ */
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { runChaos, type ChaosResult } from '../chaos/driver';
+import { formatReport } from '../chaos/report';
+
+const SEED = 11;
+const skip = process.env.CHAOS_SKIP === '1';
+
+(skip ? describe.skip : describe)('chaos (10 runs, seed 11, kills and faults)', () => {
+  let result: ChaosResult;
+
+  beforeAll(async () => {
+    const dir = mkdtempSync(path.join(process.env.SWITCHBOARD_TEST_SCRATCH ?? os.tmpdir(), 'chaos-'));
+    const lines: string[] = [];
+    result = await runChaos({
+      seed: SEED,
+      runs: 10,
+      dir,
+      runner: 'ts-node',
+      // Kills every 2-6 s once the previous component is back: several kills in a short run.
+      killGapMs: [2000, 6000],
+      runGapMs: 2000,
+      log: (line) => lines.push(line),
+    });
+    console.log(`${lines.join('\n')}\n\n${formatReport(result)}`);
+  }, 40 * 60_000);
+
+  it('kills components and they come back', () => {
+    expect(result.kills.length).toBeGreaterThan(0);
+    expect(result.kills.filter((k) => k.backAfterMs === null)).toEqual([]);
+  });
+
+  // Violations that are instances of a known, reported defect (chaos/invariants.ts KNOWN_DEFECTS: D1,
+  // plan-phase failures not counted against maxFailures) are printed above and tolerated here, so
+  // that `npm test` does not fail on code this suite may not fix; any other violation fails.
+  it.each([
+    'every run ends (none lost, none stuck)',
+    'no workflow left open in Temporal',
+    'run status consistent with its devices and steps (known defect D1 tolerated)',
+    'nothing completed is done again (at-least-once only for unfinished work)',
+    'no device half-configured (fully changed or fully restored)',
+  ])('%s', (title) => {
+    const name = title.replace(/ \(known defect .*\)$/, '');
+    const invariant = result.invariants.find((i) => i.name === name)!;
+    expect(invariant.checked).toBeGreaterThan(0);
+    expect(invariant.violations.filter((v) => !v.knownDefect)).toEqual([]);
+  });
+});
