@@ -273,7 +273,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
             await waitFor(
               'PostgreSQL and Temporal to be up',
               () =>
-                ['postgres', 'temporal'].every((n) => c.components.every((x) => x.name !== n || x.alive())),
+                ['postgres', 'temporal']
+                  .filter((n) => n !== comp.name)
+                  .every((n) => c.components.every((x) => x.name !== n || x.alive())),
               { timeoutMs: 120_000 },
             ).catch(() => undefined);
           }

@@ -5,7 +5,7 @@
  * can be started, stopped in order, or killed with SIGKILL and started again on the same ports and
  * data (the chaos suite does that). Used by `npm run start:cluster` and chaos/.
  */
-import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import net from 'node:net';
 import { Client } from 'pg';
 import path from 'node:path';
@@ -60,15 +60,67 @@ export class Component {
     this.starts++;
   }
 
-  /** kill -9 of its whole process group (PostgreSQL's backends, runuser, the server's children). */
+  /**
+   * kill -9 of the whole process tree, as a crashed machine or container would lose it: the process
+   * group, and every descendant that left it (PostgreSQL's backends call setsid(); left alone they
+   * outlive the postmaster for a while and hold its shared memory, and a new postmaster refuses to
+   * start). Resolves once none of them exists any more.
+   */
   async kill(): Promise<void> {
     if (!this.managed || !this.alive()) return;
+    const tree = descendants(this.managed.child.pid!);
     await this.managed.stop('SIGKILL', 1000);
+    for (const pid of tree) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        /* gone already */
+      }
+    }
+    await waitFor(`the processes of ${this.name} to be gone`, () => tree.every((pid) => !exists(pid)), {
+      timeoutMs: 30_000,
+      intervalMs: 100,
+    });
   }
 
   async stop(): Promise<void> {
     if (!this.managed || !this.alive()) return;
     await this.managed.stop(this.stopSignal, this.graceMs);
+  }
+}
+
+/** Every descendant of `root` (children first found through /proc/<pid>/stat's parent field). */
+function descendants(root: number): number[] {
+  const parentOf = new Map<number, number>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      parentOf.set(Number(entry), ppid);
+    } catch {
+      /* exited meanwhile */
+    }
+  }
+  const found: number[] = [];
+  const walk = (pid: number) => {
+    for (const [child, parent] of parentOf) {
+      if (parent === pid) {
+        found.push(child);
+        walk(child);
+      }
+    }
+  };
+  walk(root);
+  return found;
+}
+
+function exists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
   }
 }
 
