@@ -1,4 +1,5 @@
 import { SwitchboardError } from './errors';
+import { parseJson } from './json';
 
 /** A page of a keyset-paginated list, as the API's Relay-style connections carry it. */
 export interface ConnectionShape<T> {
@@ -12,13 +13,20 @@ export function encodeCursor(values: (string | number)[]): string {
   return Buffer.from(JSON.stringify(values)).toString('base64url');
 }
 
+/**
+ * The sort key values of a cursor: JSON from the client, so parsed and checked like any other
+ * (libs/common/src/json.ts), and only strings and finite numbers; else BAD_USER_INPUT on `after`.
+ */
 export function decodeCursor(cursor: string, arity: number): (string | number)[] {
+  let values: unknown;
   try {
-    const values = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(values) && values.length === arity) return values;
+    values = parseJson('after', Buffer.from(cursor, 'base64url').toString('utf8'));
   } catch {
-    /* fall through */
+    values = undefined;
   }
+  const key = (v: unknown) => typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v));
+  if (Array.isArray(values) && values.length === arity && values.every(key))
+    return values as (string | number)[];
   throw SwitchboardError.badInput('after', 'is not a cursor returned by this API');
 }
 
