@@ -2,6 +2,7 @@ import { isIP } from 'node:net';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { isUUID } from 'class-validator';
 import { SwitchboardError } from '../../libs/common/src/errors';
+import { MAX_JSON_DEPTH, TOO_DEEP_RULE, inputValueProblem } from '../../libs/common/src/json';
 import { PLATFORMS, isPlatform, type Platform } from '../../libs/common/src/platforms';
 
 /**
@@ -229,6 +230,13 @@ function parseJsonDocument(data: string): RawImportRow[] {
       `invalid JSON at line ${found.line}, column ${found.column}: ${found.reason}`,
     );
   }
+  const problem = inputValueProblem(document, '');
+  if (problem) {
+    throw SwitchboardError.badInput(
+      'data',
+      problem.field ? `${problem.field}: ${problem.message}` : problem.message,
+    );
+  }
   const list =
     document !== null && typeof document === 'object' && !Array.isArray(document) && 'devices' in document
       ? (document as { devices: unknown }).devices
@@ -298,9 +306,11 @@ export function locateJsonError(text: string): { line: number; column: number; r
       } else i++;
     }
   };
-  const value = (): void => {
+  // Recursion stops at MAX_JSON_DEPTH: deeper text is refused there (with its position) anyway.
+  const value = (depth = 0): void => {
     space();
     const c = text[i];
+    if ((c === '{' || c === '[') && depth >= MAX_JSON_DEPTH) fail(TOO_DEEP_RULE);
     if (c === '{') {
       i++;
       space();
@@ -312,7 +322,7 @@ export function locateJsonError(text: string): { line: number; column: number; r
         space();
         if (text[i] !== ':') fail(`expected ':' after a property name, found ${describe()}`);
         i++;
-        value();
+        value(depth + 1);
         space();
         if (text[i] === ',') i++;
         else if (text[i] === '}') return void i++;
@@ -324,7 +334,7 @@ export function locateJsonError(text: string): { line: number; column: number; r
       space();
       if (text[i] === ']') return void i++;
       for (;;) {
-        value();
+        value(depth + 1);
         space();
         if (text[i] === ',') i++;
         else if (text[i] === ']') return void i++;

@@ -12,6 +12,7 @@ import type { Template } from 'liquidjs';
 import { ErrorCode, SwitchboardError } from '../../common/src/errors';
 import type { Platform } from '../../common/src/platforms';
 import { NETWORK_FILTERS } from './filters';
+import { liquidNestingProblem } from './nesting';
 
 export type TemplateErrorKind = 'syntax' | 'undefined-variable' | 'undefined-filter' | 'render';
 
@@ -48,11 +49,17 @@ export interface RenderInput {
   name?: string;
 }
 
+/** Limits of one render (liquidjs' DoS options): its time, and what it may allocate (`(1..1e9)`). */
+export const RENDER_LIMIT_MS = 1000;
+export const RENDER_MEMORY_LIMIT = 1e7;
+
 const liquid = new Liquid({
   strictVariables: true,
   strictFilters: true,
   ownPropertyOnly: true,
   lenientIf: true,
+  renderLimit: RENDER_LIMIT_MS,
+  memoryLimit: RENDER_MEMORY_LIMIT,
 });
 for (const [name, filter] of Object.entries(NETWORK_FILTERS)) liquid.registerFilter(name, filter);
 
@@ -66,7 +73,14 @@ function normalise(source: string): string {
   return source.replace(/\r\n?/g, '\n');
 }
 
-/** Parses (or takes from the cache) a template; throws liquidjs errors. */
+/** A template nested deeper than MAX_LIQUID_NESTING (nesting.ts), refused before liquidjs parses it. */
+class TemplateNestingError extends Error {
+  constructor(readonly issue: TemplateIssue) {
+    super(issue.message);
+  }
+}
+
+/** Parses (or takes from the cache) a template; throws liquidjs errors and TemplateNestingError. */
 function parse(source: string): Template[] {
   const cached = parsed.get(source);
   if (cached) {
@@ -75,6 +89,8 @@ function parse(source: string): Template[] {
     parsed.set(source, cached);
     return cached;
   }
+  const deep = liquidNestingProblem(source, liquid);
+  if (deep) throw new TemplateNestingError({ ...deep, kind: 'syntax' });
   const templates = liquid.parse(source);
   parsed.set(source, templates);
   if (parsed.size > CACHE_LIMIT) parsed.delete(parsed.keys().next().value as string);
@@ -91,6 +107,7 @@ function variablePath(dotted: string): string {
 
 /** Maps anything thrown by liquidjs to issues with positions. Non-liquid errors are rethrown. */
 export function toTemplateIssues(error: unknown): TemplateIssue[] {
+  if (error instanceof TemplateNestingError) return [error.issue];
   if (!LiquidError.is(error)) throw error;
   const nested = (error as LiquidError & { errors?: unknown[] }).errors;
   if (error.name === 'LiquidErrors' && Array.isArray(nested)) return nested.flatMap(toTemplateIssues);

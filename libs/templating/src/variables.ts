@@ -6,30 +6,51 @@
  * collected facts. Plain objects are merged key by key (deeply); any other value — arrays
  * included — replaces the lower layer's value whole. `undefined` means "not set"; `null` is a value.
  */
+import { createHash } from 'node:crypto';
 import Ajv from 'ajv';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import { SwitchboardError } from '../../common/src/errors';
 import type { FieldError } from '../../common/src/errors';
+import { schemaReferenceProblem } from './schema-cycles';
 
 export type Variables = Record<string, unknown>;
 export type VariablesCheck = { ok: true } | { ok: false; errors: FieldError[] };
 
 const ajv = new Ajv({ allErrors: true, strict: false });
 addFormats(ajv);
-const compiled = new WeakMap<object, ValidateFunction>();
 
-/** Compiles (once per schema object) a variables schema; throws BAD_USER_INPUT if it is not valid. */
+/**
+ * Compiled validators by a hash of the schema's JSON text, least recently used first out: a template's schema
+ * is read from the database (a new object) at every render, and compiling is what costs.
+ */
+const CACHE_LIMIT = 256;
+const compiled = new Map<string, ValidateFunction>();
+
+/**
+ * Compiles (or takes from the cache) a variables schema; throws BAD_USER_INPUT if it is not valid,
+ * or is recursive without end (schema-cycles.ts: validating would overflow the stack). Each schema
+ * leaves ajv's own cache at once, so memory stays bounded and a schema with an `$id` compiles again.
+ */
 export function compileVariablesSchema(schema: object): ValidateFunction {
-  let validate = compiled.get(schema);
-  if (!validate) {
-    try {
-      validate = ajv.compile(schema);
-    } catch (error) {
-      throw SwitchboardError.badInput('variables schema', (error as Error).message);
-    }
-    compiled.set(schema, validate);
+  const key = createHash('sha256').update(JSON.stringify(schema)).digest('base64');
+  let validate = compiled.get(key);
+  if (validate) {
+    compiled.delete(key);
+    compiled.set(key, validate);
+    return validate;
   }
+  const problem = schemaReferenceProblem(schema);
+  if (problem) throw SwitchboardError.badInput('variables schema', problem);
+  try {
+    validate = ajv.compile(schema);
+  } catch (error) {
+    throw SwitchboardError.badInput('variables schema', (error as Error).message);
+  } finally {
+    ajv.removeSchema(schema);
+  }
+  compiled.set(key, validate);
+  if (compiled.size > CACHE_LIMIT) compiled.delete(compiled.keys().next().value as string);
   return validate;
 }
 
