@@ -3,6 +3,7 @@ import { parse as parseCsv } from 'csv-parse/sync';
 import { isUUID } from 'class-validator';
 import { SwitchboardError } from '../../libs/common/src/errors';
 import { MAX_JSON_DEPTH, TOO_DEEP_RULE, inputValueProblem } from '../../libs/common/src/json';
+import { checkName as checkNameRule } from '../../libs/common/src/names';
 import { PLATFORMS, isPlatform, type Platform } from '../../libs/common/src/platforms';
 
 /**
@@ -17,7 +18,10 @@ export const HOST_RULE = 'must be a hostname or an IP address';
 export const PORT_RULE = 'must be an integer between 1 and 65535';
 export const PLATFORM_RULE = `must be one of: ${PLATFORMS.join(', ')}`;
 export const SITE_MAX = 128;
-export const TAG_PATTERN = /^[^\s;|,]{1,64}$/;
+export const CREDENTIAL_NAME_MAX = 128;
+/** A tag: a name (libs/common/src/names.ts) without spaces, ',', ';' or '|' (the import's separators). */
+export const TAG_MAX = 64;
+export const TAG_PATTERN = /^[^\s;|,\p{Cc}]{1,64}$/u;
 export const TAG_RULE = "must each be 1 to 64 characters without spaces, ',', ';' or '|'";
 export const TAGS_MAX = 64;
 export const ENABLE_SECRET_MAX = 1024;
@@ -41,10 +45,15 @@ export function isHost(value: unknown): value is string {
   return !/^\d+$/.test(labels[labels.length - 1]);
 }
 
+/** A device name: the name rule (trimmed, ...) and DEVICE_NAME_PATTERN. */
 export function checkName(value: unknown): Check<string> {
   if (isBlank(value)) return bad('is required');
-  if (typeof value !== 'string' || !DEVICE_NAME_PATTERN.test(value)) return bad(DEVICE_NAME_RULE);
-  return ok(value);
+  const name = checkNameRule(value, {
+    max: DEVICE_NAME_MAX,
+    pattern: DEVICE_NAME_PATTERN,
+    rule: DEVICE_NAME_RULE,
+  });
+  return name.ok ? name : bad(typeof value === 'string' ? name.message : DEVICE_NAME_RULE);
 }
 
 export function checkHost(value: unknown): Check<string> {
@@ -66,11 +75,20 @@ export function checkPlatform(value: unknown): Check<Platform> {
   return isPlatform(value) ? ok(value) : bad(PLATFORM_RULE);
 }
 
-/** Site is optional; blank means none. */
+/**
+ * Site is optional; absent, null or "" means none. Otherwise a name (libs/common/src/names.ts):
+ * stored trimmed, so that " a " is site "a"; whitespace only is an error, not a site.
+ */
 export function checkSite(value: unknown): Check<string | null> {
   if (isBlank(value)) return ok(null);
-  if (typeof value !== 'string') return bad('must be a string');
-  return value.length <= SITE_MAX ? ok(value) : bad(`must be at most ${SITE_MAX} characters`);
+  const site = checkNameRule(value, { max: SITE_MAX });
+  return site.ok ? site : bad(site.message);
+}
+
+/** A credential's name as an import row refers to it: a name (trimmed). */
+export function checkCredentialName(value: unknown): Check<string> {
+  const name = checkNameRule(value, { max: CREDENTIAL_NAME_MAX });
+  return name.ok ? name : bad(name.message);
 }
 
 /** Tags from an array or from one string separated by ';' or '|'. Order kept, duplicates removed. */
@@ -403,13 +421,22 @@ export function referencedNames(rows: RawImportRow[]): {
   credentialIds: string[];
   deviceNames: string[];
 } {
-  const strings = (key: string) => [
-    ...new Set(rows.map((r) => r.values[key]).filter((v): v is string => typeof v === 'string' && v !== '')),
+  // Only what passes its rule is looked up: the rows with anything else are reported, and a
+  // string PostgreSQL refuses (a NUL) never reaches a query.
+  const valid = (key: string, check: (value: unknown) => Check<string>) => [
+    ...new Set(
+      rows.flatMap((r) => {
+        const checked = isBlank(r.values[key]) ? undefined : check(r.values[key]);
+        return checked?.ok ? [checked.value] : [];
+      }),
+    ),
   ];
   return {
-    credentialNames: strings('credential'),
-    credentialIds: strings('credentialId').filter((id) => isUUID(id, 'all')),
-    deviceNames: strings('name'),
+    credentialNames: valid('credential', checkCredentialName),
+    credentialIds: valid('credentialId', (v) =>
+      typeof v === 'string' && isUUID(v, 'all') ? ok(v) : bad(''),
+    ),
+    deviceNames: valid('name', checkName),
   };
 }
 
@@ -488,10 +515,12 @@ function resolveCredential(
   let fromName: string | undefined;
   let fromId: string | undefined;
   if (!isBlank(byName)) {
-    if (typeof byName !== 'string') report('credential', 'must be the name of a credential');
+    const name = typeof byName === 'string' ? checkCredentialName(byName) : undefined;
+    if (!name) report('credential', 'must be the name of a credential');
+    else if (!name.ok) report('credential', name.message);
     else {
-      fromName = context.credentialIdsByName.get(byName);
-      if (!fromName) report('credential', `no credential named "${byName}"`);
+      fromName = context.credentialIdsByName.get(name.value);
+      if (!fromName) report('credential', `no credential named "${name.value}"`);
     }
   }
   if (!isBlank(byId)) {

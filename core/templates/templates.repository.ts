@@ -6,6 +6,7 @@ import { SwitchboardError, type FieldError } from '../../libs/common/src/errors'
 import { parseJsonObject } from '../../libs/common/src/json';
 import type { Platform } from '../../libs/common/src/platforms';
 import { checkVariables, validateTemplate } from '../../libs/templating/src';
+import { checkSite } from '../devices/device-import';
 import { DevicesRepository } from '../devices/devices.repository';
 import { ConfigTemplateVersionEntity } from './config-template-version.entity';
 import { ConfigTemplateEntity } from './config-template.entity';
@@ -180,6 +181,7 @@ export class TemplatesRepository {
     return true;
   }
 
+  /** GLOBAL: ''; SITE: a site name (trimmed, as devices store their site); DEVICE: a device's id. */
   private async scopeKey(scope: VariableScopeName, key: string | null | undefined): Promise<string> {
     const value = key?.trim() ?? '';
     if (scope === 'global') {
@@ -187,6 +189,10 @@ export class TemplatesRepository {
       return '';
     }
     if (value === '') throw SwitchboardError.badInput('key', `is required for ${scope.toUpperCase()}`);
+    if (scope === 'site') {
+      const site = checkSite(value);
+      if (!site.ok) throw SwitchboardError.badInput('key', site.message);
+    }
     if (scope === 'device' && !(await this.devices.findById(value))) {
       throw SwitchboardError.badInput('key', `no device with id ${value}`);
     }

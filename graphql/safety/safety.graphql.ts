@@ -1,10 +1,22 @@
 import { Args, Field, ID, InputType, Int, Mutation, ObjectType, Query, Resolver } from '@nestjs/graphql';
 import { Injectable, Module } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { IsArray, IsDate, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsDate,
+  IsInt,
+  IsOptional,
+  IsString,
+  Max,
+  MaxLength,
+  Min,
+} from 'class-validator';
 import { Type } from 'class-transformer';
 import { DataSource } from 'typeorm';
 import { windowState } from '../../libs/safety/src/windows';
+import { SITE_MAX, TAGS_MAX, TAG_MAX, TAG_PATTERN, TAG_RULE } from '../../core/devices/device-import';
+import { IsName } from '../common/names';
 import {
   createMaintenanceWindow,
   deleteMaintenanceWindow,
@@ -16,15 +28,16 @@ import {
 @InputType()
 export class CreateMaintenanceWindowInput implements WindowInput {
   @Field()
-  @IsString()
-  @Matches(/^[a-z0-9][a-z0-9._-]{0,99}$/, {
-    message: 'name must be lower-case letters, digits, ".", "_" or "-"',
+  @IsName({
+    max: 100,
+    pattern: /^[a-z0-9][a-z0-9._-]{0,99}$/,
+    rule: 'must be lower-case letters, digits, ".", "_" or "-"',
   })
   name!: string;
 
   @Field(() => String, { nullable: true, description: 'Only devices of this site (all sites when absent).' })
   @IsOptional()
-  @IsString()
+  @IsName({ max: SITE_MAX })
   site?: string | null;
 
   @Field(() => [String], {
@@ -33,7 +46,8 @@ export class CreateMaintenanceWindowInput implements WindowInput {
   })
   @IsOptional()
   @IsArray()
-  @IsString({ each: true })
+  @ArrayMaxSize(TAGS_MAX)
+  @IsName({ each: true, max: TAG_MAX, pattern: TAG_PATTERN, rule: TAG_RULE })
   tags?: string[] | null;
 
   @Field(() => String, {

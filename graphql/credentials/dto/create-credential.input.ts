@@ -1,9 +1,10 @@
 import { Field, InputType } from '@nestjs/graphql';
-import { Transform } from 'class-transformer';
 import { IsNotEmpty, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { CREDENTIAL_NAME_MAX } from '../../../core/devices/device-import';
 import type { CredentialInput } from '../../../core/devices/device-inputs';
+import { IsName } from '../../common/names';
 
-export const CREDENTIAL_NAME_MAX = 128;
+export { CREDENTIAL_NAME_MAX };
 export const USERNAME_MAX = 256;
 export const SECRET_MAX = 1024;
 export const PRIVATE_KEY_MAX = 16384;
@@ -14,22 +15,14 @@ export const PRIVATE_KEY_PATTERN =
 export const PRIVATE_KEY_MESSAGE =
   '$property must be a PEM or OpenSSH private key (-----BEGIN ... PRIVATE KEY----- ... -----END ... PRIVATE KEY-----)';
 
-export const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
-
 @InputType()
 export class CreateCredentialInput implements CredentialInput {
   @Field({ description: 'Unique name, used by device imports to refer to this credential.' })
-  @Transform(trim)
-  @IsString()
-  @IsNotEmpty()
-  @MaxLength(CREDENTIAL_NAME_MAX)
+  @IsName({ max: CREDENTIAL_NAME_MAX })
   name!: string;
 
   @Field()
-  @Transform(trim)
-  @IsString()
-  @IsNotEmpty()
-  @MaxLength(USERNAME_MAX)
+  @IsName({ max: USERNAME_MAX })
   username!: string;
 
   @Field({ nullable: true, description: 'Give exactly one of password and privateKey. Write-only.' })

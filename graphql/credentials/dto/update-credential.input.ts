@@ -1,5 +1,4 @@
 import { Field, InputType } from '@nestjs/graphql';
-import { Transform } from 'class-transformer';
 import { IsNotEmpty, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 import {
   CREDENTIAL_NAME_MAX,
@@ -8,9 +7,9 @@ import {
   PRIVATE_KEY_PATTERN,
   SECRET_MAX,
   USERNAME_MAX,
-  trim,
 } from './create-credential.input';
 import type { CredentialPatch } from '../../../core/devices/device-inputs';
+import { IsName } from '../../common/names';
 
 /**
  * Every field optional. A new password or privateKey replaces the secret (and the kind); a new
@@ -20,18 +19,12 @@ import type { CredentialPatch } from '../../../core/devices/device-inputs';
 export class UpdateCredentialInput implements CredentialPatch {
   @Field({ nullable: true })
   @IsOptional()
-  @Transform(trim)
-  @IsString()
-  @IsNotEmpty()
-  @MaxLength(CREDENTIAL_NAME_MAX)
+  @IsName({ max: CREDENTIAL_NAME_MAX })
   name?: string;
 
   @Field({ nullable: true })
   @IsOptional()
-  @Transform(trim)
-  @IsString()
-  @IsNotEmpty()
-  @MaxLength(USERNAME_MAX)
+  @IsName({ max: USERNAME_MAX })
   username?: string;
 
   @Field({ nullable: true })

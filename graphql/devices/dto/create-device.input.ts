@@ -7,13 +7,13 @@ import {
   IsOptional,
   IsString,
   IsUUID,
-  Matches,
   Max,
   MaxLength,
   Min,
 } from 'class-validator';
 import { PLATFORMS } from '../../../libs/common/src/platforms';
 import {
+  DEVICE_NAME_MAX,
   DEVICE_NAME_PATTERN,
   DEVICE_NAME_RULE,
   ENABLE_SECRET_MAX,
@@ -21,17 +21,18 @@ import {
   PORT_RULE,
   SITE_MAX,
   TAGS_MAX,
+  TAG_MAX,
   TAG_PATTERN,
   TAG_RULE,
 } from '../../../core/devices/device-import';
+import { IsName } from '../../common/names';
 import { IsDeviceHost } from './device-validators';
 import type { DeviceInput } from '../../../core/devices/device-inputs';
 
 @InputType()
 export class CreateDeviceInput implements DeviceInput {
   @Field({ description: "Unique; up to 128 characters of letters, digits, '.', '_', ':' or '-'." })
-  @IsString()
-  @Matches(DEVICE_NAME_PATTERN, { message: `$property ${DEVICE_NAME_RULE}` })
+  @IsName({ max: DEVICE_NAME_MAX, pattern: DEVICE_NAME_PATTERN, rule: DEVICE_NAME_RULE })
   name!: string;
 
   @Field({ description: 'Hostname or IP address.' })
@@ -51,15 +52,14 @@ export class CreateDeviceInput implements DeviceInput {
 
   @Field(() => String, { nullable: true })
   @IsOptional()
-  @IsString()
-  @MaxLength(SITE_MAX)
+  @IsName({ max: SITE_MAX, allowEmpty: true })
   site?: string | null;
 
   @Field(() => [String], { nullable: true })
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(TAGS_MAX)
-  @Matches(TAG_PATTERN, { each: true, message: `$property ${TAG_RULE}` })
+  @IsName({ each: true, max: TAG_MAX, pattern: TAG_PATTERN, rule: TAG_RULE })
   tags?: string[] | null;
 
   @Field(() => ID)

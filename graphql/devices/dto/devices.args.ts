@@ -16,7 +16,8 @@ import {
 import { REACHABILITY_STATUSES, ReachabilityStatus } from '../models/device-reachability.model';
 import { PLATFORMS } from '../../../libs/common/src/platforms';
 import { PageArgs } from '../../common/pagination';
-import { PLATFORM_RULE, SITE_MAX, TAGS_MAX } from '../../../core/devices/device-import';
+import { PLATFORM_RULE, SITE_MAX, TAGS_MAX, TAG_MAX } from '../../../core/devices/device-import';
+import { IsName } from '../../common/names';
 import type { DeviceFilter as CoreDeviceFilter } from '../../../core/devices/device-inputs';
 import type { DeviceQuery } from '../../../core/devices/device-inputs';
 
@@ -24,8 +25,7 @@ import type { DeviceQuery } from '../../../core/devices/device-inputs';
 export class DeviceFilter implements CoreDeviceFilter {
   @Field(() => String, { nullable: true })
   @IsOptional()
-  @IsString()
-  @MaxLength(SITE_MAX)
+  @IsName({ max: SITE_MAX, allowEmpty: true })
   site?: string | null;
 
   @Field(() => String, { nullable: true })
@@ -37,7 +37,7 @@ export class DeviceFilter implements CoreDeviceFilter {
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(TAGS_MAX)
-  @IsString({ each: true })
+  @IsName({ each: true, max: TAG_MAX })
   tags?: string[] | null;
 
   @Field(() => String, { nullable: true, description: 'Case-insensitive substring of the name or host.' })

@@ -15,14 +15,17 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
+import { SITE_MAX, TAGS_MAX, TAG_MAX } from '../../../core/devices/device-import';
+import { IsName } from '../../common/names';
 
 @InputType({ description: 'Which devices: every field given must match (tags: all of them).' })
 export class DeviceSelectorInput {
-  @Field(() => String, { nullable: true }) @IsOptional() @IsString() @IsNotEmpty() site?: string;
+  @Field(() => String, { nullable: true }) @IsOptional() @IsName({ max: SITE_MAX }) site?: string;
   @Field(() => [String], { nullable: true })
   @IsOptional()
   @IsArray()
-  @IsString({ each: true })
+  @ArrayMaxSize(TAGS_MAX)
+  @IsName({ each: true, max: TAG_MAX })
   tags?: string[];
   @Field(() => String, { nullable: true }) @IsOptional() @IsString() @IsNotEmpty() platform?: string;
 }

@@ -10,12 +10,12 @@ import {
   IsObject,
   IsOptional,
   IsString,
-  Matches,
   MaxLength,
   Min,
   ValidateNested,
 } from 'class-validator';
 import { GraphQLJSON } from 'graphql-type-json';
+import { IsName } from '../../common/names';
 import { PageArgs } from '../../common/pagination';
 import { ScheduleOverlapEnum } from '../models/schedule.model';
 import {
@@ -27,6 +27,7 @@ import {
 import type { ScheduleInput, SchedulePatch } from '../../../core/schedules/schedule-inputs';
 
 export const SCHEDULE_NAME = /^[a-z0-9][a-z0-9._-]{0,99}$/;
+const SCHEDULE_NAME_RULE = 'must be 1-100 of a-z, 0-9, ".", "_", "-", starting with a letter or digit';
 
 @InputType()
 export class ScheduleIntervalInput {
@@ -191,10 +192,7 @@ export class SchedulePolicyInput {
 @InputType()
 export class CreateScheduleInput implements ScheduleInput {
   @Field({ description: 'Unique: 1-100 of a-z, 0-9, ".", "_", "-", starting with a letter or digit.' })
-  @IsString()
-  @Matches(SCHEDULE_NAME, {
-    message: 'name must be 1-100 of a-z, 0-9, ".", "_", "-", starting with a letter or digit',
-  })
+  @IsName({ max: 100, pattern: SCHEDULE_NAME, rule: SCHEDULE_NAME_RULE })
   name!: string;
 
   @Field({ description: 'Task name or id.' })
@@ -252,10 +250,7 @@ export class CreateScheduleInput implements ScheduleInput {
 export class UpdateScheduleInput implements SchedulePatch {
   @Field(() => String, { nullable: true })
   @IsOptional()
-  @IsString()
-  @Matches(SCHEDULE_NAME, {
-    message: 'name must be 1-100 of a-z, 0-9, ".", "_", "-", starting with a letter or digit',
-  })
+  @IsName({ max: 100, pattern: SCHEDULE_NAME, rule: SCHEDULE_NAME_RULE })
   name?: string | null;
 
   @Field(() => String, {

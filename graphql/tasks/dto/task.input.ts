@@ -15,6 +15,7 @@ import {
 } from 'class-validator';
 import { Type } from 'class-transformer';
 import { GraphQLJSON } from 'graphql-type-json';
+import { IsName } from '../../common/names';
 import { PageArgs } from '../../common/pagination';
 import { DefinitionFormatEnum } from '../models/task.model';
 
@@ -64,7 +65,7 @@ export class TaskFromTemplateInput {
 
   @Field(() => String, { nullable: true, description: 'Name of the new task; default from the template.' })
   @IsOptional()
-  @IsString()
+  @IsName({ max: 100 })
   name?: string | null;
 }
 
@@ -77,7 +78,7 @@ export class TasksArgs extends PageArgs {
 
   @Field(() => String, { nullable: true })
   @IsOptional()
-  @IsString()
+  @IsName({ max: 64, allowEmpty: true })
   tag?: string | null;
 
   @Field(() => String, { nullable: true })

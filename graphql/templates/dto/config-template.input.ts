@@ -1,14 +1,6 @@
 import { Field, InputType } from '@nestjs/graphql';
-import {
-  ArrayMaxSize,
-  ArrayMinSize,
-  IsArray,
-  IsIn,
-  IsOptional,
-  IsString,
-  Matches,
-  MaxLength,
-} from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
+import { IsName } from '../../common/names';
 import { PLATFORMS } from '../../../libs/common/src/platforms';
 import type { TemplateInput, TemplatePatch } from '../../../core/templates/templates.repository';
 
@@ -20,8 +12,11 @@ const PLATFORM_RULE = `must be one of ${PLATFORMS.join(', ')}`;
 @InputType()
 export class CreateConfigTemplateInput implements TemplateInput {
   @Field({ description: "Unique; lower-case letters, digits and '-', up to 63 characters." })
-  @IsString()
-  @Matches(TEMPLATE_NAME_PATTERN, { message: "$property must be lower-case letters, digits and '-' (1-63)" })
+  @IsName({
+    max: 63,
+    pattern: TEMPLATE_NAME_PATTERN,
+    rule: "must be lower-case letters, digits and '-' (1-63)",
+  })
   name!: string;
 
   @Field(() => String, { nullable: true })
