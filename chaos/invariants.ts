@@ -25,6 +25,11 @@ export const KNOWN_DEFECTS: Record<string, string> = {
     'workflows/change.workflow.ts counts only apply-phase failures against maxFailures: a device that fails ' +
     'while being planned (unreachable, wrong password) is FAILED but neither stops the rollout nor triggers ' +
     'ROLLBACK_ALL, so the other devices are changed and kept',
+  D2:
+    'a change whose apply fails for good after its lines were pushed (the connection drops while it reads the ' +
+    'config back to verify, on every attempt) records the device FAILED with outcome PLANNED and never restores ' +
+    'it: the device keeps the change, and ROLLBACK_ALL skips it (workflows/change.workflow.ts apply loop, ' +
+    'failDevice; activities/change.activities.ts applyChangeDevice)',
 };
 
 export interface InvariantResult {
@@ -99,6 +104,8 @@ interface DeviceRow {
   backup_snapshot_id: string | null;
   backup: string | null;
   plan: string[] | null;
+  pushed_lines: number | null;
+  error_kind: string | null;
 }
 
 interface StepRow {
@@ -134,7 +141,7 @@ export async function checkInvariants(input: CheckInput): Promise<InvariantResul
   const devices = (
     await db.query<DeviceRow>(
       `SELECT rd.run_id, rd.device_name, rd.platform, rd.status, rd.outcome, rd.attempts, rd.finished_at,
-              rd.backup_snapshot_id, rd.plan, b.content AS backup
+              rd.backup_snapshot_id, rd.plan, rd.pushed_lines, rd.error_kind, b.content AS backup
          FROM run_devices rd
          LEFT JOIN config_snapshots s ON s.id = rd.backup_snapshot_id
          LEFT JOIN config_blobs b ON b.hash = s.hash`,
@@ -533,7 +540,16 @@ export async function checkInvariants(input: CheckInput): Promise<InvariantResul
               ),
             );
           if (d.outcome !== 'CHANGED' && present.length && present.length === ips.length)
-            violations.push(v('half-configured', `${where}: not CHANGED but every line is present`, runId));
+            violations.push({
+              ...v(
+                'half-configured',
+                `${where}: not CHANGED but every line is present (pushed_lines ${d.pushed_lines}, ${d.error_kind ?? 'no error'})`,
+                runId,
+              ),
+              ...(d.status === 'FAILED' && d.outcome === 'PLANNED' && (d.pushed_lines ?? 0) > 0
+                ? { knownDefect: 'D2' }
+                : {}),
+            });
           if (
             d.outcome === 'ROLLED_BACK' &&
             d.backup !== null &&

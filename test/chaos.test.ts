@@ -44,14 +44,15 @@ const skip = process.env.CHAOS_SKIP === '1';
   });
 
   // Violations that are instances of a known, reported defect (chaos/invariants.ts KNOWN_DEFECTS: D1,
-  // plan-phase failures not counted against maxFailures) are printed above and tolerated here, so
+  // plan-phase failures not counted against maxFailures; D2, a change pushed but failed for good is
+  // never restored; docs/reliability.md) are printed above and tolerated here, so
   // that `npm test` does not fail on code this suite may not fix; any other violation fails.
   it.each([
     'every run ends (none lost, none stuck)',
     'no workflow left open in Temporal',
     'run status consistent with its devices and steps (known defect D1 tolerated)',
     'nothing completed is done again (at-least-once only for unfinished work)',
-    'no device half-configured (fully changed or fully restored)',
+    'no device half-configured (fully changed or fully restored) (known defect D2 tolerated)',
   ])('%s', (title) => {
     const name = title.replace(/ \(known defect .*\)$/, '');
     const invariant = result.invariants.find((i) => i.name === name)!;
