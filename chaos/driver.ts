@@ -5,7 +5,7 @@
  * devices get faults; then every run must end, and the invariants (chaos/invariants.ts) must hold.
  */
 import { randomBytes } from 'node:crypto';
-import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Client } from 'pg';
 import { Connection } from '@temporalio/client';
@@ -57,6 +57,8 @@ export interface ChaosOptions {
 export interface KillRecord {
   component: string;
   kind: string;
+  /** Starts after this kill that neither served nor exited before the deadline (the process hung). */
+  hangs?: { at: string; logTail: string }[];
   at: string;
   downMs: number;
   backAfterMs: number | null;
@@ -265,7 +267,19 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
             break;
           } catch (error) {
             record.error = (error as Error).message;
-            event({ event: 'restart-failed', component: comp.name, attempt, error: record.error });
+            // Alive at the deadline: the process neither serves nor exits (a supervisor would never restart it).
+            if (comp.alive()) {
+              const file = c.logFile(comp.name);
+              const text = existsSync(file) ? readFileSync(file, 'utf8') : '';
+              (record.hangs ??= []).push({ at: nowIso(), logTail: text.slice(-4000) });
+            }
+            event({
+              event: 'restart-failed',
+              component: comp.name,
+              attempt,
+              error: record.error,
+              hung: comp.alive(),
+            });
             log(`${comp.name} failed to restart (attempt ${attempt}): ${record.error}`);
             await comp.kill();
             if (attempt >= 5) return; // reported: a component that does not come back
@@ -431,6 +445,22 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
       name: 'no workflow left open in Temporal',
       checked: 1,
       violations: open.map((w) => ({ invariant: 'stuck', detail: `workflow ${w} is still running` })),
+    });
+    invariants.unshift({
+      name: 'a restarted component serves or exits, never hangs',
+      checked: kills.length,
+      violations: kills.flatMap((k) =>
+        (k.hangs ?? []).map((h) => ({
+          invariant: 'hang',
+          detail: `${k.component} (killed at ${k.at}) was started again and at ${h.at} had neither served nor exited: ${
+            h.logTail.match(/^.*(Error|error).*$/m)?.[0]?.slice(0, 300) ?? 'no error in its log'
+          }`,
+          ...(k.kind === 'worker' &&
+          h.logTail.includes('Cannot close connection while Workers hold a reference')
+            ? { knownDefect: 'D6' }
+            : {}),
+        })),
+      ),
     });
     invariants.unshift({
       name: 'every killed component comes back',

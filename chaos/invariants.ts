@@ -30,6 +30,11 @@ export const KNOWN_DEFECTS: Record<string, string> = {
     'config back to verify, on every attempt) records the device FAILED with outcome PLANNED and never restores ' +
     'it: the device keeps the change, and ROLLBACK_ALL skips it (workflows/change.workflow.ts apply loop, ' +
     'failDevice; activities/change.activities.ts applyChangeDevice)',
+  D6:
+    'apps/worker/src/worker.module.ts WorkerRunner.run: when starting fails after the Temporal workers were ' +
+    'created (node.register() while PostgreSQL is down), its finally closes the NativeConnection the workers ' +
+    'still hold ("IllegalStateError: Cannot close connection while Workers hold a reference to it"), which hides ' +
+    'the first error, and the process then neither serves nor exits',
 };
 
 export interface InvariantResult {
