@@ -308,6 +308,31 @@ describe('input hardening (issue 11: NUL characters, deep JSON, names)', () => {
     });
   });
 
+  describe('lists longer than their input allows (found by the fuzzer)', () => {
+    it('refuses 100,000 batch items, and a nested list, naming the list', async () => {
+      // The input is no longer built and validated item by item first: graphql/common/validation.spec.ts
+      // shows it (400,000 items held the API for 40 s). What remains is graphql-js coercing them.
+      const items = Array.from({ length: 100_000 }, () => ({ op: 'START', task: 'noop' }));
+      await expectBadInput(
+        `mutation ($input: BatchRunsInput!) { batchRuns(input: $input) { ok } }`,
+        { input: { items } },
+        'items',
+        /no more than 500 elements/,
+      );
+      await expectBadInput(
+        `mutation ($input: StartCollectionInput!) { startCollection(input: $input) { id } }`,
+        {
+          input: {
+            deviceIds: [...stack.deviceIds.values()],
+            commands: ['show version'],
+            commandsByPlatform: [{ platform: 'cisco_ios', commands: Array.from({ length: 101 }, () => 'x') }],
+          },
+        },
+        'commandsByPlatform[0].commands',
+      );
+    });
+  });
+
   describe('defect 9: names are trimmed and checked everywhere', () => {
     const createDevice = `mutation ($input: CreateDeviceInput!) { createDevice(input: $input) { id name site tags } }`;
     const device = (overrides: Record<string, unknown>) => ({

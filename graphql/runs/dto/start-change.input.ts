@@ -1,6 +1,7 @@
 import { Field, ID, InputType, Int } from '@nestjs/graphql';
 import { Type } from 'class-transformer';
 import {
+  ArrayMaxSize,
   ArrayNotEmpty,
   IsArray,
   IsBoolean,
@@ -15,6 +16,7 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
+import { PLATFORMS } from '../../../libs/common/src/platforms';
 import { RESTORE_ORDERS, type RestoreOrder } from '../../../core/runs/run.entity';
 import { DeviceTargetInput } from './start-collection.input';
 
@@ -69,6 +71,7 @@ export class StartChangeInput extends DeviceTargetInput {
   @IsOptional()
   @IsArray()
   @ArrayNotEmpty({ message: 'configByPlatform must name at least one platform' })
+  @ArrayMaxSize(PLATFORMS.length)
   @ValidateNested({ each: true })
   @Type(() => PlatformConfigInput)
   configByPlatform?: PlatformConfigInput[];

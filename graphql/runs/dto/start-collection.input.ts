@@ -15,6 +15,7 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
+import { PLATFORMS } from '../../../libs/common/src/platforms';
 import { SITE_MAX, TAGS_MAX, TAG_MAX } from '../../../core/devices/device-import';
 import { IsName } from '../../common/names';
 
@@ -81,6 +82,7 @@ export class StartCollectionInput extends DeviceTargetInput {
   })
   @IsOptional()
   @IsArray()
+  @ArrayMaxSize(PLATFORMS.length)
   @ValidateNested({ each: true })
   @Type(() => PlatformCommandsInput)
   commandsByPlatform?: PlatformCommandsInput[];
