@@ -51,6 +51,8 @@ export interface ChaosOptions {
   deadlineMs?: number;
   runGapMs?: number;
   killGapMs?: [number, number];
+  /** Keep the chaos on (up to its 5 minutes) until at least this many kills came back. */
+  minKills?: number;
   log?: (line: string) => void;
 }
 
@@ -383,10 +385,12 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
       }
       return true;
     };
-    await waitFor('the runs to end while the chaos goes on', allFinal, {
-      timeoutMs: 300_000,
-      intervalMs: 2000,
-    }).catch(() => undefined);
+    const minKills = options.minKills ?? 0;
+    await waitFor(
+      'the runs to end while the chaos goes on',
+      async () => kills.filter((k) => k.backAfterMs !== null).length >= minKills && (await allFinal()),
+      { timeoutMs: 300_000, intervalMs: 2000 },
+    ).catch(() => undefined);
 
     // ---- the end of the chaos: everything up, no faults; every run must then end ---------------
     chaosOn = false;

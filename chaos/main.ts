@@ -2,7 +2,8 @@
  * `npm run chaos -- --runs 100 --seed 7`: mixed runs on the cluster topology while components are
  * killed with SIGKILL and devices get faults; prints the kills survived and the invariants, and exits
  * non-zero on any violation. Options: --runs N (20), --seed N (1), --devices N (24), --dir DIR (a
- * scratch directory), --no-infra-kills (kill workers and APIs only), --skip-build.
+ * scratch directory), --no-infra-kills (kill workers and APIs only), --min-kills N (keep the chaos on
+ * until N kills came back, up to 5 minutes), --skip-build.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
@@ -38,6 +39,7 @@ async function main(): Promise<void> {
     devices: arg('devices') ? Number(arg('devices')) : undefined,
     dir,
     killInfrastructure: !flag('no-infra-kills'),
+    minKills: arg('min-kills') ? Number(arg('min-kills')) : undefined,
   });
   console.log('\n' + formatReport(result));
   process.exit(result.violations === 0 ? 0 : 1);

@@ -1,5 +1,5 @@
 /**
- * The short chaos run: 10 mixed runs with a fixed seed on the cluster topology (a real Temporal
+ * The short chaos run: 10 mixed runs with a fixed seed (12) on the cluster topology (a real Temporal
  * server on PostgreSQL, two APIs, three workers on two sites), while workers, APIs, the Temporal
  * server and PostgreSQL are killed with SIGKILL and started again, and devices get faults. It
  * asserts invariants, not timings: every run ends, nothing finished is done again, no device is left
@@ -16,10 +16,12 @@ import path from 'node:path';
 import { runChaos, type ChaosResult } from '../chaos/driver';
 import { formatReport } from '../chaos/report';
 
-const SEED = 11;
+// Seed 12: its first kills hit a worker, an API, the Temporal server and PostgreSQL, and its 10 runs
+// are of all four kinds (collection, change, task, schedule).
+const SEED = 12;
 const skip = process.env.CHAOS_SKIP === '1';
 
-(skip ? describe.skip : describe)('chaos (10 runs, seed 11, kills and faults)', () => {
+(skip ? describe.skip : describe)(`chaos (10 runs, seed ${SEED}, kills and faults)`, () => {
   let result: ChaosResult;
 
   beforeAll(async () => {
@@ -30,9 +32,11 @@ const skip = process.env.CHAOS_SKIP === '1';
       runs: 10,
       dir,
       runner: 'ts-node',
-      // Kills every 2-6 s once the previous component is back: several kills in a short run.
-      killGapMs: [2000, 6000],
-      runGapMs: 2000,
+      // Runs spread over about 40 s, a kill 1.5-4 s after the previous component of its stream is
+      // back, and the chaos on until 6 kills came back: the kills land while runs are in flight.
+      killGapMs: [1500, 4000],
+      runGapMs: 4000,
+      minKills: 6,
       log: (line) => lines.push(line),
     });
     console.log(`${lines.join('\n')}\n\n${formatReport(result)}`);
