@@ -35,7 +35,7 @@ import {
 import { startStack, type Stack } from './support/harness';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 0x5b0a4d11);
-const CASES = Number(process.env.FUZZ_CASES ?? 2400);
+const CASES = Number(process.env.FUZZ_CASES ?? 2000);
 const ONLY = (process.env.FUZZ_ONLY ?? '')
   .split(',')
   .filter((s) => s.trim() !== '')
