@@ -270,7 +270,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
           } catch (error) {
             record.error = (error as Error).message;
             // Alive at the deadline: the process neither serves nor exits (a supervisor would never restart it).
-            if (comp.alive()) {
+            // The start reached its deadline with the process alive (it was then ended): a hang.
+            const hung = /^Timed out after/.test(record.error);
+            if (hung) {
               const file = c.logFile(comp.name);
               const text = existsSync(file) ? readFileSync(file, 'utf8') : '';
               (record.hangs ??= []).push({ at: nowIso(), logTail: text.slice(-4000) });
@@ -280,7 +282,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
               component: comp.name,
               attempt,
               error: record.error,
-              hung: comp.alive(),
+              hung,
             });
             log(`${comp.name} failed to restart (attempt ${attempt}): ${record.error}`);
             await comp.kill();

@@ -439,7 +439,12 @@ export async function startTemporalServer(options: {
     },
     { timeoutMs: options.timeoutMs ?? 120_000, intervalMs: 300 },
   );
-  await Promise.race([ready, died]);
+  try {
+    await Promise.race([ready, died]);
+  } catch (error) {
+    await managed.stop('SIGKILL', 1000);
+    throw error;
+  }
   if (exitedEarly) throw new Error(`temporal exited while starting; see ${options.logFile ?? 'its output'}`);
   return { address, process: managed, stop: () => managed.stop('SIGTERM', 15_000) };
 }

@@ -233,8 +233,14 @@ async function untilReady(
     exited = true;
     throw new Error(`${managed.name} exited (code ${code}) while starting; see ${logFile}`);
   });
-  await Promise.race([ready, died]);
   void died.catch(() => undefined);
+  try {
+    await Promise.race([ready, died]);
+  } catch (error) {
+    // Not ready in time (or gone): end it, so that a hung process is not left behind.
+    await managed.stop('SIGKILL', 1000);
+    throw error;
+  }
   if (exited) throw new Error(`${managed.name} exited while starting; see ${logFile}`);
   return managed;
 }
