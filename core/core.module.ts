@@ -1,4 +1,5 @@
 import { Global, Module } from '@nestjs/common';
+import { AccountsRepository } from './accounts/accounts.repository';
 import { RunReconciler } from './runs/run-reconciler';
 import { RunStarter } from './runs/run-starter';
 import { ScheduleReconciler } from './schedules/schedule-reconciler';
@@ -10,7 +11,7 @@ import { ScheduleReconciler } from './schedules/schedule-reconciler';
  */
 @Global()
 @Module({
-  providers: [RunStarter, RunReconciler, ScheduleReconciler],
-  exports: [RunStarter],
+  providers: [RunStarter, RunReconciler, ScheduleReconciler, AccountsRepository],
+  exports: [RunStarter, AccountsRepository],
 })
 export class CoreModule {}

@@ -1,3 +1,12 @@
+import {
+  ApiTokenEntity,
+  AuditEntryEntity,
+  RoleBindingEntity,
+  RoleEntity,
+  SessionEntity,
+  UserEntity,
+  UserIdentityEntity,
+} from './accounts/account.entities';
 import { ConfigBlobEntity } from './configs/config-blob.entity';
 import { ConfigSnapshotEntity } from './configs/config-snapshot.entity';
 import { CredentialEntity } from './devices/credential.entity';
@@ -18,6 +27,15 @@ import { VariableSetEntity } from './templates/variable-set.entity';
 
 /** Every table, by the core module that owns it (the only code that writes it). */
 export const ENTITIES_BY_MODULE = {
+  accounts: [
+    UserEntity,
+    UserIdentityEntity,
+    SessionEntity,
+    ApiTokenEntity,
+    RoleEntity,
+    RoleBindingEntity,
+    AuditEntryEntity,
+  ],
   devices: [CredentialEntity, DeviceEntity, DeviceCheckEntity],
   runs: [RunEntity, RunDeviceEntity, CommandOutputEntity, RunEventEntity, RunStepEntity, RunStepItemEntity],
   configs: [ConfigSnapshotEntity, ConfigBlobEntity],

@@ -11,6 +11,7 @@ import { CreateSchedules1764000000008 } from './1764000000008-CreateSchedules';
 import { CreateDeviceSafety1764000000009 } from './1764000000009-CreateDeviceSafety';
 import { CreateNodes1764000000010 } from './1764000000010-CreateNodes';
 import { CreateDeviceChecks1764000000011 } from './1764000000011-CreateDeviceChecks';
+import { CreateAccounts1764000000012 } from './1764000000012-CreateAccounts';
 
 export const MIGRATIONS = [
   CreateInventory1764000000000,
@@ -25,4 +26,5 @@ export const MIGRATIONS = [
   CreateDeviceSafety1764000000009,
   CreateNodes1764000000010,
   CreateDeviceChecks1764000000011,
+  CreateAccounts1764000000012,
 ];

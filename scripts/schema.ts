@@ -10,6 +10,7 @@ import { TaskRunsResolver, TasksResolver } from '../graphql/tasks/tasks.resolver
 import { SchedulesResolver } from '../graphql/schedules/schedules.resolver';
 import { SafetyResolver } from '../graphql/safety/safety.graphql';
 import { NodesResolver } from '../graphql/nodes/nodes.graphql';
+import { AccountsResolver } from '../graphql/accounts/accounts.resolver';
 
 /** Every resolver of the API; the schema is generated from them without starting anything. */
 export const RESOLVERS = [
@@ -24,6 +25,7 @@ export const RESOLVERS = [
   SchedulesResolver,
   SafetyResolver,
   NodesResolver,
+  AccountsResolver,
 ];
 
 export async function buildSchemaText(): Promise<string> {

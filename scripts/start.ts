@@ -13,6 +13,10 @@ import { portIsOpen, startManaged, waitFor, type Managed } from './infra/process
 import { DEV_SERVER_SQLITE_PRAGMAS, sqlitePragmasFromEnv, startTemporalDevServer } from './infra/temporal';
 import { bundleWorkflowsTo } from './bundle-workflows';
 import { registerLabInventory } from './lab-inventory';
+import { DataSource } from 'typeorm';
+import { AccountsRepository } from '../core/accounts/accounts.repository';
+import { dataSourceOptions } from '../core/database/data-source';
+import { loadConfig } from '../libs/config/src/config';
 
 const root = path.resolve(__dirname, '..');
 const env = process.env;
@@ -49,6 +53,23 @@ function localSecrets(): { apiToken: string; credentialsKey: string } {
   };
   writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
   return secrets;
+}
+
+/**
+ * The first administrator, when the database has no human account yet (a new install): its
+ * password is printed once, here, and kept nowhere but in its Argon2id hash (docs/security.md).
+ */
+async function ensureFirstAdministrator(appEnv: NodeJS.ProcessEnv): Promise<string> {
+  const config = loadConfig(appEnv as Record<string, string | undefined>);
+  const dataSource = await new DataSource(dataSourceOptions(config.database)).initialize();
+  try {
+    const created = await new AccountsRepository(dataSource).ensureFirstAdministrator();
+    if (!created) return '(with your account; an administrator creates users: docs/security.md)';
+    return `as "${created.username}", password ${created.password}
+                     (shown only now: change it with the changePassword mutation; docs/security.md)`;
+  } finally {
+    await dataSource.destroy();
+  }
 }
 
 function watch(managed: Managed): void {
@@ -177,6 +198,8 @@ async function main(): Promise<void> {
   });
   watch(worker);
 
+  const firstAdmin = await ensureFirstAdministrator(appEnv);
+
   await waitFor('the device lab inventory', () => existsSync(inventoryFile), { timeoutMs: 60_000 });
   const registered = await registerLabInventory({
     graphqlUrl: `${apiUrl}/graphql`,
@@ -202,7 +225,8 @@ async function main(): Promise<void> {
   console.log(`
   Switchboard is up.
 
-    GraphQL API      ${apiUrl}/graphql   (header  Authorization: Bearer ${appEnv.API_TOKEN})
+    GraphQL API      ${apiUrl}/graphql   (header  Authorization: Bearer ${appEnv.API_TOKEN}: the service account)
+    Sign in          POST ${apiUrl}/auth/login  ${firstAdmin}
     Temporal Web UI  ${temporal.uiUrl}
     Device lab       ${registered.devices} devices registered (${registered.summary}), sites lab-a and lab-b;
                      their RESTCONF-style HTTP API at http://127.0.0.1:${labHttpPort}/devices/<name>/restconf/data/...

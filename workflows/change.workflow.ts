@@ -96,14 +96,14 @@ export async function changeWorkflow(input: ChangeInput): Promise<ChangeResult> 
       const decided = await condition(() => decision !== undefined, input.approvalTimeoutMs);
       if (!decided || !decision!.approved) {
         const why = decided
-          ? `rejected${decision!.comment ? `: ${decision!.comment}` : ''}`
+          ? `rejected${decision!.by ? ` by ${decision!.by}` : ''}${decision!.comment ? `: ${decision!.comment}` : ''}`
           : 'approval timed out';
         return { status: (await finish('REJECTED', why)).status };
       }
       await book.setRunStatus({
         runId: input.runId,
         status: 'RUNNING',
-        message: `approved${decision!.comment ? `: ${decision!.comment}` : ''}`,
+        message: `approved${decision!.by ? ` by ${decision!.by}` : ''}${decision!.comment ? `: ${decision!.comment}` : ''}`,
       });
     }
 

@@ -14,6 +14,7 @@ import {
   toConnection,
   type ConnectionShape,
 } from '../../libs/common/src/pagination';
+import { currentActorId } from '../accounts/actor';
 
 /** The AAD that binds each ciphertext to its row and field (see SecretBox). */
 export const secretContext = (id: string) => `credential:${id}:secret`;
@@ -93,6 +94,7 @@ export class CredentialsRepository {
       secretEnc: this.secretBox.encrypt(hasKey ? input.privateKey! : input.password!, secretContext(id)),
       passphraseEnc:
         hasKey && input.passphrase ? this.secretBox.encrypt(input.passphrase, passphraseContext(id)) : null,
+      createdBy: currentActorId(),
     });
     await this.write(() => this.credentials.insert(entity));
     return this.getById(id);

@@ -1,6 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import { RunDeviceEntity } from './run-device.entity';
 import { RunEntity } from './run.entity';
+import { currentActorId } from '../accounts/actor';
 
 /** A device as a run records it: name, platform and host are copied so history survives edits. */
 export interface RunDeviceSeed {
@@ -49,8 +50,17 @@ export async function createRun(
     error: null,
     startedAt: null,
     finishedAt: null,
+    createdBy: currentActorId(),
     ...fields,
   });
+  // A child run (a task step's collection, a subtask) is made for whoever made its parent.
+  if (!run.createdBy && run.parentRunId) {
+    const [parent]: { created_by: string | null }[] = await manager.query(
+      `SELECT created_by FROM runs WHERE id = $1`,
+      [run.parentRunId],
+    );
+    run.createdBy = parent?.created_by ?? null;
+  }
   await manager.insert(RunEntity, run);
   for (let i = 0; i < devices.length; i += 1000) {
     await manager.insert(

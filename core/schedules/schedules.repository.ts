@@ -36,6 +36,7 @@ import {
   toConnection,
   type ConnectionShape,
 } from '../../libs/common/src/pagination';
+import { currentActorId } from '../accounts/actor';
 
 /** The live part of a schedule, from Temporal. */
 export interface ScheduleLive {
@@ -172,6 +173,7 @@ export class SchedulesRepository {
           spec,
           policy,
           note: input.note ?? '',
+          createdBy: currentActorId(),
         });
         const schedule = await m.findOneOrFail(ScheduleEntity, { where: { id } });
         try {

@@ -29,11 +29,19 @@ export class TaskEntity {
   @Column({ type: 'text', array: true, default: '{}' })
   tags!: string[];
 
+  /** Whoever starts a run of it may also approve its steps (set by an administrator). */
+  @Column({ name: 'self_approval', type: 'boolean', default: false })
+  selfApproval!: boolean;
+
   @Column({ name: 'latest_version', type: 'integer' })
   latestVersion!: number;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
+
+  /** The user who created it (null: the system, or before accounts existed). */
+  @Column({ name: 'created_by', type: 'uuid', nullable: true })
+  createdBy!: string | null;
 
   @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
   updatedAt!: Date;
@@ -59,4 +67,8 @@ export class TaskVersionEntity {
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
+
+  /** The user who created it (null: the system, or before accounts existed). */
+  @Column({ name: 'created_by', type: 'uuid', nullable: true })
+  createdBy!: string | null;
 }

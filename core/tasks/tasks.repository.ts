@@ -20,6 +20,7 @@ import {
   toConnection,
   type ConnectionShape,
 } from '../../libs/common/src/pagination';
+import { currentActorId } from '../accounts/actor';
 
 export type DefinitionFormat = 'YAML' | 'JSON';
 
@@ -72,6 +73,7 @@ export class TasksRepository {
         tags: definition.tags,
         latestVersion: 1,
         deletedAt: null,
+        createdBy: currentActorId(),
       });
       await m.save(task);
       await this.insertVersion(m, task.id, 1, definition, comment);
@@ -151,6 +153,13 @@ export class TasksRepository {
     const task = await query.getOne();
     if (!task) throw SwitchboardError.notFound('task', idOrName);
     return task;
+  }
+
+  /** Allow or forbid whoever starts a run of the task to approve its steps (an administrator's call). */
+  async setSelfApproval(idOrName: string, allowed: boolean): Promise<TaskEntity> {
+    const task = await this.get(idOrName);
+    await this.dataSource.query(`UPDATE tasks SET self_approval = $2 WHERE id = $1`, [task.id, allowed]);
+    return this.get(task.id);
   }
 
   /** A task even when deleted: runs keep naming the task they ran. */
@@ -348,8 +357,8 @@ export class TasksRepository {
     comment: string,
   ): Promise<void> {
     await m.query(
-      `INSERT INTO task_versions (task_id, version, definition, comment) VALUES ($1, $2, $3, $4)`,
-      [taskId, version, JSON.stringify(definition), comment],
+      `INSERT INTO task_versions (task_id, version, definition, comment, created_by) VALUES ($1, $2, $3, $4, $5)`,
+      [taskId, version, JSON.stringify(definition), comment, currentActorId()],
     );
   }
 

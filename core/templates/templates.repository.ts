@@ -11,6 +11,7 @@ import { DevicesRepository } from '../devices/devices.repository';
 import { ConfigTemplateVersionEntity } from './config-template-version.entity';
 import { ConfigTemplateEntity } from './config-template.entity';
 import { VariableSetEntity, type VariableScopeName } from './variable-set.entity';
+import { currentActor } from '../accounts/actor';
 
 /** A config template as the API creates it (graphql/templates/dto implements this). */
 export interface TemplateInput {
@@ -33,8 +34,8 @@ export interface TemplatePatch {
   note?: string | null;
 }
 
-/** No user identity behind the shared API token yet. */
-const CREATED_BY = 'api';
+/** The username of who makes a version ('api' outside a request: imports at boot, scripts). */
+const createdBy = (): string => currentActor()?.username ?? 'api';
 
 /** Source (Liquid syntax) and variables schema (JSON, compiles) checks, every problem at once. */
 function checkTemplateContent(
@@ -132,7 +133,7 @@ export class TemplatesRepository {
         version: 1,
         source: input.source,
         variablesSchema: schema,
-        createdBy: CREATED_BY,
+        createdBy: createdBy(),
         note: input.note ?? null,
       });
       return row.id;
@@ -159,7 +160,7 @@ export class TemplatesRepository {
         version: latest.version + 1,
         source: input.source ?? latest.source,
         variablesSchema: schema ?? latest.variablesSchema,
-        createdBy: CREATED_BY,
+        createdBy: createdBy(),
         note: input.note ?? null,
       });
       await manager.update(

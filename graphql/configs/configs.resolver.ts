@@ -27,6 +27,7 @@ import {
   ConfigSnapshotConnection,
   ConfigSnapshotModel,
 } from './models/config-snapshot.model';
+import { Requires } from '../common/auth.guard';
 
 @ArgsType()
 class ConfigSnapshotsArgs extends PageArgs {
@@ -39,6 +40,7 @@ class ConfigSnapshotsArgs extends PageArgs {
 export class ConfigsResolver {
   constructor(private readonly configs: ConfigsService) {}
 
+  @Requires('configs:read')
   @Query(() => [VolatileRuleModel], {
     description:
       'The volatile-line rules configs are compared with on a platform: built-in first, then those of VOLATILE_RULES_FILE.',
@@ -62,16 +64,19 @@ export class ConfigsResolver {
     ];
   }
 
+  @Requires('configs:read')
   @Query(() => ConfigSnapshotConnection, { description: "A device's config versions, newest first." })
   configSnapshots(@Args() args: ConfigSnapshotsArgs) {
     return this.configs.list(args.deviceId, args);
   }
 
+  @Requires('configs:read')
   @Query(() => ConfigSnapshotModel)
   configSnapshot(@Args('id', { type: () => ID }) id: string): Promise<ConfigSnapshotEntity> {
     return this.configs.get(id);
   }
 
+  @Requires('configs:read')
   @Query(() => ConfigDiff, {
     description: 'Unified and block-aware diff between two versions of one device.',
   })
@@ -82,6 +87,7 @@ export class ConfigsResolver {
     return this.configs.diff(fromId, toId);
   }
 
+  @Requires('configs:read')
   @Query(() => ConfigCompliance, { description: "Intended config against the device's latest snapshot." })
   configCompliance(
     @Args('deviceId', { type: () => ID }) deviceId: string,
@@ -92,6 +98,7 @@ export class ConfigsResolver {
     return this.configs.compliance(deviceId, intended, strict);
   }
 
+  @Requires('configs:write')
   @Mutation(() => ConfigImportResult, {
     description:
       'Store configs from files or a zip / tar.gz archive as snapshots, matched to devices by name.',
@@ -100,6 +107,7 @@ export class ConfigsResolver {
     return this.configs.importSnapshots(input);
   }
 
+  @Requires('configs:read')
   @Mutation(() => ConfigSnapshotExport, {
     description: "Each selected device's latest snapshot as `<deviceName>.cfg` in a zip or tar.gz archive.",
   })

@@ -4,27 +4,32 @@ import { CredentialsArgs } from './dto/credentials.args';
 import { UpdateCredentialInput } from './dto/update-credential.input';
 import { Credential, CredentialConnection, toCredentialModel } from './models/credential.model';
 import { CredentialsRepository } from '../../core/devices/credentials.repository';
+import { Requires } from '../common/auth.guard';
 
 @Resolver(() => Credential)
 export class CredentialsResolver {
   constructor(private readonly service: CredentialsRepository) {}
 
+  @Requires('credentials:read')
   @Query(() => CredentialConnection, { description: 'Credentials sorted by name.' })
   async credentials(@Args() args: CredentialsArgs): Promise<CredentialConnection> {
     const page = await this.service.list(args);
     return { ...page, edges: page.edges.map((e) => ({ cursor: e.cursor, node: toCredentialModel(e.node) })) };
   }
 
+  @Requires('credentials:read')
   @Query(() => Credential, { description: 'NOT_FOUND when there is no credential with this id.' })
   async credential(@Args('id', { type: () => ID }) id: string): Promise<Credential> {
     return toCredentialModel(await this.service.getById(id));
   }
 
+  @Requires('credentials:write')
   @Mutation(() => Credential)
   async createCredential(@Args('input') input: CreateCredentialInput): Promise<Credential> {
     return toCredentialModel(await this.service.create(input));
   }
 
+  @Requires('credentials:write')
   @Mutation(() => Credential)
   async updateCredential(
     @Args('id', { type: () => ID }) id: string,
@@ -33,6 +38,7 @@ export class CredentialsResolver {
     return toCredentialModel(await this.service.update(id, input));
   }
 
+  @Requires('credentials:write')
   @Mutation(() => Boolean, { description: 'CONFLICT while devices still use the credential.' })
   deleteCredential(@Args('id', { type: () => ID }) id: string): Promise<boolean> {
     return this.service.delete(id);

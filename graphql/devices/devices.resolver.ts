@@ -10,6 +10,7 @@ import { ImportDevicesResult } from './models/import-devices-result.model';
 import { Device, DeviceConnection, toDeviceModel } from './models/device.model';
 import { DeviceCheck, ReachabilityStatus } from './models/device-reachability.model';
 import { DevicesRepository } from '../../core/devices/devices.repository';
+import { Requires } from '../common/auth.guard';
 
 @Resolver(() => Device)
 export class DevicesResolver {
@@ -18,17 +19,20 @@ export class DevicesResolver {
     private readonly credentialLoader: CredentialLoader,
   ) {}
 
+  @Requires('devices:read')
   @Query(() => Device, { description: 'NOT_FOUND when there is no device with this id.' })
   async device(@Args('id', { type: () => ID }) id: string): Promise<Device> {
     return toDeviceModel(await this.service.getById(id));
   }
 
+  @Requires('devices:read')
   @Query(() => DeviceConnection, { description: 'Devices sorted by name.' })
   async devices(@Args() args: DevicesArgs): Promise<DeviceConnection> {
     const page = await this.service.list(args);
     return { ...page, edges: page.edges.map((e) => ({ cursor: e.cursor, node: toDeviceModel(e.node) })) };
   }
 
+  @Requires('devices:read')
   @Query(() => [DeviceCheck], {
     description:
       "A device's reachability checks (device.check), newest first. NOT_FOUND when there is no such device.",
@@ -40,11 +44,13 @@ export class DevicesResolver {
     );
   }
 
+  @Requires('devices:write')
   @Mutation(() => Device)
   async createDevice(@Args('input') input: CreateDeviceInput): Promise<Device> {
     return toDeviceModel(await this.service.create(input));
   }
 
+  @Requires('devices:write')
   @Mutation(() => Device)
   async updateDevice(
     @Args('id', { type: () => ID }) id: string,
@@ -53,16 +59,19 @@ export class DevicesResolver {
     return toDeviceModel(await this.service.update(id, input));
   }
 
+  @Requires('devices:write')
   @Mutation(() => Boolean, { description: 'NOT_FOUND when there is no device with this id.' })
   deleteDevice(@Args('id', { type: () => ID }) id: string): Promise<boolean> {
     return this.service.delete(id);
   }
 
+  @Requires('devices:write')
   @Mutation(() => Int, { description: 'Deletes the devices that exist among ids; returns how many.' })
   deleteDevices(@Args() args: DeleteDevicesArgs): Promise<number> {
     return this.service.deleteMany(args.ids);
   }
 
+  @Requires('devices:write')
   @Mutation(() => ImportDevicesResult)
   async importDevices(@Args('input') input: ImportDevicesInput): Promise<ImportDevicesResult> {
     const outcome = await this.service.import(input);

@@ -23,6 +23,7 @@ import { SwitchboardError } from '../../libs/common/src/errors';
 import type { AppConfig } from '../../libs/config/src/config';
 import { APP_CONFIG } from '../../libs/config/src/config.module';
 import { drainNode, reportDownNodes } from '../../core/routing/nodes';
+import { Requires } from '../common/auth.guard';
 
 export const NODE_STATUSES = { UP: 'UP', DRAINING: 'DRAINING', DOWN: 'DOWN', STOPPED: 'STOPPED' } as const;
 registerEnumType(NODE_STATUSES, {
@@ -125,11 +126,13 @@ export class NodesService implements OnApplicationBootstrap, OnApplicationShutdo
 export class NodesResolver {
   constructor(private readonly service: NodesService) {}
 
+  @Requires('nodes:read')
   @Query(() => [NodeModel], { description: 'Execution nodes (worker processes) with their status and load.' })
   nodes(): Promise<NodeModel[]> {
     return this.service.list();
   }
 
+  @Requires('nodes:read')
   @Query(() => [NodeEventModel], {
     description: 'Node events (up, draining, drained, stopped, down), oldest first.',
   })
@@ -140,6 +143,7 @@ export class NodesResolver {
     return this.service.events(nodeId ?? undefined, Math.min(Math.max(last, 1), 1000));
   }
 
+  @Requires('nodes:write')
   @Mutation(() => NodeModel, {
     description: 'Drain a node: it finishes the work it has and takes no more, then stops.',
   })

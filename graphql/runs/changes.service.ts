@@ -1,3 +1,5 @@
+import { assertMayApprove, decider } from '../../core/accounts/approvals';
+import type { Principal } from '../../core/accounts/principal';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Client } from '@temporalio/client';
@@ -209,14 +211,23 @@ export class ChangesService {
   }
 
   /** Approve or reject a change that waits for approval. */
-  async decideChange(id: string, decision: { approved: boolean; comment?: string }): Promise<RunEntity> {
+  /** Approve or reject a change as `principal` (see assertMayApprove); the decider is recorded. */
+  async decideChange(
+    id: string,
+    decision: { approved: boolean; comment?: string },
+    principal: Principal,
+  ): Promise<RunEntity> {
     const run = await this.runs.get(id);
     if (run.kind !== 'change') throw SwitchboardError.badInput('id', 'is not a change run');
     if (run.status !== 'AWAITING_APPROVAL') {
       throw SwitchboardError.conflict(`change ${id} is ${run.status}, not AWAITING_APPROVAL`);
     }
+    await assertMayApprove(this.dataSource, principal, run);
     // Signalled by name: the API does not load workflow code (workflows/change.workflow.ts: approvalSignal).
-    await this.temporal.workflow.getHandle(run.workflowId).signal<[ApprovalDecision]>('approval', decision);
+    await this.temporal.workflow.getHandle(run.workflowId).signal<[ApprovalDecision]>('approval', {
+      ...decision,
+      by: decider(principal, null),
+    });
     return run;
   }
 }

@@ -8,6 +8,7 @@ import {
   ResolveField,
   Resolver,
   Subscription,
+  Context,
 } from '@nestjs/graphql';
 import { RESTORE_ORDERS, RunEntity, type RestoreOrder } from '../../core/runs/run.entity';
 import { SwitchboardError } from '../../libs/common/src/errors';
@@ -30,6 +31,8 @@ import { CollectionsService } from './collections.service';
 import { RunsService } from './runs.service';
 import { isFinalRunStatus } from '../../core/runs/run-states';
 import { StartChangeInput } from './dto/start-change.input';
+import { principalOf, Requires, type AuthContext } from '../common/auth.guard';
+import { UsernameLoader } from '../accounts/username.loader';
 
 @Resolver(() => RunModel)
 export class RunsResolver {
@@ -38,13 +41,16 @@ export class RunsResolver {
     private readonly collections: CollectionsService,
     private readonly changes: ChangesService,
     private readonly notifications: RunNotifications,
+    private readonly usernames: UsernameLoader,
   ) {}
 
+  @Requires('runs:start')
   @Mutation(() => RunModel, { description: 'Collect command output from devices; returns the run at once.' })
   startCollection(@Args('input') input: StartCollectionInput): Promise<RunEntity> {
     return this.collections.startCollection(input);
   }
 
+  @Requires('runs:start')
   @Mutation(() => RunModel, {
     description: 'Back up running configs into versioned snapshots; returns the run at once.',
   })
@@ -52,6 +58,7 @@ export class RunsResolver {
     return this.collections.startBackup(input);
   }
 
+  @Requires('changes:start')
   @Mutation(() => RunModel, {
     description:
       'Push an intended config: plan, optional approval, backup, push line by line, verify, automatic restore on failure.',
@@ -60,6 +67,7 @@ export class RunsResolver {
     return this.changes.startChange(input);
   }
 
+  @Requires('changes:start')
   @Mutation(() => RunModel, {
     description:
       'Put a device back to a stored config version (a change run: backup, push, verify, restore on failure).',
@@ -88,15 +96,18 @@ export class RunsResolver {
     );
   }
 
+  @Requires('changes:approve')
   @Mutation(() => RunModel, { description: 'Approve or reject a change that is AWAITING_APPROVAL.' })
   approveChange(
+    @Context() ctx: AuthContext,
     @Args('id', { type: () => ID }) id: string,
     @Args('approved') approved: boolean,
     @Args('comment', { type: () => String, nullable: true }) comment?: string,
   ): Promise<RunEntity> {
-    return this.changes.decideChange(id, { approved, comment: comment ?? undefined });
+    return this.changes.decideChange(id, { approved, comment: comment ?? undefined }, principalOf(ctx));
   }
 
+  @Requires('runs:control')
   @Mutation(() => RunModel, {
     description: 'Cancel a run: running devices stop and their SSH sessions close.',
   })
@@ -104,14 +115,25 @@ export class RunsResolver {
     return this.service.cancel(id);
   }
 
+  @Requires('runs:read')
   @Query(() => RunModel)
   run(@Args('id', { type: () => ID }) id: string): Promise<RunEntity> {
     return this.service.get(id);
   }
 
+  @Requires('runs:read')
   @Query(() => RunConnection, { description: 'Runs, newest first.' })
   runs(@Args() args: RunsArgs) {
     return this.service.list(args);
+  }
+
+  @ResolveField(() => String, {
+    nullable: true,
+    description:
+      'The username of who started it (a child run: of who started its parent); null: a schedule or the system.',
+  })
+  createdBy(@Parent() run: RunEntity, @Context() ctx: object): Promise<string | null> | null {
+    return run.createdBy ? this.usernames.load(ctx, run.createdBy) : null;
   }
 
   @ResolveField(() => RunProgress)
@@ -146,6 +168,7 @@ export class RunsResolver {
     return this.service.eventsOf(run.id, afterId, Math.min(Math.max(first, 1), 1000));
   }
 
+  @Requires('runs:read')
   @Subscription(() => RunUpdate, {
     description: 'Progress and log events of a run as they happen; the first update is the current state.',
     resolve: (value: RunUpdate) => value,

@@ -24,6 +24,7 @@ import {
   type WindowInput,
   type WindowRow,
 } from '../../core/safety/windows';
+import { Requires } from '../common/auth.guard';
 
 @InputType()
 export class CreateMaintenanceWindowInput implements WindowInput {
@@ -172,11 +173,13 @@ function toModel(r: WindowRow): MaintenanceWindowModel {
 export class SafetyResolver {
   constructor(private readonly safety: SafetyService) {}
 
+  @Requires('safety:read')
   @Query(() => [MaintenanceWindowModel])
   maintenanceWindows(): Promise<MaintenanceWindowModel[]> {
     return this.safety.windows();
   }
 
+  @Requires('safety:write')
   @Mutation(() => MaintenanceWindowModel, {
     description:
       'A recurring (cron + duration) or one-off (startAt..endAt) window for a site and/or device group.',
@@ -187,11 +190,13 @@ export class SafetyResolver {
     return this.safety.createWindow(input);
   }
 
+  @Requires('safety:write')
   @Mutation(() => Boolean)
   deleteMaintenanceWindow(@Args('name') name: string): Promise<boolean> {
     return this.safety.deleteWindow(name);
   }
 
+  @Requires('safety:read')
   @Query(() => [DeviceLockModel], {
     description: 'Devices locked by runs now, with the runs queued for each.',
   })

@@ -19,6 +19,7 @@ import { temporalScheduleId, type ScheduleEntity } from '../../core/schedules/sc
 import type { OverlapPolicy } from '../../core/schedules/schedule-spec';
 import { SchedulesRepository } from '../../core/schedules/schedules.repository';
 import { RunsService } from '../runs/runs.service';
+import { Requires } from '../common/auth.guard';
 
 @Resolver(() => ScheduleModel)
 export class SchedulesResolver {
@@ -28,11 +29,13 @@ export class SchedulesResolver {
     private readonly runsService: RunsService,
   ) {}
 
+  @Requires('schedules:read')
   @Query(() => ScheduleModel)
   schedule(@Args('id', { description: 'Id or name.' }) id: string): Promise<ScheduleEntity> {
     return this.service.get(id);
   }
 
+  @Requires('schedules:read')
   @Query(() => [ConflictModel], {
     description:
       'The conflicts a schedule would meet, without saving it: the checks and the report of createSchedule.',
@@ -50,11 +53,13 @@ export class SchedulesResolver {
     });
   }
 
+  @Requires('schedules:read')
   @Query(() => ScheduleConnection, { description: 'Schedules by name.' })
   schedules(@Args() args: SchedulesArgs) {
     return this.service.list(args);
   }
 
+  @Requires('schedules:write')
   @Mutation(() => ScheduleModel, {
     description: "Run a task on a schedule; its inputs are checked against the task's input schema.",
   })
@@ -62,6 +67,7 @@ export class SchedulesResolver {
     return this.service.create(input);
   }
 
+  @Requires('schedules:write')
   @Mutation(() => ScheduleModel)
   updateSchedule(
     @Args('id', { description: 'Id or name.' }) id: string,
@@ -70,6 +76,7 @@ export class SchedulesResolver {
     return this.service.update(id, input);
   }
 
+  @Requires('schedules:write')
   @Mutation(() => ID, {
     description: 'Delete the schedule (runs in flight go on; its runs stay, their scheduleId becomes null).',
   })
@@ -77,6 +84,7 @@ export class SchedulesResolver {
     return this.service.delete(id);
   }
 
+  @Requires('schedules:write')
   @Mutation(() => ScheduleModel, { description: 'Stop firing (triggers and backfills still work).' })
   pauseSchedule(
     @Args('id', { description: 'Id or name.' }) id: string,
@@ -85,6 +93,7 @@ export class SchedulesResolver {
     return this.service.pause(id, note);
   }
 
+  @Requires('schedules:write')
   @Mutation(() => ScheduleModel)
   unpauseSchedule(
     @Args('id', { description: 'Id or name.' }) id: string,
@@ -93,6 +102,7 @@ export class SchedulesResolver {
     return this.service.unpause(id, note);
   }
 
+  @Requires('schedules:write')
   @Mutation(() => ScheduleModel, {
     description:
       "Fire once now, even when paused (not counted in remainingActions). overlap: default the schedule's policy.",
@@ -104,6 +114,7 @@ export class SchedulesResolver {
     return this.service.trigger(id, overlap);
   }
 
+  @Requires('schedules:write')
   @Mutation(() => ScheduleModel, {
     description:
       "Take now every firing the spec matches from start to end (both included), as if that time were passing. overlap: default the schedule's policy.",

@@ -1,3 +1,5 @@
+import { assertMayApprove, decider } from '../../core/accounts/approvals';
+import type { Principal } from '../../core/accounts/principal';
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Client } from '@temporalio/client';
@@ -108,7 +110,11 @@ export class TaskRunsService {
     return run;
   }
 
-  async decide(input: StepDecision & { runId: string }): Promise<RunStepEntity> {
+  /**
+   * Decide an approval step as `principal` (see assertMayApprove). `by` is who is recorded: the
+   * principal's username; the service account (API_TOKEN) may name the person it acts for.
+   */
+  async decide(input: StepDecision & { runId: string }, principal: Principal): Promise<RunStepEntity> {
     const run = await this.liveTaskRun(input.runId);
     const step = await this.dataSource.getRepository(RunStepEntity).findOne({
       where: { runId: run.id, stepId: input.stepId },
@@ -124,13 +130,15 @@ export class TaskRunsService {
         'stepId',
       );
     }
+    const by = decider(principal, input.by);
+    await assertMayApprove(this.dataSource, principal, run);
     const approvers = (
       (compensation ? step.compensationParams : step.params) as { approvers?: unknown } | null
     )?.approvers;
-    if (Array.isArray(approvers) && approvers.length > 0 && !approvers.includes(input.by)) {
+    if (Array.isArray(approvers) && approvers.length > 0 && !approvers.includes(by)) {
       throw new SwitchboardError(
         ErrorCode.FORBIDDEN,
-        `step "${input.stepId}" may be decided only by ${approvers.join(', ')}${input.by ? `, not ${input.by}` : ' (give by)'}`,
+        `step "${input.stepId}" may be decided only by ${approvers.join(', ')}, not ${by}`,
         [{ field: 'by', message: `must be one of ${approvers.join(', ')}` }],
       );
     }
@@ -138,7 +146,7 @@ export class TaskRunsService {
       stepId: input.stepId,
       compensation,
       approve: input.approve,
-      by: input.by,
+      by,
       comment: input.comment,
     });
     return step;

@@ -1,4 +1,4 @@
-import { Args, ID, Int, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
+import { Args, ID, Int, Mutation, Parent, Query, ResolveField, Resolver, Context } from '@nestjs/graphql';
 import { GraphQLJSON } from 'graphql-type-json';
 import { SwitchboardError } from '../../libs/common/src/errors';
 import { RunModel } from '../runs/models/run.model';
@@ -29,29 +29,36 @@ import { TaskBatchService } from './task-batch.service';
 import { TaskRunsService } from './task-runs.service';
 import type { TaskEntity } from '../../core/tasks/task.entity';
 import { TasksRepository } from '../../core/tasks/tasks.repository';
+import { principalOf, Requires, type AuthContext } from '../common/auth.guard';
+import { UsernameLoader } from '../accounts/username.loader';
 
 @Resolver(() => TaskModel)
 export class TasksResolver {
   constructor(
     private readonly tasks: TasksRepository,
     private readonly batch: TaskBatchService,
+    private readonly usernames: UsernameLoader,
   ) {}
 
+  @Requires('tasks:read')
   @Query(() => TaskConnection, { name: 'tasks', description: 'Tasks by name.' })
   tasksList(@Args() args: TasksArgs) {
     return this.tasks.list(args);
   }
 
+  @Requires('tasks:read')
   @Query(() => TaskModel)
   task(@Args('task', { description: 'Name or id.' }) task: string): Promise<TaskEntity> {
     return this.tasks.get(task);
   }
 
+  @Requires('tasks:read')
   @Query(() => [TaskTemplateModel], { description: 'Built-in task templates.' })
   taskTemplates(): TaskTemplateModel[] {
     return this.tasks.taskTemplates() as TaskTemplateModel[];
   }
 
+  @Requires('tasks:read')
   @Query(() => TaskValidationModel, { description: 'Check a definition without saving it.' })
   async validateTaskDefinition(
     @Args('definition', { type: () => GraphQLJSON }) definition: unknown,
@@ -66,11 +73,13 @@ export class TasksResolver {
     }
   }
 
+  @Requires('tasks:write')
   @Mutation(() => TaskModel, { description: 'Create a task (version 1).' })
   createTask(@Args('input') input: SaveTaskInput): Promise<TaskEntity> {
     return this.tasks.create(input.definition, input.comment ?? '');
   }
 
+  @Requires('tasks:write')
   @Mutation(() => TaskModel, { description: 'Save a new version of a task; runs in flight keep theirs.' })
   updateTask(
     @Args('task', { description: 'Name or id.' }) task: string,
@@ -79,11 +88,25 @@ export class TasksResolver {
     return this.tasks.update(task, input.definition, input.comment ?? '');
   }
 
+  @Requires('accounts:write')
+  @Mutation(() => TaskModel, {
+    description:
+      'Let whoever starts a run of this task approve its steps too (separation of duties is the default). Administrators only.',
+  })
+  setTaskSelfApproval(
+    @Args('task', { description: 'Name or id.' }) task: string,
+    @Args('allowed') allowed: boolean,
+  ): Promise<TaskEntity> {
+    return this.tasks.setSelfApproval(task, allowed);
+  }
+
+  @Requires('tasks:write')
   @Mutation(() => TaskModel, { description: 'Delete a task; its versions stay readable from its runs.' })
   deleteTask(@Args('task', { description: 'Name or id.' }) task: string): Promise<TaskEntity> {
     return this.tasks.delete(task);
   }
 
+  @Requires('tasks:write')
   @Mutation(() => TaskModel, {
     description: 'Import YAML or JSON: a new task, or a new version of the task of that name.',
   })
@@ -91,16 +114,19 @@ export class TasksResolver {
     return this.tasks.import(input.text, input.format, input.comment ?? '');
   }
 
+  @Requires('tasks:write')
   @Mutation(() => TaskModel, { description: 'Create a task from a built-in template and its parameters.' })
   createTaskFromTemplate(@Args('input') input: TaskFromTemplateInput): Promise<TaskEntity> {
     return this.tasks.createFromTemplate(input.template, input.params ?? {}, input.name);
   }
 
+  @Requires('tasks:write')
   @Mutation(() => BatchResult, { description: 'Create, update or delete many tasks; a result per item.' })
   batchTasks(@Args('input') input: BatchTasksInput): Promise<BatchResult> {
     return this.batch.tasksBatch(input.items, input.atomic);
   }
 
+  @Requires('runs:control')
   @Mutation(() => BatchResult, { description: 'Start or cancel many task runs; a result per item.' })
   batchRuns(@Args('input') input: BatchRunsInput): Promise<BatchResult> {
     return this.batch.runsBatch(input.items, input.atomic);
@@ -112,6 +138,11 @@ export class TasksResolver {
     @Args('version', { type: () => Int, nullable: true }) version?: number,
   ): Promise<unknown> {
     return this.tasks.definition(task.id, version);
+  }
+
+  @ResolveField(() => String, { nullable: true, description: 'The username of who created it.' })
+  createdBy(@Parent() task: TaskEntity, @Context() ctx: object): Promise<string | null> | null {
+    return task.createdBy ? this.usernames.load(ctx, task.createdBy) : null;
   }
 
   @ResolveField(() => [TaskVersionModel], { description: 'Every version, newest first.' })
@@ -139,11 +170,13 @@ export class TaskRunsResolver {
     private readonly conflictReport: ConflictsService,
   ) {}
 
+  @Requires('tasks:run')
   @Mutation(() => RunModel, { description: 'Run a task; returns the run at once.' })
   startTaskRun(@Args('input') input: StartTaskRunInput): Promise<RunEntity> {
     return this.taskRuns.start(input);
   }
 
+  @Requires('runs:control')
   @Mutation(() => RunModel, { description: 'No new step starts; running steps finish.' })
   pauseRun(
     @Args('id', { type: () => ID }) id: string,
@@ -152,11 +185,13 @@ export class TaskRunsResolver {
     return this.taskRuns.pause(id, null, note);
   }
 
+  @Requires('runs:control')
   @Mutation(() => RunModel)
   resumeRun(@Args('id', { type: () => ID }) id: string): Promise<RunEntity> {
     return this.taskRuns.resume(id);
   }
 
+  @Requires('runs:control')
   @Mutation(() => RunModel, {
     description: 'Stop the run and undo its completed steps (their compensations, newest first).',
   })
@@ -167,25 +202,34 @@ export class TaskRunsResolver {
     return this.taskRuns.rollback(id, null, reason);
   }
 
+  @Requires('changes:approve')
   @Mutation(() => RunStepModel, {
     description: 'Approve or reject an approval step that is WAITING_APPROVAL.',
   })
-  async decideStep(@Args('input') input: StepDecisionInput): Promise<RunStepModel> {
-    await this.taskRuns.decide({
-      runId: input.runId,
-      stepId: input.stepId,
-      approve: input.approve,
-      by: input.by ?? undefined,
-      comment: input.comment ?? undefined,
-    });
+  async decideStep(
+    @Context() ctx: AuthContext,
+    @Args('input') input: StepDecisionInput,
+  ): Promise<RunStepModel> {
+    await this.taskRuns.decide(
+      {
+        runId: input.runId,
+        stepId: input.stepId,
+        approve: input.approve,
+        by: input.by ?? undefined,
+        comment: input.comment ?? undefined,
+      },
+      principalOf(ctx),
+    );
     return (await this.steps({ id: input.runId } as RunEntity)).find((s) => s.stepId === input.stepId)!;
   }
 
+  @Requires('tasks:run')
   @Mutation(() => RunModel, { description: 'A new run of the same task version with the same inputs.' })
   restartRun(@Args('id', { type: () => ID }) id: string): Promise<RunEntity> {
     return this.taskRuns.restart(id);
   }
 
+  @Requires('tasks:run')
   @Mutation(() => RunModel, {
     description:
       'A new run that keeps the outputs of steps that succeeded (and were not undone) and runs the rest.',

@@ -14,6 +14,7 @@ import {
 import { RenderedConfig, RenderedConfigsExport } from './models/rendered-config.model';
 import { TemplatesService } from './templates.service';
 import type { VariableSetEntity } from '../../core/templates/variable-set.entity';
+import { Requires } from '../common/auth.guard';
 
 function toVersionModel(entity: ConfigTemplateVersionEntity): ConfigTemplateVersion {
   return { ...entity, variablesSchema: JSON.stringify(entity.variablesSchema, null, 2) };
@@ -32,16 +33,19 @@ function toVariableSetModel(entity: VariableSetEntity): VariableSet {
 export class ConfigTemplatesResolver {
   constructor(private readonly templates: TemplatesService) {}
 
+  @Requires('templates:read')
   @Query(() => ConfigTemplateConnection, { description: 'Stored config templates, sorted by name.' })
   configTemplates(@Args() args: PageArgs) {
     return this.templates.list(args);
   }
 
+  @Requires('templates:read')
   @Query(() => ConfigTemplate, { description: 'NOT_FOUND when there is no template with this id.' })
   configTemplate(@Args('id', { type: () => ID }) id: string) {
     return this.templates.get(id);
   }
 
+  @Requires('templates:read')
   @Query(() => [BuiltinConfigTemplate], {
     description: 'The read-only templates shipped in templates/config.',
   })
@@ -56,6 +60,7 @@ export class ConfigTemplatesResolver {
     }));
   }
 
+  @Requires('templates:write')
   @Mutation(() => ConfigTemplate, {
     description:
       'Version 1 of a new template. BAD_USER_INPUT for a Liquid syntax error (field source, with line and column), ' +
@@ -65,6 +70,7 @@ export class ConfigTemplatesResolver {
     return this.templates.create(input);
   }
 
+  @Requires('templates:write')
   @Mutation(() => ConfigTemplate, {
     description: 'Saves the next version; validated as createConfigTemplate.',
   })
@@ -75,22 +81,26 @@ export class ConfigTemplatesResolver {
     return this.templates.update(id, input);
   }
 
+  @Requires('templates:write')
   @Mutation(() => Boolean, { description: 'Deletes the template and all its versions.' })
   deleteConfigTemplate(@Args('id', { type: () => ID }) id: string): Promise<boolean> {
     return this.templates.delete(id);
   }
 
+  @Requires('templates:write')
   @Mutation(() => VariableSet, { description: 'Replaces the variables at one scope.' })
   async setVariables(@Args() args: SetVariablesArgs): Promise<VariableSet> {
     return toVariableSetModel(await this.templates.setVariables(args.scope, args.key, args.variablesJson));
   }
 
+  @Requires('templates:read')
   @Query(() => VariableSet, { nullable: true, description: 'Null when nothing is set at this scope.' })
   async variables(@Args() args: VariableSetArgs): Promise<VariableSet | null> {
     const set = await this.templates.getVariables(args.scope, args.key);
     return set && toVariableSetModel(set);
   }
 
+  @Requires('templates:read')
   @Query(() => [RenderedConfig], {
     description:
       'Renders a template for each device with variables bound from inputs > device > site > global > facts, ' +
@@ -100,6 +110,7 @@ export class ConfigTemplatesResolver {
     return (await this.templates.preview(input)).rendered;
   }
 
+  @Requires('templates:read')
   @Mutation(() => RenderedConfigsExport, {
     description: 'Renders as renderConfigPreview and packs one <deviceName>.cfg per rendered device.',
   })

@@ -23,6 +23,8 @@ export interface ChangeResult {
 export interface ApprovalDecision {
   approved: boolean;
   comment?: string;
+  /** The username of who decided (the API records the signed-in user). */
+  by?: string;
 }
 
 export interface ChangeDeviceInput {

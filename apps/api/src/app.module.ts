@@ -1,8 +1,9 @@
 import { ApolloDriver, type ApolloDriverConfig } from '@nestjs/apollo';
 import { DynamicModule, Module } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import { GraphQLModule } from '@nestjs/graphql';
 import { GraphQLError } from 'graphql';
+import type { Context } from 'graphql-ws';
 import path from 'node:path';
 import type { AppConfig } from '../../../libs/config/src/config';
 import { AppConfigModule } from '../../../libs/config/src/config.module';
@@ -10,7 +11,13 @@ import { CryptoModule } from '../../../libs/crypto/src/crypto.module';
 import { CoreModule } from '../../../core/core.module';
 import { DatabaseModule } from '../../../core/database/database.module';
 import { TemporalClientModule } from '../../../libs/temporal/src/temporal.module';
-import { BearerTokenGuard, tokenMatches } from '../../../graphql/common/auth.guard';
+import { AuthGuard } from '../../../graphql/common/auth.guard';
+import { AuditInterceptor } from '../../../graphql/common/audit.interceptor';
+import { AccountsModule } from '../../../graphql/accounts/accounts.module';
+import { AccountsRepository } from '../../../core/accounts/accounts.repository';
+import type { Principal } from '../../../core/accounts/principal';
+import { principalOf, type AuthenticatedRequest } from './authenticate.middleware';
+import type { IncomingMessage } from 'node:http';
 import { GraphqlExceptionFilter } from '../../../graphql/common/graphql-exception.filter';
 import { createValidationPipe } from '../../../graphql/common/validation';
 import { queryLimitsPlugin } from '../../../graphql/common/query-limits';
@@ -25,6 +32,7 @@ import { SafetyModule } from '../../../graphql/safety/safety.graphql';
 import { NodesModule } from '../../../graphql/nodes/nodes.graphql';
 import { TemplatesModule } from '../../../graphql/templates/templates.module';
 import { ReachabilityModule } from '../../../graphql/devices/reachability-schedule';
+import { AuthController } from './auth.controller';
 import { HealthController } from './health.controller';
 
 /** The committed schema lives at the repository root; `npm run schema:print` regenerates it. */
@@ -41,48 +49,69 @@ export class ApiModule {
         DatabaseModule,
         TemporalClientModule,
         CoreModule,
-        GraphQLModule.forRoot<ApolloDriverConfig>({
+        GraphQLModule.forRootAsync<ApolloDriverConfig>({
           driver: ApolloDriver,
-          autoSchemaFile: options.writeSchema ? SCHEMA_FILE : true,
-          sortSchema: true,
-          playground: false,
-          // Introspection, like every operation, needs the token (the context below refuses anyone else).
-          introspection: true,
-          // Stack traces only in development mode; schema hints ("did you mean") neither.
-          includeStacktraceInErrorResponses: config.api.development,
-          hideSchemaDetailsFromClientErrors: !config.api.development,
-          // Depth, aliases, fields and cost checked before anything runs; a query whose client has
-          // gone stops (its Temporal calls are cancelled, its remaining fields do not start).
-          plugins: [queryLimitsPlugin(config.api.queryLimits), requestScopePlugin()],
-          subscriptions: {
-            'graphql-ws': {
-              path: '/graphql',
-              // Subscriptions authenticate once, when the socket opens.
-              onConnect: (ctx: { connectionParams?: Record<string, unknown> }) => {
-                const header = ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization;
-                return tokenMatches(config.api.token, header);
+          inject: [AccountsRepository],
+          useFactory: (accounts: AccountsRepository) => ({
+            autoSchemaFile: options.writeSchema ? SCHEMA_FILE : true,
+            sortSchema: true,
+            playground: false,
+            // Introspection, like every operation, needs a principal (the context refuses anyone else).
+            introspection: true,
+            // Stack traces only in development mode; schema hints ("did you mean") neither.
+            includeStacktraceInErrorResponses: config.api.development,
+            hideSchemaDetailsFromClientErrors: !config.api.development,
+            // Depth, aliases, fields and cost checked before anything runs; a query whose client has
+            // gone stops (its Temporal calls are cancelled, its remaining fields do not start).
+            plugins: [queryLimitsPlugin(config.api.queryLimits), requestScopePlugin()],
+            subscriptions: {
+              'graphql-ws': {
+                path: '/graphql',
+                // Subscriptions authenticate once, when the socket opens: a token in the connection
+                // parameters, or the session cookie the browser sent with the upgrade request.
+                onConnect: async (ctx: Context<Record<string, unknown> | undefined, unknown>) => {
+                  const extra = ctx.extra as { request?: IncomingMessage; principal?: Principal | null };
+                  const header = ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization;
+                  extra.principal = await principalOf(accounts, config.api.token, {
+                    authorization: typeof header === 'string' ? header : undefined,
+                    cookie: extra.request?.headers.cookie,
+                  });
+                  return !!extra.principal;
+                },
               },
             },
-          },
-          // HTTP requests bring `req`; graphql-ws brings the socket's `connectionParams` (and `extra`).
-          // An HTTP request without the token is refused before its query is even parsed, so that no
-          // one unauthenticated learns anything of the schema (the guard still checks each resolver).
-          context: (ctx: {
-            req?: { headers?: Record<string, unknown>; requestScope?: RequestScope };
-            extra?: unknown;
-            connectionParams?: Record<string, unknown>;
-          }) => {
-            if (ctx.extra) return { connectionParams: ctx.connectionParams ?? {} };
-            if (!tokenMatches(config.api.token, ctx.req?.headers?.authorization)) {
-              throw new GraphQLError('Missing or invalid bearer token', {
-                extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } },
-              });
-            }
-            // `signal` aborts when the client of a query goes before its response was sent.
-            const requestScope = ctx.req?.requestScope;
-            return { req: ctx.req, signal: requestScope?.signal, requestScope };
-          },
+            // HTTP requests bring `req` (its principal resolved by the authenticate middleware);
+            // graphql-ws brings the socket's `extra`. An HTTP request from nobody known is refused
+            // before its query is even parsed, so that no one learns anything of the schema.
+            context: (ctx: {
+              req?: AuthenticatedRequest & { requestScope?: RequestScope };
+              extra?: { principal?: Principal | null; request?: IncomingMessage };
+              connectionParams?: Record<string, unknown>;
+            }) => {
+              if (ctx.extra)
+                return {
+                  principal: ctx.extra.principal ?? null,
+                  // The upgrade request: its address and user agent go into the audit log.
+                  req: ctx.extra.request,
+                  connectionParams: ctx.connectionParams ?? {},
+                };
+              if (!ctx.req?.principal) {
+                throw new GraphQLError('Missing or invalid credentials', {
+                  extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } },
+                });
+              }
+              // `signal` aborts when the client of a query goes before its response was sent.
+              const requestScope = ctx.req.requestScope;
+              return {
+                req: ctx.req,
+                principal: ctx.req.principal,
+                signal: requestScope?.signal,
+                requestScope,
+              };
+            },
+          }),
         }),
+        AccountsModule,
         CredentialsModule,
         DevicesModule,
         RunsModule,
@@ -94,9 +123,10 @@ export class ApiModule {
         TemplatesModule,
         ReachabilityModule,
       ],
-      controllers: [HealthController],
+      controllers: [HealthController, AuthController],
       providers: [
-        { provide: APP_GUARD, useClass: BearerTokenGuard },
+        { provide: APP_GUARD, useClass: AuthGuard },
+        { provide: APP_INTERCEPTOR, useClass: AuditInterceptor },
         { provide: APP_FILTER, useClass: GraphqlExceptionFilter },
         { provide: APP_PIPE, useFactory: createValidationPipe },
       ],

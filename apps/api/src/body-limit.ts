@@ -1,11 +1,11 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { tokenMatches } from '../../../graphql/common/auth.guard';
+import type { AuthenticatedRequest } from './authenticate.middleware';
 import { sendGraphQLError } from './rate-limit';
 
 const AUTHENTICATED = Symbol('switchboard:authenticated');
 
-type Request = IncomingMessage & { [AUTHENTICATED]?: boolean };
+type Request = AuthenticatedRequest & { [AUTHENTICATED]?: boolean };
 
 const isJson = (req: IncomingMessage) =>
   (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase() === 'application/json';
@@ -23,8 +23,8 @@ function tooLarge(res: ServerResponse, limit: number, authenticated: boolean): v
 }
 
 /**
- * Request bodies are limited before they are parsed, and before authentication: a request without
- * a valid bearer token may send `anonymous` bytes (no unauthenticated request needs more), one with
+ * Request bodies are limited before they are parsed: a request from nobody known (see the
+ * authenticate middleware, which runs first and reads no body) may send `anonymous` bytes (no unauthenticated request needs more), one with
  * it `authenticated` (bulk imports of thousands of devices arrive as one GraphQL request). The
  * limit holds for the Content-Length a request declares (413 at once, nothing read) and for the
  * bytes actually read (a chunked body, or one longer than it said), before JSON.parse sees them.
@@ -33,11 +33,11 @@ function tooLarge(res: ServerResponse, limit: number, authenticated: boolean): v
  */
 export function useBodyLimits(
   app: NestExpressApplication,
-  options: { token: string; anonymous: number; authenticated: number },
+  options: { anonymous: number; authenticated: number },
 ): void {
   const limitOf = (req: Request) => (req[AUTHENTICATED] ? options.authenticated : options.anonymous);
   app.use((req: Request, res: ServerResponse, next: () => void) => {
-    req[AUTHENTICATED] = tokenMatches(options.token, req.headers.authorization);
+    req[AUTHENTICATED] = !!req.principal;
     const declared = Number(req.headers['content-length']);
     // Node reads and drops the rest of a body we answer before reading.
     if (declared > limitOf(req)) return tooLarge(res, limitOf(req), !!req[AUTHENTICATED]);

@@ -5,7 +5,9 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Client } from '@temporalio/client';
 import type { AppConfig } from '../../../libs/config/src/config';
 import { nestLogLevels } from '../../../libs/config/src/log-levels';
+import { AccountsRepository } from '../../../core/accounts/accounts.repository';
 import { ApiModule } from './app.module';
+import { authenticateMiddleware } from './authenticate.middleware';
 import { useBodyLimits } from './body-limit';
 import { rateLimitMiddleware } from './rate-limit';
 import { requestScopeMiddleware } from './request-scope.middleware';
@@ -22,11 +24,15 @@ export async function startApi(
     // useBodyLimits parses JSON bodies, with a limit that depends on the token.
     bodyParser: false,
   });
-  // In this order, before the GraphQL middleware (registered when the app starts): the rate limit
-  // (nothing read yet), the body limits, then the request's scope (its abort signal, its reads).
+  // In this order, before the GraphQL middleware (registered when the app starts): who the
+  // request comes from (no body read yet), the rate limit, the body limits, then the request's
+  // scope (its abort signal, its reads).
   const { token, rateLimit, maxBodyBytes } = config.api;
-  if (rateLimit.perSecond > 0) app.use('/graphql', rateLimitMiddleware({ token, ...rateLimit }));
-  useBodyLimits(app, { token, ...maxBodyBytes });
+  const accounts = app.get(AccountsRepository);
+  await accounts.ensureServiceAccount();
+  app.use(authenticateMiddleware(accounts, token));
+  if (rateLimit.perSecond > 0) app.use('/graphql', rateLimitMiddleware(rateLimit));
+  useBodyLimits(app, maxBodyBytes);
   app.use('/graphql', requestScopeMiddleware(app.get(Client)));
   app.enableShutdownHooks();
   await app.listen(config.api.port, config.api.host);

@@ -1,4 +1,4 @@
-import type { IncomingMessage } from 'node:http';
+import type { AuthenticatedRequest } from './authenticate.middleware';
 import { clientKey, TokenBuckets } from './rate-limit';
 
 describe('TokenBuckets', () => {
@@ -41,18 +41,15 @@ describe('TokenBuckets', () => {
 });
 
 describe('clientKey', () => {
-  const request = (authorization: string | undefined, remoteAddress = '10.0.0.1') =>
-    ({ headers: { authorization }, socket: { remoteAddress } }) as unknown as IncomingMessage;
-  const token = 'the-api-token-0123456789';
+  const request = (principal: { userId: string } | null, remoteAddress = '10.0.0.1') =>
+    ({ headers: {}, socket: { remoteAddress }, principal }) as unknown as AuthenticatedRequest;
 
-  it('is the token and the address with a valid token; the address alone without one', () => {
-    const a = clientKey(request(`Bearer ${token}`), token);
-    expect(a).toMatch(/^token [0-9a-f]{16} 10\.0\.0\.1$/);
-    expect(a).not.toContain(token);
-    expect(clientKey(request(`Bearer ${token}`, '10.0.0.2'), token)).not.toBe(a);
-    // Made-up tokens share their address's bucket.
-    expect(clientKey(request('Bearer made-up-1'), token)).toBe('address 10.0.0.1');
-    expect(clientKey(request('Bearer made-up-2'), token)).toBe('address 10.0.0.1');
-    expect(clientKey(request(undefined), token)).toBe('address 10.0.0.1');
+  it('is the principal and the address when someone known asks; the address alone otherwise', () => {
+    const a = clientKey(request({ userId: 'u-1' }));
+    expect(a).toBe('user u-1 10.0.0.1');
+    expect(clientKey(request({ userId: 'u-1' }, '10.0.0.2'))).not.toBe(a);
+    expect(clientKey(request({ userId: 'u-2' }))).not.toBe(a);
+    // Made-up tokens resolve to no principal: they share their address's bucket.
+    expect(clientKey(request(null))).toBe('address 10.0.0.1');
   });
 });

@@ -1,6 +1,5 @@
-import { createHash } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import { tokenMatches } from '../../../graphql/common/auth.guard';
+import type { ServerResponse } from 'node:http';
+import type { AuthenticatedRequest } from './authenticate.middleware';
 
 /**
  * Token buckets by key: each holds up to `burst` tokens and gains `perSecond` a second; a request
@@ -55,16 +54,13 @@ export class TokenBuckets {
 }
 
 /**
- * Who a request counts against. Until accounts exist every client shares the one API_TOKEN, so a
- * client is the token with the remote address; a request without a valid token counts against its
- * address alone (made-up tokens get no buckets of their own).
+ * Who a request counts against: its principal (a user, the service account) with the remote
+ * address; a request from nobody known counts against its address alone (made-up tokens get no
+ * buckets of their own). Runs after the authenticate middleware.
  */
-export function clientKey(req: IncomingMessage, token: string): string {
+export function clientKey(req: AuthenticatedRequest): string {
   const address = req.socket.remoteAddress ?? 'unknown';
-  const header = req.headers.authorization;
-  if (!tokenMatches(token, header)) return `address ${address}`;
-  const digest = createHash('sha256').update(token).digest('hex').slice(0, 16);
-  return `token ${digest} ${address}`;
+  return req.principal ? `user ${req.principal.userId} ${address}` : `address ${address}`;
 }
 
 /** Answer with one GraphQL error, as Apollo would, with an HTTP status. */
@@ -88,10 +84,10 @@ export function sendGraphQLError(
  * Express middleware for the GraphQL endpoint: 429 with a RATE_LIMITED GraphQL error and a
  * Retry-After header once the client's bucket is empty.
  */
-export function rateLimitMiddleware(options: { token: string; perSecond: number; burst: number }) {
+export function rateLimitMiddleware(options: { perSecond: number; burst: number }) {
   const buckets = new TokenBuckets(options.perSecond, options.burst);
-  return (req: IncomingMessage, res: ServerResponse, next: () => void): void => {
-    const wait = buckets.take(clientKey(req, options.token));
+  return (req: AuthenticatedRequest, res: ServerResponse, next: () => void): void => {
+    const wait = buckets.take(clientKey(req));
     if (wait === 0) return next();
     sendGraphQLError(
       res,

@@ -126,7 +126,11 @@ export class StepDecisionInput {
   @IsBoolean()
   approve!: boolean;
 
-  @Field(() => String, { nullable: true, description: 'Who decides (recorded in the step output).' })
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'Who decides: leave it out, the decision is recorded as you. Only the service account (API_TOKEN) may name the person it acts for.',
+  })
   @IsOptional()
   @IsString()
   @MaxLength(200)

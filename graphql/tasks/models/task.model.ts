@@ -44,6 +44,11 @@ export class TaskModel {
   priority!: number;
   @Field(() => [String]) tags!: string[];
   @Field(() => Int) latestVersion!: number;
+  @Field({
+    description:
+      'Whoever starts a run of this task may approve its approval steps (separation of duties waived by an administrator).',
+  })
+  selfApproval!: boolean;
   @Field() createdAt!: Date;
   @Field() updatedAt!: Date;
 }

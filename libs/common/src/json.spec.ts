@@ -1,5 +1,13 @@
 import { ErrorCode, SwitchboardError } from './errors';
-import { MAX_JSON_DEPTH, inputValueProblem, joinField, parseJson, parseJsonObject } from './json';
+import {
+  MAX_JSON_DEPTH,
+  inputValueProblem,
+  joinField,
+  parseJson,
+  parseJsonObject,
+  storableString,
+  stringProblem,
+} from './json';
 
 const nested = (levels: number): unknown => {
   let value: unknown = 1;
@@ -77,5 +85,12 @@ describe('joinField', () => {
     expect(joinField('a', 'b')).toBe('a.b');
     expect(joinField('a', 3)).toBe('a[3]');
     expect(joinField('a', 'x-y')).toBe('a["x-y"]');
+  });
+});
+
+describe('storableString', () => {
+  it('makes NUL and unpaired surrogates visible and keeps paired ones', () => {
+    expect(storableString('a\u0000b\ud800c\udc00 😀')).toBe('a\u2400b\ufffdc\ufffd 😀');
+    expect(stringProblem(storableString('x\u0000\udfff'))).toBeNull();
   });
 });

@@ -31,6 +31,14 @@ export function stringProblem(value: string): string | null {
   return null;
 }
 
+/**
+ * A string PostgreSQL can store whatever it held: NUL becomes U+2400 (␀) and each unpaired
+ * surrogate U+FFFD. For records of refused input (the audit log), never for input that is taken.
+ */
+export function storableString(value: string): string {
+  return value.split('\u0000').join('\u2400').replace(new RegExp(LONE_SURROGATE.source, 'g'), '\uFFFD');
+}
+
 const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
 
 /** A field path one step down: `a.b`, `a[3]`, `a["x y"]` (and `b`, `[3]` from the root ''). */

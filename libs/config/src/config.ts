@@ -64,6 +64,8 @@ const envSchema = z.object({
   API_RATE_LIMIT_BURST: int(1, 1_000_000_000).default(2000),
   API_MAX_BODY_BYTES: int(1024, 1024 ** 3).default(32 * 1024 ** 2),
   API_MAX_ANONYMOUS_BODY_BYTES: int(1024, 1024 ** 3).default(64 * 1024),
+  API_LOGIN_ATTEMPTS_PER_MINUTE: int(1, 1_000_000).default(30),
+  API_SECURE_COOKIES: bool.default(false),
   DATABASE_URL: url(['postgres:', 'postgresql:']),
   DATABASE_POOL_SIZE: int(1, 200).default(10),
   DATABASE_MIGRATIONS_RUN: bool.default(true),
@@ -173,6 +175,10 @@ export interface AppConfig {
     rateLimit: { perSecond: number; burst: number };
     /** Request bodies, checked before they are parsed: without a valid bearer token, and with one. */
     maxBodyBytes: { anonymous: number; authenticated: number };
+    /** Password logins a remote address may attempt a minute (on top of the lockout per account). */
+    loginAttemptsPerMinute: number;
+    /** Session cookies marked Secure (behind TLS); they always are HttpOnly and SameSite=Lax. */
+    secureCookies: boolean;
   };
   database: { url: string; poolSize: number; migrationsRun: boolean };
   temporal: { address: string; namespace: string; taskQueue: string; uiUrl: string };
@@ -248,6 +254,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
       },
       rateLimit: { perSecond: e.API_RATE_LIMIT_PER_SECOND, burst: e.API_RATE_LIMIT_BURST },
       maxBodyBytes: { anonymous: e.API_MAX_ANONYMOUS_BODY_BYTES, authenticated: e.API_MAX_BODY_BYTES },
+      loginAttemptsPerMinute: e.API_LOGIN_ATTEMPTS_PER_MINUTE,
+      secureCookies: e.API_SECURE_COOKIES,
     },
     database: {
       url: e.DATABASE_URL,
