@@ -7,6 +7,7 @@
  * - defect 6: JSON nested 10,000 levels deep, recursive JSON Schemas, Liquid nested without end;
  * - defect 9: names trimmed and checked everywhere a name enters (whitespace-only sites, ...).
  */
+import { Client, Connection } from '@temporalio/client';
 import { startStack, type Stack } from './support/harness';
 
 interface ErrorView {
@@ -330,6 +331,100 @@ describe('input hardening (issue 11: NUL characters, deep JSON, names)', () => {
         },
         'commandsByPlatform[0].commands',
       );
+    });
+  });
+
+  describe('found by the fuzzer: errors below the root and odd arguments are the client’s, never INTERNAL', () => {
+    const codeOf = (r: { errors?: ErrorView[] }) => r.errors?.[0]?.extensions?.code;
+
+    it('more than 50 bad variable values: BAD_USER_INPUT, not INTERNAL_SERVER_ERROR', async () => {
+      const result = await stack.gql.raw(
+        `query ($t: [String!]) { devices(filter: { tags: $t }) { totalCount } }`,
+        {
+          t: Array.from({ length: 60 }, (_, i) => i),
+        },
+      );
+      expect(codeOf(result)).toBe('BAD_USER_INPUT');
+      expect(result.errors!.length).toBeLessThanOrEqual(51);
+    });
+
+    it('a field resolver below the root answers BAD_USER_INPUT naming its argument (Task.definition, Run.events)', async () => {
+      const definition = await stack.gql.raw(`{ task(task: "noop") { definition(version: 9) } }`);
+      expect(definition.errors?.[0]).toMatchObject({
+        path: ['task', 'definition'],
+        extensions: { code: 'BAD_USER_INPUT', field: 'version' },
+      });
+      const run = await stack.gql.request<{ startCollection: { id: string } }>(
+        `mutation ($ids: [ID!]) { startCollection(input: { deviceIds: $ids, commands: ["show version"] }) { id } }`,
+        { ids: [...stack.deviceIds.values()] },
+      );
+      const events = await stack.gql.raw(
+        `query ($id: ID!) { run(id: $id) { events(afterId: "x") { id } } }`,
+        {
+          id: run.startCollection.id,
+        },
+      );
+      expect(events.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'afterId' });
+    });
+
+    it('configSnapshots with the cursor of another list (a name) is BAD_USER_INPUT naming after', async () => {
+      const deviceId = [...stack.deviceIds.values()][0];
+      await expectBadInput(
+        `query ($d: ID!, $after: String) { configSnapshots(deviceId: $d, after: $after) { totalCount } }`,
+        { d: deviceId, after: Buffer.from(JSON.stringify(['a-name'])).toString('base64url') },
+        'after',
+      );
+    });
+
+    it('backfillSchedule(start: 0): a date that is not a string names start', async () => {
+      await expectBadInput(
+        `mutation { backfillSchedule(id: "nope", start: 0, end: "2030-01-01T00:00:00Z") { id } }`,
+        {},
+        'start',
+      );
+    });
+
+    it('a task whose inputSchema recurses without consuming input is refused when saved', async () => {
+      const result = await stack.gql.raw(
+        `mutation ($input: SaveTaskInput!) { createTask(input: $input) { id } }`,
+        {
+          input: {
+            definition: {
+              name: 'recursive-inputs',
+              inputSchema: { type: 'object', allOf: [{ $ref: '#' }] },
+              steps: [{ id: 'a', kind: 'sleep', params: { seconds: 0 } }],
+            },
+          },
+        },
+      );
+      expect(codeOf(result)).toBe('BAD_USER_INPUT');
+      expect(JSON.stringify(result.errors)).toMatch(/recursive/);
+    });
+
+    it('pausing a schedule whose Temporal schedule has ended is a CONFLICT that says why', async () => {
+      const created = await stack.gql.request<{ createSchedule: { id: string; temporalScheduleId: string } }>(
+        `mutation ($input: CreateScheduleInput!) { createSchedule(input: $input) { id temporalScheduleId } }`,
+        { input: { name: 'ended', task: 'noop', spec: { intervals: [{ everySeconds: 86_400 }] } } },
+      );
+      const connection = await Connection.connect({ address: stack.config.temporal.address });
+      try {
+        const temporal = new Client({ connection, namespace: stack.config.temporal.namespace });
+        await temporal.schedule.getHandle(created.createSchedule.temporalScheduleId).delete();
+      } finally {
+        await connection.close();
+      }
+      for (const verb of ['pauseSchedule', 'unpauseSchedule']) {
+        const result = await stack.gql.raw(`mutation ($id: String!) { ${verb}(id: $id) { id } }`, {
+          id: created.createSchedule.id,
+        });
+        expect(result.errors?.[0]).toMatchObject({
+          extensions: { code: 'CONFLICT' },
+          message: expect.stringMatching(/ended in Temporal/),
+        });
+      }
+      await stack.gql.request(`mutation ($id: String!) { deleteSchedule(id: $id) }`, {
+        id: created.createSchedule.id,
+      });
     });
   });
 

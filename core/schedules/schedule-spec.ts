@@ -6,6 +6,7 @@
 import {
   DAYS_OF_WEEK,
   MONTHS,
+  ScheduleNotFoundError,
   type CalendarSpec,
   type DayOfWeek,
   type Month,
@@ -451,6 +452,7 @@ function grpcOf(error: unknown): { code?: number; details: string } {
   return { details: error instanceof Error ? error.message : String(error) };
 }
 const GRPC_INVALID_ARGUMENT = 3;
+const GRPC_NOT_FOUND = 5;
 
 /**
  * What a refusal by Temporal means for the user: a spec problem (`Invalid schedule spec: ...`) is a
@@ -466,5 +468,11 @@ export function temporalRefusal(error: unknown): Error {
     return SwitchboardError.badInput('spec', details);
   }
   if (code === GRPC_INVALID_ARGUMENT) return new SwitchboardError(ErrorCode.BAD_USER_INPUT, details);
+  if (error instanceof ScheduleNotFoundError || code === GRPC_NOT_FOUND) {
+    return new SwitchboardError(
+      ErrorCode.CONFLICT,
+      'the schedule has ended in Temporal (its one-off time or its remaining actions are used up): update it to schedule more',
+    );
+  }
   return error instanceof Error ? error : new Error(String(error));
 }

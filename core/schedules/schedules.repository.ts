@@ -14,6 +14,7 @@ import { optionalDateToTs, tsToDate } from '@temporalio/common/lib/time';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { AppConfig } from '../../libs/config/src/config';
 import { APP_CONFIG } from '../../libs/config/src/config.module';
+import { INVALID_DATE_RULE } from '../../libs/common/src/json';
 import { SwitchboardError, type FieldError } from '../../libs/common/src/errors';
 import { validateInputs } from '../../libs/tasks/src';
 import { RunEntity } from '../runs/run.entity';
@@ -330,7 +331,11 @@ export class SchedulesRepository {
     const schedule = await this.get(idOrName);
     this.forget(schedule.id);
     const text = note?.trim() || 'paused';
-    await this.handle(schedule.id).pause(text);
+    try {
+      await this.handle(schedule.id).pause(text);
+    } catch (error) {
+      throw this.temporalError(error);
+    }
     await this.dataSource.getRepository(ScheduleEntity).update({ id: schedule.id }, { note: text });
     return this.get(schedule.id);
   }
@@ -339,7 +344,11 @@ export class SchedulesRepository {
     const schedule = await this.get(idOrName);
     this.forget(schedule.id);
     const text = note?.trim() || 'unpaused';
-    await this.handle(schedule.id).unpause(text);
+    try {
+      await this.handle(schedule.id).unpause(text);
+    } catch (error) {
+      throw this.temporalError(error);
+    }
     await this.dataSource.getRepository(ScheduleEntity).update({ id: schedule.id }, { note: text });
     return this.get(schedule.id);
   }
@@ -370,6 +379,14 @@ export class SchedulesRepository {
     end: Date,
     overlap?: OverlapPolicy | null,
   ): Promise<ScheduleEntity> {
+    // The DateTime scalar reads a literal that is not a string (start: 0) as null.
+    for (const [field, value] of [
+      ['start', start],
+      ['end', end],
+    ] as const) {
+      if (!(value instanceof Date) || Number.isNaN(value.getTime()))
+        throw SwitchboardError.badInput(field, INVALID_DATE_RULE);
+    }
     if (!(end.getTime() > start.getTime())) throw SwitchboardError.badInput('end', 'must be after start');
     const schedule = await this.get(idOrName);
     this.forget(schedule.id);

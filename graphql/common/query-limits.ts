@@ -278,7 +278,9 @@ export function measureOperation(
   for (const definition of document.definitions) {
     if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
   }
-  const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], variables);
+  const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], variables, {
+    maxErrors: 50,
+  });
   const measures: QueryMeasures = { depth: 0, aliases: 0, fields: 0, cost: 0, stopped: false };
   const walk: Walk = { schema, fragments, variables: coerced.coerced ?? {}, budget, measures };
   const root =

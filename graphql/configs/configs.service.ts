@@ -52,7 +52,14 @@ export class ConfigsService {
     const repo = this.dataSource.getRepository(ConfigSnapshotEntity);
     const totalCount = await repo.count({ where: { deviceId } });
     const qb = repo.createQueryBuilder('s').where('s.device_id = :deviceId', { deviceId });
-    if (args.after) qb.andWhere('s.version < :version', { version: Number(decodeCursor(args.after, 1)[0]) });
+    if (args.after) {
+      const [version] = decodeCursor(args.after, 1);
+      // Another list's cursor (a name, say) decodes too: only a version is this list's.
+      if (typeof version !== 'number' || !Number.isSafeInteger(version)) {
+        throw SwitchboardError.badInput('after', 'is not a cursor returned by this list');
+      }
+      qb.andWhere('s.version < :version', { version });
+    }
     const rows = await qb
       .orderBy('s.version', 'DESC')
       .take(args.first + 1)

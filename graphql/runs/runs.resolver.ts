@@ -165,6 +165,9 @@ export class RunsResolver {
     @Args('afterId', { type: () => ID, nullable: true }) afterId?: string,
     @Args('first', { type: () => Int, defaultValue: 200 }) first = 200,
   ): Promise<RunEventModel[]> {
+    if (afterId != null && !/^\d{1,18}$/.test(afterId)) {
+      throw SwitchboardError.badInput('afterId', 'must be the id of an event of this run (digits)');
+    }
     return this.service.eventsOf(run.id, afterId, Math.min(Math.max(first, 1), 1000));
   }
 

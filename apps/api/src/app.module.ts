@@ -2,10 +2,11 @@ import { ApolloDriver, type ApolloDriverConfig } from '@nestjs/apollo';
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import { GraphQLModule } from '@nestjs/graphql';
-import { GraphQLError } from 'graphql';
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import type { Context } from 'graphql-ws';
 import path from 'node:path';
 import type { AppConfig } from '../../../libs/config/src/config';
+import { ErrorCode } from '../../../libs/common/src/errors';
 import { AppConfigModule } from '../../../libs/config/src/config.module';
 import { CryptoModule } from '../../../libs/crypto/src/crypto.module';
 import { CoreModule } from '../../../core/core.module';
@@ -38,6 +39,19 @@ import { HealthController } from './health.controller';
 /** The committed schema lives at the repository root; `npm run schema:print` regenerates it. */
 export const SCHEMA_FILE = path.resolve(__dirname, '../../../schema.gql');
 
+/**
+ * graphql-js stops coercing variables after 50 errors with an error that names no variable, which
+ * Apollo does not recognise as bad input: it is the client's all the same.
+ */
+export function formatGraphqlError(formatted: GraphQLFormattedError): GraphQLFormattedError {
+  if (formatted.message === TOO_MANY_VARIABLE_ERRORS) {
+    return { ...formatted, extensions: { ...formatted.extensions, code: ErrorCode.BAD_USER_INPUT } };
+  }
+  return formatted;
+}
+const TOO_MANY_VARIABLE_ERRORS =
+  'Too many errors processing variables, error limit reached. Execution aborted.';
+
 @Module({})
 export class ApiModule {
   static forRoot(config: AppConfig, options: { writeSchema?: boolean } = {}): DynamicModule {
@@ -64,6 +78,11 @@ export class ApiModule {
             // Depth, aliases, fields and cost checked before anything runs; a query whose client has
             // gone stops (its Temporal calls are cancelled, its remaining fields do not start).
             plugins: [queryLimitsPlugin(config.api.queryLimits), requestScopePlugin()],
+            // Errors thrown by field resolvers below the root (Task.definition(version: 9),
+            // Run.devices(after: "x"), ...) go through the exception filter too: a NOT_FOUND or a
+            // BAD_USER_INPUT naming the argument, never an INTERNAL_SERVER_ERROR.
+            fieldResolverEnhancers: ['filters'],
+            formatError: formatGraphqlError,
             subscriptions: {
               'graphql-ws': {
                 path: '/graphql',

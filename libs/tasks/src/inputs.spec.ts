@@ -1,5 +1,5 @@
 import type { TaskDefinition } from './definition';
-import { validateInputs } from './inputs';
+import { schemaProblem, validateInputs } from './inputs';
 
 function withSchema(inputSchema: Record<string, unknown>): TaskDefinition {
   return {
@@ -80,5 +80,14 @@ describe('validateInputs', () => {
       { field: 'inputs.a', message: 'is required' },
     ]);
     expect(validateInputs(withSchema({ ...withId }), { a: 1 }).errors).toEqual([]);
+  });
+});
+
+describe('a $ref cycle that consumes no input', () => {
+  it('is a schema problem, not a stack overflow when inputs are checked', () => {
+    const recursive = { type: 'object', allOf: [{ $ref: '#' }] };
+    const { errors } = validateInputs(withSchema(recursive), { a: 1 });
+    expect(errors).toEqual([{ field: 'inputs', message: expect.stringMatching(/^schema is not valid: /) }]);
+    expect(schemaProblem(recursive)).toMatch(/recursive/);
   });
 });

@@ -8,6 +8,7 @@ import Ajv from 'ajv';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import type { FieldError } from '../../common/src/errors';
+import { schemaReferenceProblem } from '../../templating/src/schema-cycles';
 import type { TaskDefinition } from './definition';
 import { formatField, pointerSegments } from './field-path';
 import { copyData, isPlainObject } from './values';
@@ -16,10 +17,14 @@ const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false });
 addFormats(ajv);
 const compiled = new WeakMap<object, ValidateFunction>();
 
-/** Compiles (once per schema object); throws ajv's error when the schema is not valid. */
+/** Compiles (once per schema object); throws ajv's error (or a $ref cycle's) when the schema is not valid. */
 export function compileSchema(schema: Record<string, unknown>): ValidateFunction {
   let validate = compiled.get(schema);
   if (!validate) {
+    // A $ref cycle that consumes no input ({"allOf": [{"$ref": "#"}]}) compiles, and then
+    // overflows the stack on the first value it checks.
+    const problem = schemaReferenceProblem(schema);
+    if (problem) throw new Error(problem);
     try {
       validate = ajv.compile(schema);
     } finally {
