@@ -7,6 +7,7 @@ import {
   UserEntity,
   UserIdentityEntity,
 } from './accounts/account.entities';
+import { ProfileEntity, ProfileVersionEntity } from './accounts/profile.entities';
 import { ConfigBlobEntity } from './configs/config-blob.entity';
 import { ConfigSnapshotEntity } from './configs/config-snapshot.entity';
 import { CredentialEntity } from './devices/credential.entity';
@@ -35,6 +36,8 @@ export const ENTITIES_BY_MODULE = {
     RoleEntity,
     RoleBindingEntity,
     AuditEntryEntity,
+    ProfileEntity,
+    ProfileVersionEntity,
   ],
   devices: [CredentialEntity, DeviceEntity, DeviceCheckEntity],
   runs: [RunEntity, RunDeviceEntity, CommandOutputEntity, RunEventEntity, RunStepEntity, RunStepItemEntity],
