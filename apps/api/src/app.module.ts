@@ -35,6 +35,7 @@ import { TemplatesModule } from '../../../graphql/templates/templates.module';
 import { ReachabilityModule } from '../../../graphql/devices/reachability-schedule';
 import { AuthController } from './auth.controller';
 import { HealthController } from './health.controller';
+import { OidcController } from './oidc.controller';
 
 /** The committed schema lives at the repository root; `npm run schema:print` regenerates it. */
 export const SCHEMA_FILE = path.resolve(__dirname, '../../../schema.gql');
@@ -142,7 +143,7 @@ export class ApiModule {
         TemplatesModule,
         ReachabilityModule,
       ],
-      controllers: [HealthController, AuthController],
+      controllers: [HealthController, AuthController, OidcController],
       providers: [
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_INTERCEPTOR, useClass: AuditInterceptor },

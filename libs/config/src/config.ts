@@ -3,6 +3,7 @@ import os from 'node:os';
 import { z } from 'zod';
 import { builtinTemplatesDir } from '../../common/src/paths';
 import { MAX_NODE_CAPABILITIES } from '../../temporal/src/routing';
+import { oidcProvidersSchema, type OidcProvider } from './oidc';
 
 /**
  * The one place that reads the environment. Everything else receives a typed AppConfig.
@@ -66,6 +67,12 @@ const envSchema = z.object({
   API_MAX_ANONYMOUS_BODY_BYTES: int(1024, 1024 ** 3).default(64 * 1024),
   API_LOGIN_ATTEMPTS_PER_MINUTE: int(1, 1_000_000).default(30),
   API_SECURE_COOKIES: bool.default(false),
+  API_PUBLIC_URL: url(['http:', 'https:']).optional(),
+  OIDC_PROVIDERS: oidcProvidersSchema.optional(),
+  OIDC_SUCCESS_PATH: z
+    .string()
+    .regex(/^\/(?!\/)[^\s\\]*$/, { message: 'must be a path on this site, starting with a single /' })
+    .default('/'),
   DATABASE_URL: url(['postgres:', 'postgresql:']),
   DATABASE_POOL_SIZE: int(1, 200).default(10),
   DATABASE_MIGRATIONS_RUN: bool.default(true),
@@ -179,7 +186,11 @@ export interface AppConfig {
     loginAttemptsPerMinute: number;
     /** Session cookies marked Secure (behind TLS); they always are HttpOnly and SameSite=Lax. */
     secureCookies: boolean;
+    /** The URL browsers reach the API at (OIDC redirect URIs); null: not configured. */
+    publicUrl: string | null;
   };
+  /** OIDC sign-in: the providers, and where the browser goes once signed in. */
+  oidc: { providers: OidcProvider[]; successPath: string };
   database: { url: string; poolSize: number; migrationsRun: boolean };
   temporal: { address: string; namespace: string; taskQueue: string; uiUrl: string };
   credentialsKey: Buffer;
@@ -224,10 +235,16 @@ export function loadConfig(env: Env = process.env): AppConfig {
   const parsed = envSchema.safeParse(cleaned);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => {
-      const key = issue.path.join('.') || '(environment)';
+      // A path inside a JSON value reads OIDC_PROVIDERS[0].roleMap.
+      const key =
+        issue.path
+          .map((p, i) => (typeof p === 'number' ? `[${p}]` : i ? `.${String(p)}` : String(p)))
+          .join('') || '(environment)';
       // Never echo values: some of these keys are secrets.
       const message =
-        issue.code === 'invalid_type' && cleaned[key] === undefined ? 'is required' : issue.message;
+        issue.code === 'invalid_type' && issue.path.length === 1 && cleaned[key] === undefined
+          ? 'is required'
+          : issue.message;
       return `${key} ${message}`;
     });
     throw new ConfigError(problems);
@@ -238,6 +255,11 @@ export function loadConfig(env: Env = process.env): AppConfig {
   }
   if (e.API_MAX_ANONYMOUS_BODY_BYTES > e.API_MAX_BODY_BYTES) {
     throw new ConfigError(['API_MAX_ANONYMOUS_BODY_BYTES must not exceed API_MAX_BODY_BYTES']);
+  }
+  if (e.OIDC_PROVIDERS?.length && !e.API_PUBLIC_URL) {
+    throw new ConfigError([
+      'API_PUBLIC_URL is required with OIDC_PROVIDERS (the redirect URIs are built on it)',
+    ]);
   }
   return {
     logLevel: e.LOG_LEVEL,
@@ -256,7 +278,9 @@ export function loadConfig(env: Env = process.env): AppConfig {
       maxBodyBytes: { anonymous: e.API_MAX_ANONYMOUS_BODY_BYTES, authenticated: e.API_MAX_BODY_BYTES },
       loginAttemptsPerMinute: e.API_LOGIN_ATTEMPTS_PER_MINUTE,
       secureCookies: e.API_SECURE_COOKIES,
+      publicUrl: e.API_PUBLIC_URL?.replace(/\/+$/, '') ?? null,
     },
+    oidc: { providers: e.OIDC_PROVIDERS ?? [], successPath: e.OIDC_SUCCESS_PATH },
     database: {
       url: e.DATABASE_URL,
       poolSize: e.DATABASE_POOL_SIZE,
