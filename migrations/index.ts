@@ -12,6 +12,7 @@ import { CreateDeviceSafety1764000000009 } from './1764000000009-CreateDeviceSaf
 import { CreateNodes1764000000010 } from './1764000000010-CreateNodes';
 import { CreateDeviceChecks1764000000011 } from './1764000000011-CreateDeviceChecks';
 import { CreateAccounts1764000000012 } from './1764000000012-CreateAccounts';
+import { CreateProfiles1764000000013 } from './1764000000013-CreateProfiles';
 import { OidcLogin1764000000015 } from './1764000000015-OidcLogin';
 
 export const MIGRATIONS = [
@@ -28,5 +29,6 @@ export const MIGRATIONS = [
   CreateNodes1764000000010,
   CreateDeviceChecks1764000000011,
   CreateAccounts1764000000012,
+  CreateProfiles1764000000013,
   OidcLogin1764000000015,
 ];
