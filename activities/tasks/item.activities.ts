@@ -1,6 +1,7 @@
 import { Context } from '@temporalio/activity';
 import { DeviceEntity } from '../../core/devices/device.entity';
 import { resolveDeviceSelection, type DeviceSelector } from '../../core/devices/device-selection';
+import { assertRunCreatorMay } from '../../core/accounts/device-scope';
 import { loadDeviceTarget } from '../../core/devices/device-target';
 import { recordDeviceCheck } from '../../core/devices/reachability';
 import { runEvent } from '../../core/runs/run-log';
@@ -125,6 +126,7 @@ export function createItemActivities(deps: TaskActivityDeps): ItemActivities {
           `params.devices: ${error instanceof Error ? error.message : String(error)}`,
         );
       });
+      if (work.runId) await assertRunCreatorMay(dataSource, work.runId, 'tasks:run', devices);
       const results: Record<string, unknown>[] = [];
       for (const d of devices)
         results.push({ name: d.name, ...(await perform({ ...work, deviceId: d.id }, ctx)) });

@@ -1,5 +1,6 @@
 import type { DataSource } from 'typeorm';
 import { resolveDeviceSelection, type DeviceSelector } from '../../core/devices/device-selection';
+import { assertRunCreatorMay } from '../../core/accounts/device-scope';
 import { DeviceEntity } from '../../core/devices/device.entity';
 import { runEvent, type Db } from '../../core/runs/run-log';
 import { taskRunInputOf } from '../../core/runs/workflow-inputs';
@@ -59,14 +60,23 @@ export function badParams(stepId: string, error: unknown): WorkFailure {
   return new WorkFailure('BAD_PARAMS', `step ${stepId}: ${message}`);
 }
 
-/** The devices a step's `devices` selector names (at least one), with their credentials. */
-export async function stepDevices(db: DataSource, stepId: string, target: unknown): Promise<DeviceEntity[]> {
+/**
+ * The devices a step's `devices` selector names (at least one), with their credentials; the run's
+ * creator must hold tasks:run for each (a scoped binding: FORBIDDEN, see assertRunCreatorMay).
+ */
+export async function stepDevices(
+  db: DataSource,
+  stepId: string,
+  target: unknown,
+  runId: string,
+): Promise<DeviceEntity[]> {
   if (typeof target !== 'object' || target === null || Array.isArray(target)) {
     throw badParams(stepId, 'params.devices must be a device selector object');
   }
   try {
     const devices = await resolveDeviceSelection(db.getRepository(DeviceEntity), target as DeviceSelector);
     if (devices.length === 0) throw SwitchboardError.badInput('devices', 'matches no devices');
+    await assertRunCreatorMay(db, runId, 'tasks:run', devices);
     return devices;
   } catch (error) {
     if (error instanceof SwitchboardError) throw badParams(stepId, `params.${error.message}`);

@@ -15,6 +15,9 @@ import {
   type ConnectionShape,
 } from '../../libs/common/src/pagination';
 import { currentActorId } from '../accounts/actor';
+import { credentialVisibleCondition, scopeOfRequest } from '../accounts/device-scope';
+import type { Permission } from '../accounts/permissions';
+import type { Principal } from '../accounts/principal';
 
 /** The AAD that binds each ciphertext to its row and field (see SecretBox). */
 export const secretContext = (id: string) => `credential:${id}:secret`;
@@ -43,6 +46,36 @@ export class CredentialsRepository {
     return credential;
   }
 
+  /**
+   * Whether a principal sees the credential with `permission` (credentials:read, credentials:write):
+   * always without a principal or with an unscoped one; see credentialVisibleCondition.
+   */
+  async visible(
+    id: string,
+    principal: Principal | null | undefined,
+    permission: Permission,
+  ): Promise<boolean> {
+    if (!isUUID(id, 'all')) return false;
+    const scope = scopeOfRequest(principal, permission);
+    if (scope.all) return true;
+    const where = credentialVisibleCondition(scope, principal!.userId, 'c');
+    return this.credentials
+      .createQueryBuilder('c')
+      .where('c.id = :id', { id })
+      .andWhere(where.sql, where.params)
+      .getExists();
+  }
+
+  /** NOT_FOUND for an unknown credential and for one the principal may not see with `permission`. */
+  async getVisible(
+    id: string,
+    principal: Principal | null | undefined,
+    permission: Permission = 'credentials:read',
+  ): Promise<CredentialEntity> {
+    if (!(await this.visible(id, principal, permission))) throw SwitchboardError.notFound('Credential', id);
+    return this.getById(id);
+  }
+
   /** Existing credentials among `ids` (ids that are not UUIDs are simply absent). */
   async findByIds(ids: string[]): Promise<CredentialEntity[]> {
     const valid = [...new Set(ids.filter((id) => isUUID(id, 'all')))];
@@ -53,14 +86,20 @@ export class CredentialsRepository {
     return names.length ? this.credentials.findBy({ name: In([...new Set(names)]) }) : [];
   }
 
-  async list(args: PageQuery): Promise<ConnectionShape<CredentialEntity>> {
+  /** Credentials sorted by name; with a scoped principal, those it sees (credentialVisibleCondition). */
+  async list(args: PageQuery, principal?: Principal | null): Promise<ConnectionShape<CredentialEntity>> {
     const query = this.credentials.createQueryBuilder('c');
+    const scope = scopeOfRequest(principal, 'credentials:read');
+    if (!scope.all) {
+      const where = credentialVisibleCondition(scope, principal!.userId, 'c');
+      query.andWhere(where.sql, where.params);
+    }
     const totalCount = await query.clone().getCount();
     if (args.after) {
       const [name] = decodeCursor(args.after, 1);
       if (typeof name !== 'string')
         throw SwitchboardError.badInput('after', 'is not a cursor returned by this API');
-      query.where('c.name > :after', { after: name });
+      query.andWhere('c.name > :after', { after: name });
     }
     const rows = await query
       .orderBy('c.name', 'ASC')
@@ -100,8 +139,8 @@ export class CredentialsRepository {
     return this.getById(id);
   }
 
-  async update(id: string, input: CredentialPatch): Promise<CredentialEntity> {
-    const credential = await this.getById(id);
+  async update(id: string, input: CredentialPatch, principal?: Principal | null): Promise<CredentialEntity> {
+    const credential = await this.getVisible(id, principal, 'credentials:write');
     const { name, username, password, privateKey, passphrase } = input;
     if (password != null && privateKey != null) {
       const message = 'give either password or privateKey, not both';
@@ -142,8 +181,8 @@ export class CredentialsRepository {
   }
 
   /** Refuses while devices still use the credential (the foreign key is ON DELETE RESTRICT). */
-  async delete(id: string): Promise<boolean> {
-    const credential = await this.getById(id);
+  async delete(id: string, principal?: Principal | null): Promise<boolean> {
+    const credential = await this.getVisible(id, principal, 'credentials:write');
     const inUse = await this.devices.countBy({ credentialId: id });
     if (inUse > 0) throw this.inUse(credential.name, inUse);
     try {

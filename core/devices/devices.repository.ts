@@ -32,6 +32,9 @@ import {
   type ConnectionShape,
 } from '../../libs/common/src/pagination';
 import { retryOnConflict } from '../database/db-errors';
+import { deviceInScope, type Scope } from '../accounts/permissions';
+import type { Principal } from '../accounts/principal';
+import { assertDevicesInScope, scopeOfRequest, scopeWhere } from '../accounts/device-scope';
 
 /** The AAD that binds an enable secret to its device row (see SecretBox). */
 export const enableSecretContext = (id: string) => `device:${id}:enable`;
@@ -81,19 +84,26 @@ export class DevicesRepository {
     private readonly secretBox: SecretBox,
   ) {}
 
-  async findById(id: string): Promise<DeviceEntity | null> {
-    return isUUID(id, 'all') ? this.devices.findOneBy({ id }) : null;
+  /** The device, or null; also null when it lies outside `scope` (the caller's devices:read). */
+  async findById(id: string, scope?: Scope): Promise<DeviceEntity | null> {
+    const device = isUUID(id, 'all') ? await this.devices.findOneBy({ id }) : null;
+    return device && (!scope || deviceInScope(scope, device)) ? device : null;
   }
 
-  /** NOT_FOUND when there is no such device (including ids that are not UUIDs). */
-  async getById(id: string): Promise<DeviceEntity> {
-    const device = await this.findById(id);
+  /** NOT_FOUND when there is no such device (including ids that are not UUIDs) or it lies outside `scope`. */
+  async getById(id: string, scope?: Scope): Promise<DeviceEntity> {
+    const device = await this.findById(id, scope);
     if (!device) throw SwitchboardError.notFound('Device', id);
     return device;
   }
 
-  async list(args: DeviceQuery): Promise<ConnectionShape<DeviceEntity>> {
+  /** Devices sorted by name; with `scope`, only those inside it. */
+  async list(args: DeviceQuery, scope?: Scope): Promise<ConnectionShape<DeviceEntity>> {
     const query = this.devices.createQueryBuilder('d');
+    if (scope && !scope.all) {
+      const where = scopeWhere(scope, 'd');
+      query.andWhere(where.sql, where.params);
+    }
     const filter = args.filter ?? {};
     this.applyFilter(query, { site: filter.site, platform: filter.platform, tags: filter.tags });
     if (filter.reachability) query.andWhere('d.reach_status = :reach', { reach: filter.reachability });
@@ -117,8 +127,11 @@ export class DevicesRepository {
   }
 
   /** A device's reachability checks, newest first; NOT_FOUND for an unknown device. */
-  async checks(args: { deviceId: string; first: number; since?: Date | null }): Promise<DeviceCheckRow[]> {
-    const device = await this.getById(args.deviceId);
+  async checks(
+    args: { deviceId: string; first: number; since?: Date | null },
+    scope?: Scope,
+  ): Promise<DeviceCheckRow[]> {
+    const device = await this.getById(args.deviceId, scope);
     const rows: DeviceCheckRow[] = await this.dataSource.query(
       `SELECT id::text AS id, checked_at AS "checkedAt", status, connect_ms AS "connectMs", banner_ms AS "bannerMs",
               banner, error_kind AS "errorKind", error_message AS "errorMessage", node_id AS "nodeId", run_id AS "runId"
@@ -129,10 +142,14 @@ export class DevicesRepository {
     return rows;
   }
 
-  async create(input: DeviceInput): Promise<DeviceEntity> {
+  /** With a principal: FORBIDDEN when the new device would lie outside its devices:write scope. */
+  async create(input: DeviceInput, principal?: Principal | null): Promise<DeviceEntity> {
     const fields = this.checkFields(input, true);
     const name = fields.name!;
-    await this.assertCredential(input.credentialId);
+    assertDevicesInScope(principal, 'devices:write', [
+      { name, site: fields.site ?? null, tags: fields.tags ?? [] },
+    ]);
+    await this.assertCredential(input.credentialId, principal);
     await this.assertNameFree(name);
     const id = randomUUID();
     const entity = this.devices.create({
@@ -152,12 +169,24 @@ export class DevicesRepository {
     return this.getById(id);
   }
 
-  async update(id: string, input: DevicePatch): Promise<DeviceEntity> {
-    const device = await this.getById(id);
+  /**
+   * With a principal: NOT_FOUND for a device outside its devices:read scope, FORBIDDEN when the
+   * device, before or after the update, lies outside its devices:write scope.
+   */
+  async update(id: string, input: DevicePatch, principal?: Principal | null): Promise<DeviceEntity> {
+    const device = await this.getById(id, principal ? scopeOfRequest(principal, 'devices:read') : undefined);
     const fields = this.checkFields(input, false);
+    assertDevicesInScope(principal, 'devices:write', [
+      device,
+      {
+        name: fields.name ?? device.name,
+        site: input.site !== undefined ? (fields.site ?? null) : device.site,
+        tags: fields.tags ?? device.tags,
+      },
+    ]);
     const patch: Partial<DeviceEntity> = {};
     if (input.credentialId != null && input.credentialId !== device.credentialId) {
-      await this.assertCredential(input.credentialId);
+      await this.assertCredential(input.credentialId, principal);
       patch.credentialId = input.credentialId;
     }
     if (fields.name !== undefined && fields.name !== device.name) {
@@ -181,15 +210,24 @@ export class DevicesRepository {
   }
 
   /** NOT_FOUND when there is no such device. Runs keep their copy of the device (device_id becomes null). */
-  async delete(id: string): Promise<boolean> {
-    await this.getById(id);
+  async delete(id: string, principal?: Principal | null): Promise<boolean> {
+    const device = await this.getById(id, principal ? scopeOfRequest(principal, 'devices:read') : undefined);
+    assertDevicesInScope(principal, 'devices:write', [device]);
     await this.devices.delete({ id });
     return true;
   }
 
   /** Deletes the devices that exist among `ids` and returns how many were deleted. */
-  async deleteMany(ids: string[]): Promise<number> {
-    const valid = [...new Set(ids.filter((id) => isUUID(id, 'all')))].sort();
+  async deleteMany(ids: string[], principal?: Principal | null): Promise<number> {
+    let valid = [...new Set(ids.filter((id) => isUUID(id, 'all')))].sort();
+    const readable = scopeOfRequest(principal, 'devices:read');
+    if (principal && !(readable.all && scopeOfRequest(principal, 'devices:write').all)) {
+      // Devices the caller cannot read count as absent; one it may read but not write refuses all.
+      const found = valid.length ? await this.devices.findBy({ id: In(valid) }) : [];
+      const visible = found.filter((d) => deviceInScope(readable, d));
+      assertDevicesInScope(principal, 'devices:write', visible);
+      valid = visible.map((d) => d.id).sort();
+    }
     let deleted = 0;
     // In batches, each locking its devices in id order first (the order every other writer of
     // devices locks them in), and tried again when PostgreSQL picks it as a deadlock victim anyway
@@ -214,22 +252,42 @@ export class DevicesRepository {
    * Bulk import: every row is validated on its own, the valid ones are written in one transaction
    * and the invalid ones are reported. A malformed document is a BAD_USER_INPUT on `data`.
    */
-  async import(input: DeviceImport): Promise<ImportOutcome> {
+  async import(input: DeviceImport, principal?: Principal | null): Promise<ImportOutcome> {
     const rows = parseImportDocument(input.format, input.data);
     const wanted = referencedNames(rows);
     const [byName, byId, existing] = await Promise.all([
       this.credentials.findByNames(wanted.credentialNames),
       this.credentials.findByIds(wanted.credentialIds),
       wanted.deviceNames.length
-        ? this.devices.find({ select: { id: true, name: true }, where: { name: In(wanted.deviceNames) } })
+        ? this.devices.find({
+            select: { id: true, name: true, site: true, tags: true },
+            where: { name: In(wanted.deviceNames) },
+          })
         : Promise.resolve([]),
     ]);
+    // A scoped principal may only name credentials it sees: the others are unknown to it.
+    const seen = async <T extends { id: string }>(list: T[]) =>
+      principal
+        ? (
+            await Promise.all(
+              list.map(async (c) =>
+                (await this.credentials.visible(c.id, principal, 'credentials:read')) ? c : null,
+              ),
+            )
+          ).filter((c): c is Awaited<T> => c !== null)
+        : list;
     const plan = planImport(rows, {
-      credentialIdsByName: new Map(byName.map((c) => [c.name, c.id])),
-      credentialIds: new Set(byId.map((c) => c.id)),
+      credentialIdsByName: new Map((await seen(byName)).map((c) => [c.name, c.id])),
+      credentialIds: new Set((await seen(byId)).map((c) => c.id)),
       existingDeviceIdsByName: new Map(existing.map((d) => [d.name, d.id])),
       upsert: input.upsert,
     });
+    // With a scoped principal: every device written, as it is and as it will be, inside its devices:write.
+    const existingById = new Map(existing.map((d) => [d.id, d]));
+    assertDevicesInScope(principal, 'devices:write', [
+      ...plan.devices.map((d) => ({ name: d.name, site: d.site, tags: d.tags })),
+      ...plan.devices.flatMap((d) => (d.existingId ? [existingById.get(d.existingId)!] : [])),
+    ]);
     const created = plan.devices.filter((d) => !d.existingId);
     const updated = plan.devices.filter((d) => d.existingId);
     const ids = plan.devices.map((d) => d.existingId ?? randomUUID());
@@ -274,6 +332,29 @@ export class DevicesRepository {
    */
   async resolveSelection(selector: DeviceSelector): Promise<DeviceEntity[]> {
     return resolveDeviceSelection(this.devices, selector);
+  }
+
+  /**
+   * The devices a selector names that a reader sees (`scope`: its devices:read or configs:read):
+   * a selector matches only devices inside it, and an id or name outside it is unknown, as if the
+   * device did not exist.
+   */
+  async resolveVisibleSelection(selector: DeviceSelector, scope: Scope): Promise<DeviceEntity[]> {
+    if (scope.all) return this.resolveSelection(selector);
+    const ids = selector.deviceIds?.length ? selector.deviceIds : undefined;
+    const names = selector.names?.length ? selector.names : undefined;
+    if (ids || names) {
+      const found = await this.resolveSelection(selector);
+      const hidden = found.filter((d) => !deviceInScope(scope, d)).map((d) => (ids ? d.id : d.name));
+      if (hidden.length) {
+        throw SwitchboardError.badInput(
+          ids ? 'deviceIds' : 'names',
+          `unknown device ${ids ? 'id' : 'name'}(s): ${hidden.join(', ')}`,
+        );
+      }
+      return found;
+    }
+    return (await this.resolveSelection(selector)).filter((d) => deviceInScope(scope, d));
   }
 
   private applyFilter(
@@ -335,8 +416,12 @@ export class DevicesRepository {
     };
   }
 
-  private async assertCredential(credentialId: string): Promise<void> {
-    if (!(await this.credentials.findById(credentialId))) {
+  /** The credential exists and, for a scoped principal, is one it sees (credentials:read). */
+  private async assertCredential(credentialId: string, principal?: Principal | null): Promise<void> {
+    if (
+      !(await this.credentials.findById(credentialId)) ||
+      !(await this.credentials.visible(credentialId, principal, 'credentials:read'))
+    ) {
       throw SwitchboardError.badInput('credentialId', `no credential with id ${credentialId}`);
     }
   }

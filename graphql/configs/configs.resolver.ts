@@ -5,6 +5,7 @@ import { VolatileRuleModel } from './models/volatile-rule.model';
 import {
   Args,
   ArgsType,
+  Context,
   Field,
   ID,
   Int,
@@ -27,7 +28,7 @@ import {
   ConfigSnapshotConnection,
   ConfigSnapshotModel,
 } from './models/config-snapshot.model';
-import { Requires } from '../common/auth.guard';
+import { principalOf, Requires, type AuthContext } from '../common/auth.guard';
 
 @ArgsType()
 class ConfigSnapshotsArgs extends PageArgs {
@@ -66,14 +67,17 @@ export class ConfigsResolver {
 
   @Requires('configs:read')
   @Query(() => ConfigSnapshotConnection, { description: "A device's config versions, newest first." })
-  configSnapshots(@Args() args: ConfigSnapshotsArgs) {
-    return this.configs.list(args.deviceId, args);
+  configSnapshots(@Context() ctx: AuthContext, @Args() args: ConfigSnapshotsArgs) {
+    return this.configs.list(args.deviceId, args, principalOf(ctx));
   }
 
   @Requires('configs:read')
   @Query(() => ConfigSnapshotModel)
-  configSnapshot(@Args('id', { type: () => ID }) id: string): Promise<ConfigSnapshotEntity> {
-    return this.configs.get(id);
+  configSnapshot(
+    @Context() ctx: AuthContext,
+    @Args('id', { type: () => ID }) id: string,
+  ): Promise<ConfigSnapshotEntity> {
+    return this.configs.get(id, principalOf(ctx));
   }
 
   @Requires('configs:read')
@@ -81,21 +85,23 @@ export class ConfigsResolver {
     description: 'Unified and block-aware diff between two versions of one device.',
   })
   configDiff(
+    @Context() ctx: AuthContext,
     @Args('fromId', { type: () => ID }) fromId: string,
     @Args('toId', { type: () => ID }) toId: string,
   ): Promise<ConfigDiff> {
-    return this.configs.diff(fromId, toId);
+    return this.configs.diff(fromId, toId, principalOf(ctx));
   }
 
   @Requires('configs:read')
   @Query(() => ConfigCompliance, { description: "Intended config against the device's latest snapshot." })
   configCompliance(
+    @Context() ctx: AuthContext,
     @Args('deviceId', { type: () => ID }) deviceId: string,
     @Args('intended', { description: 'The intended (rendered) config snippet.' }) intended: string,
     @Args('strict', { defaultValue: false, description: 'Also report extra top-level lines.' })
     strict: boolean,
   ): Promise<ConfigCompliance> {
-    return this.configs.compliance(deviceId, intended, strict);
+    return this.configs.compliance(deviceId, intended, strict, principalOf(ctx));
   }
 
   @Requires('configs:write')
@@ -103,16 +109,22 @@ export class ConfigsResolver {
     description:
       'Store configs from files or a zip / tar.gz archive as snapshots, matched to devices by name.',
   })
-  importConfigSnapshots(@Args('input') input: ImportConfigSnapshotsInput): Promise<ConfigImportResult> {
-    return this.configs.importSnapshots(input);
+  importConfigSnapshots(
+    @Context() ctx: AuthContext,
+    @Args('input') input: ImportConfigSnapshotsInput,
+  ): Promise<ConfigImportResult> {
+    return this.configs.importSnapshots(input, principalOf(ctx));
   }
 
   @Requires('configs:read')
   @Mutation(() => ConfigSnapshotExport, {
     description: "Each selected device's latest snapshot as `<deviceName>.cfg` in a zip or tar.gz archive.",
   })
-  exportConfigSnapshots(@Args('input') input: ExportConfigSnapshotsInput): Promise<ConfigSnapshotExport> {
-    return this.configs.exportSnapshots(input);
+  exportConfigSnapshots(
+    @Context() ctx: AuthContext,
+    @Args('input') input: ExportConfigSnapshotsInput,
+  ): Promise<ConfigSnapshotExport> {
+    return this.configs.exportSnapshots(input, principalOf(ctx));
   }
 
   @ResolveField(() => String, { description: 'The config as collected.' })

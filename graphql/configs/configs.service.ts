@@ -9,6 +9,8 @@ import { hierarchicalDiff, unifiedDiff } from '../../libs/configs/src/diff';
 import { normaliseConfig } from '../../libs/configs/src/volatile';
 import { exportConfigs } from '../../libs/templating/src/archive';
 import { DevicesRepository } from '../../core/devices/devices.repository';
+import { deviceVisible, scopeOfRequest, scopeWhere } from '../../core/accounts/device-scope';
+import type { Principal } from '../../core/accounts/principal';
 import { ConfigArchiveFormat } from '../templates/dto/render.input';
 import { ConfigSnapshotEntity } from '../../core/configs/config-snapshot.entity';
 import {
@@ -44,11 +46,24 @@ export class ConfigsService {
     private readonly devices: DevicesRepository,
   ) {}
 
+  /**
+   * NOT_FOUND, for a principal scoped to some sites or tags, when the device does not exist or lies
+   * outside its configs:read scope (both answer the same). Unscoped callers are not checked.
+   */
+  private async assertDeviceReadable(deviceId: string, principal?: Principal | null): Promise<void> {
+    const scope = scopeOfRequest(principal, 'configs:read');
+    if (scope.all) return;
+    if (!(await deviceVisible(this.dataSource, scope, deviceId)))
+      throw SwitchboardError.notFound('device', deviceId);
+  }
+
   async list(
     deviceId: string,
     args: { first: number; after?: string },
+    principal?: Principal | null,
   ): Promise<ConnectionShape<ConfigSnapshotEntity>> {
     if (!isUUID(deviceId)) throw SwitchboardError.badInput('deviceId', 'is not a device id');
+    await this.assertDeviceReadable(deviceId, principal);
     const repo = this.dataSource.getRepository(ConfigSnapshotEntity);
     const totalCount = await repo.count({ where: { deviceId } });
     const qb = repo.createQueryBuilder('s').where('s.device_id = :deviceId', { deviceId });
@@ -67,11 +82,14 @@ export class ConfigsService {
     return toConnection(rows, args.first, totalCount, (node) => encodeCursor([node.version]));
   }
 
-  async get(id: string): Promise<ConfigSnapshotEntity> {
+  /** NOT_FOUND also for a snapshot of a device outside the principal's configs:read scope. */
+  async get(id: string, principal?: Principal | null): Promise<ConfigSnapshotEntity> {
     const snapshot = isUUID(id)
       ? await this.dataSource.getRepository(ConfigSnapshotEntity).findOneBy({ id })
       : null;
-    if (!snapshot) throw SwitchboardError.notFound('config snapshot', id);
+    const scope = scopeOfRequest(principal, 'configs:read');
+    if (!snapshot || !(scope.all || (await deviceVisible(this.dataSource, scope, snapshot.deviceId))))
+      throw SwitchboardError.notFound('config snapshot', id);
     return snapshot;
   }
 
@@ -84,8 +102,14 @@ export class ConfigsService {
   }
 
   /** Intended versus actual: the intended snippet against the device's latest snapshot. */
-  async compliance(deviceId: string, intended: string, strict: boolean): Promise<ConfigCompliance> {
+  async compliance(
+    deviceId: string,
+    intended: string,
+    strict: boolean,
+    principal?: Principal | null,
+  ): Promise<ConfigCompliance> {
     if (!isUUID(deviceId)) throw SwitchboardError.badInput('deviceId', 'is not a device id');
+    await this.assertDeviceReadable(deviceId, principal);
     const [device]: { platform: Platform }[] = await this.dataSource.query(
       `SELECT platform FROM devices WHERE id = $1`,
       [deviceId],
@@ -104,8 +128,8 @@ export class ConfigsService {
     return { snapshot: latest, ...result };
   }
 
-  async diff(fromId: string, toId: string): Promise<ConfigDiff> {
-    const [from, to] = await Promise.all([this.get(fromId), this.get(toId)]);
+  async diff(fromId: string, toId: string, principal?: Principal | null): Promise<ConfigDiff> {
+    const [from, to] = await Promise.all([this.get(fromId, principal), this.get(toId, principal)]);
     if (from.deviceId !== to.deviceId) {
       throw SwitchboardError.badInput('toId', 'both snapshots must belong to the same device');
     }
@@ -129,11 +153,23 @@ export class ConfigsService {
    * Stores configs from files or an archive as snapshots (source `import`), matched to devices by
    * name. Entry by entry, one transaction each: a bad entry is reported, never fails the rest.
    */
-  async importSnapshots(input: ImportConfigSnapshotsInput): Promise<ConfigImportResult> {
+  async importSnapshots(
+    input: ImportConfigSnapshotsInput,
+    principal?: Principal | null,
+  ): Promise<ConfigImportResult> {
     const { entries, errors } = await this.importEntries(input);
     const names = [...new Set(entries.map((e) => e.deviceName))];
+    // A device outside the caller's configs:write scope is, for it, no device of that name.
+    const writable = scopeOfRequest(principal, 'configs:write');
+    const where = scopeWhere(writable, 'd');
     const devices: { id: string; name: string; platform: string }[] = names.length
-      ? await this.dataSource.query(`SELECT id, name, platform FROM devices WHERE name = ANY($1)`, [names])
+      ? await this.dataSource
+          .createQueryBuilder()
+          .select(['d.id AS id', 'd.name AS name', 'd.platform AS platform'])
+          .from('devices', 'd')
+          .where('d.name = ANY(:names)', { names })
+          .andWhere(where.sql, where.params)
+          .getRawMany()
       : [];
     const byName = new Map(devices.map((d) => [d.name, d]));
     let imported = 0;
@@ -208,8 +244,15 @@ export class ConfigsService {
   }
 
   /** Each selected device's latest snapshot as `<deviceName>.cfg`, in a zip or gzipped tar. */
-  async exportSnapshots(input: ExportConfigSnapshotsInput): Promise<ConfigSnapshotExport> {
-    const devices = await this.devices.resolveSelection({ deviceIds: input.deviceIds, ...input.selector });
+  async exportSnapshots(
+    input: ExportConfigSnapshotsInput,
+    principal?: Principal | null,
+  ): Promise<ConfigSnapshotExport> {
+    // Only devices inside the caller's configs:read scope: a selector skips the others, an id of one is unknown.
+    const devices = await this.devices.resolveVisibleSelection(
+      { deviceIds: input.deviceIds, ...input.selector },
+      scopeOfRequest(principal, 'configs:read'),
+    );
     const ids = devices.map((d) => d.id);
     const latest: { device_id: string; content: string }[] = ids.length
       ? await this.dataSource.query(

@@ -1,10 +1,10 @@
-import { Args, ID, Mutation, Query, Resolver } from '@nestjs/graphql';
+import { Args, Context, ID, Mutation, Query, Resolver } from '@nestjs/graphql';
 import { CreateCredentialInput } from './dto/create-credential.input';
 import { CredentialsArgs } from './dto/credentials.args';
 import { UpdateCredentialInput } from './dto/update-credential.input';
 import { Credential, CredentialConnection, toCredentialModel } from './models/credential.model';
 import { CredentialsRepository } from '../../core/devices/credentials.repository';
-import { Requires } from '../common/auth.guard';
+import { principalOf, Requires, type AuthContext } from '../common/auth.guard';
 
 @Resolver(() => Credential)
 export class CredentialsResolver {
@@ -12,15 +12,21 @@ export class CredentialsResolver {
 
   @Requires('credentials:read')
   @Query(() => CredentialConnection, { description: 'Credentials sorted by name.' })
-  async credentials(@Args() args: CredentialsArgs): Promise<CredentialConnection> {
-    const page = await this.service.list(args);
+  async credentials(
+    @Context() ctx: AuthContext,
+    @Args() args: CredentialsArgs,
+  ): Promise<CredentialConnection> {
+    const page = await this.service.list(args, principalOf(ctx));
     return { ...page, edges: page.edges.map((e) => ({ cursor: e.cursor, node: toCredentialModel(e.node) })) };
   }
 
   @Requires('credentials:read')
   @Query(() => Credential, { description: 'NOT_FOUND when there is no credential with this id.' })
-  async credential(@Args('id', { type: () => ID }) id: string): Promise<Credential> {
-    return toCredentialModel(await this.service.getById(id));
+  async credential(
+    @Context() ctx: AuthContext,
+    @Args('id', { type: () => ID }) id: string,
+  ): Promise<Credential> {
+    return toCredentialModel(await this.service.getVisible(id, principalOf(ctx)));
   }
 
   @Requires('credentials:write')
@@ -32,15 +38,19 @@ export class CredentialsResolver {
   @Requires('credentials:write')
   @Mutation(() => Credential)
   async updateCredential(
+    @Context() ctx: AuthContext,
     @Args('id', { type: () => ID }) id: string,
     @Args('input') input: UpdateCredentialInput,
   ): Promise<Credential> {
-    return toCredentialModel(await this.service.update(id, input));
+    return toCredentialModel(await this.service.update(id, input, principalOf(ctx)));
   }
 
   @Requires('credentials:write')
   @Mutation(() => Boolean, { description: 'CONFLICT while devices still use the credential.' })
-  deleteCredential(@Args('id', { type: () => ID }) id: string): Promise<boolean> {
-    return this.service.delete(id);
+  deleteCredential(
+    @Context() ctx: AuthContext,
+    @Args('id', { type: () => ID }) id: string,
+  ): Promise<boolean> {
+    return this.service.delete(id, principalOf(ctx));
   }
 }

@@ -10,7 +10,8 @@ import { ImportDevicesResult } from './models/import-devices-result.model';
 import { Device, DeviceConnection, toDeviceModel } from './models/device.model';
 import { DeviceCheck, ReachabilityStatus } from './models/device-reachability.model';
 import { DevicesRepository } from '../../core/devices/devices.repository';
-import { Requires } from '../common/auth.guard';
+import { principalOf, Requires, type AuthContext } from '../common/auth.guard';
+import { scopeOfRequest } from '../../core/accounts/device-scope';
 
 @Resolver(() => Device)
 export class DevicesResolver {
@@ -21,14 +22,14 @@ export class DevicesResolver {
 
   @Requires('devices:read')
   @Query(() => Device, { description: 'NOT_FOUND when there is no device with this id.' })
-  async device(@Args('id', { type: () => ID }) id: string): Promise<Device> {
-    return toDeviceModel(await this.service.getById(id));
+  async device(@Context() ctx: AuthContext, @Args('id', { type: () => ID }) id: string): Promise<Device> {
+    return toDeviceModel(await this.service.getById(id, scopeOfRequest(principalOf(ctx), 'devices:read')));
   }
 
   @Requires('devices:read')
   @Query(() => DeviceConnection, { description: 'Devices sorted by name.' })
-  async devices(@Args() args: DevicesArgs): Promise<DeviceConnection> {
-    const page = await this.service.list(args);
+  async devices(@Context() ctx: AuthContext, @Args() args: DevicesArgs): Promise<DeviceConnection> {
+    const page = await this.service.list(args, scopeOfRequest(principalOf(ctx), 'devices:read'));
     return { ...page, edges: page.edges.map((e) => ({ cursor: e.cursor, node: toDeviceModel(e.node) })) };
   }
 
@@ -37,8 +38,8 @@ export class DevicesResolver {
     description:
       "A device's reachability checks (device.check), newest first. NOT_FOUND when there is no such device.",
   })
-  async deviceChecks(@Args() args: DeviceChecksArgs): Promise<DeviceCheck[]> {
-    const rows = await this.service.checks(args);
+  async deviceChecks(@Context() ctx: AuthContext, @Args() args: DeviceChecksArgs): Promise<DeviceCheck[]> {
+    const rows = await this.service.checks(args, scopeOfRequest(principalOf(ctx), 'devices:read'));
     return rows.map((r) =>
       Object.assign(new DeviceCheck(), { ...r, status: r.status as ReachabilityStatus }),
     );
@@ -46,35 +47,39 @@ export class DevicesResolver {
 
   @Requires('devices:write')
   @Mutation(() => Device)
-  async createDevice(@Args('input') input: CreateDeviceInput): Promise<Device> {
-    return toDeviceModel(await this.service.create(input));
+  async createDevice(@Context() ctx: AuthContext, @Args('input') input: CreateDeviceInput): Promise<Device> {
+    return toDeviceModel(await this.service.create(input, principalOf(ctx)));
   }
 
   @Requires('devices:write')
   @Mutation(() => Device)
   async updateDevice(
+    @Context() ctx: AuthContext,
     @Args('id', { type: () => ID }) id: string,
     @Args('input') input: UpdateDeviceInput,
   ): Promise<Device> {
-    return toDeviceModel(await this.service.update(id, input));
+    return toDeviceModel(await this.service.update(id, input, principalOf(ctx)));
   }
 
   @Requires('devices:write')
   @Mutation(() => Boolean, { description: 'NOT_FOUND when there is no device with this id.' })
-  deleteDevice(@Args('id', { type: () => ID }) id: string): Promise<boolean> {
-    return this.service.delete(id);
+  deleteDevice(@Context() ctx: AuthContext, @Args('id', { type: () => ID }) id: string): Promise<boolean> {
+    return this.service.delete(id, principalOf(ctx));
   }
 
   @Requires('devices:write')
   @Mutation(() => Int, { description: 'Deletes the devices that exist among ids; returns how many.' })
-  deleteDevices(@Args() args: DeleteDevicesArgs): Promise<number> {
-    return this.service.deleteMany(args.ids);
+  deleteDevices(@Context() ctx: AuthContext, @Args() args: DeleteDevicesArgs): Promise<number> {
+    return this.service.deleteMany(args.ids, principalOf(ctx));
   }
 
   @Requires('devices:write')
   @Mutation(() => ImportDevicesResult)
-  async importDevices(@Args('input') input: ImportDevicesInput): Promise<ImportDevicesResult> {
-    const outcome = await this.service.import(input);
+  async importDevices(
+    @Context() ctx: AuthContext,
+    @Args('input') input: ImportDevicesInput,
+  ): Promise<ImportDevicesResult> {
+    const outcome = await this.service.import(input, principalOf(ctx));
     return { ...outcome, devices: outcome.devices.map(toDeviceModel) };
   }
 

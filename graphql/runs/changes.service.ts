@@ -1,4 +1,5 @@
 import { assertMayApprove, decider } from '../../core/accounts/approvals';
+import { deviceVisible, scopeOfRequest } from '../../core/accounts/device-scope';
 import type { Principal } from '../../core/accounts/principal';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
@@ -44,7 +45,7 @@ export class ChangesService {
    * A config change: plan each device against its intended config, optionally wait for approval,
    * then back up, push, verify and restore on failure (see workflows/change.workflow.ts).
    */
-  async startChange(input: StartChangeInput): Promise<RunEntity> {
+  async startChange(input: StartChangeInput, principal?: Principal | null): Promise<RunEntity> {
     const { collection } = this.config;
     const concurrency = input.concurrency ?? collection.defaultConcurrency;
     if (concurrency > collection.maxConcurrency) {
@@ -70,7 +71,7 @@ export class ChangesService {
       configByPlatform[entry.platform] = entry.config;
     }
     const selector = selectorOf(input);
-    const devices = await resolveTargets(this.devices, selector);
+    const devices = await resolveTargets(this.devices, selector, principal, 'changes:start');
     if (input.template) {
       const { name, version, intended } = await this.renderChange(input.template, devices);
       const spec: ChangeSpec = {
@@ -152,6 +153,7 @@ export class ChangesService {
     snapshotId: string,
     reason: string,
     restoreOrder: RestoreOrder = 'EXACT',
+    principal?: Principal | null,
   ): Promise<RunEntity> {
     const [snapshot]: { device_id: string; version: number }[] = isUUID(snapshotId)
       ? await this.dataSource.query(`SELECT device_id, version FROM config_snapshots WHERE id = $1`, [
@@ -159,8 +161,14 @@ export class ChangesService {
         ])
       : [];
     if (!snapshot) throw SwitchboardError.notFound('config snapshot', snapshotId);
+    // A snapshot of a device the caller may not read (configs:read) does not exist for it.
+    if (
+      principal &&
+      !(await deviceVisible(this.dataSource, scopeOfRequest(principal, 'configs:read'), snapshot.device_id))
+    )
+      throw SwitchboardError.notFound('config snapshot', snapshotId);
     const selector: RunSelector = { deviceIds: [snapshot.device_id] };
-    const devices = await resolveTargets(this.devices, selector);
+    const devices = await resolveTargets(this.devices, selector, principal, 'changes:start');
     if (devices[0].platform === 'linux')
       throw SwitchboardError.badInput('snapshotId', 'linux devices have no configuration mode');
     const spec: ChangeSpec = {

@@ -13,6 +13,7 @@ import type { AppConfig } from '../../libs/config/src/config';
 import { APP_CONFIG } from '../../libs/config/src/config.module';
 import type { StartBackupInput, StartCollectionInput } from './dto/start-collection.input';
 import { resolveTargets, selectorOf } from './run-targets';
+import type { Principal } from '../../core/accounts/principal';
 
 /**
  * Collection runs (and backups, which are collections of the running config): check the input,
@@ -33,7 +34,7 @@ export class CollectionsService {
    * Back up running configs: a collection run of each platform's running-config command whose
    * outputs are stored as versioned config snapshots (a new version only when the config changed).
    */
-  startBackup(input: StartBackupInput): Promise<RunEntity> {
+  startBackup(input: StartBackupInput, principal?: Principal | null): Promise<RunEntity> {
     const commandsByPlatform = PLATFORMS.filter((p) => p !== 'cisco_ios').map((platform) => ({
       platform,
       commands: [RUNNING_CONFIG_COMMAND[platform]],
@@ -47,12 +48,14 @@ export class CollectionsService {
         commandsByPlatform,
       },
       { backupReason: input.reason },
+      principal,
     );
   }
 
   async startCollection(
     input: StartCollectionInput,
     options: { backupReason?: string } = {},
+    principal?: Principal | null,
   ): Promise<RunEntity> {
     const { collection, ssh } = this.config;
     const concurrency = input.concurrency ?? collection.defaultConcurrency;
@@ -76,7 +79,7 @@ export class CollectionsService {
       }
       commandsByPlatform[entry.platform] = entry.commands;
     }
-    const devices = await resolveTargets(this.devices, selector);
+    const devices = await resolveTargets(this.devices, selector, principal, 'runs:start');
 
     const commandTimeoutMs = input.commandTimeoutSeconds
       ? input.commandTimeoutSeconds * 1000

@@ -1,6 +1,9 @@
 import { SwitchboardError } from '../../libs/common/src/errors';
 import type { DevicesRepository } from '../../core/devices/devices.repository';
 import type { RunSelector } from '../../core/runs/run.entity';
+import { assertDevicesInScope } from '../../core/accounts/device-scope';
+import type { Permission } from '../../core/accounts/permissions';
+import type { Principal } from '../../core/accounts/principal';
 
 /** The devices a new run targets, as its input gives them: ids, or a selector (not both). */
 export function selectorOf(input: {
@@ -18,9 +21,18 @@ export function selectorOf(input: {
     : { site: input.selector?.site, tags: input.selector?.tags, platform: input.selector?.platform };
 }
 
-/** The selected devices, at least one. */
-export async function resolveTargets(devices: DevicesRepository, selector: RunSelector) {
+/**
+ * The selected devices, at least one. With a principal: FORBIDDEN when any of them lies outside
+ * its scope for `permission` (the one the mutation needs), naming up to five it may read.
+ */
+export async function resolveTargets(
+  devices: DevicesRepository,
+  selector: RunSelector,
+  principal?: Principal | null,
+  permission: Permission = 'runs:start',
+) {
   const found = await devices.resolveSelection(selector);
   if (found.length === 0) throw SwitchboardError.badInput('selector', 'matches no devices');
+  assertDevicesInScope(principal, permission, found);
   return found;
 }

@@ -33,6 +33,7 @@ import { isFinalRunStatus } from '../../core/runs/run-states';
 import { StartChangeInput } from './dto/start-change.input';
 import { principalOf, Requires, type AuthContext } from '../common/auth.guard';
 import { UsernameLoader } from '../accounts/username.loader';
+import type { Principal } from '../../core/accounts/principal';
 
 @Resolver(() => RunModel)
 export class RunsResolver {
@@ -46,16 +47,19 @@ export class RunsResolver {
 
   @Requires('runs:start')
   @Mutation(() => RunModel, { description: 'Collect command output from devices; returns the run at once.' })
-  startCollection(@Args('input') input: StartCollectionInput): Promise<RunEntity> {
-    return this.collections.startCollection(input);
+  startCollection(
+    @Context() ctx: AuthContext,
+    @Args('input') input: StartCollectionInput,
+  ): Promise<RunEntity> {
+    return this.collections.startCollection(input, {}, principalOf(ctx));
   }
 
   @Requires('runs:start')
   @Mutation(() => RunModel, {
     description: 'Back up running configs into versioned snapshots; returns the run at once.',
   })
-  startBackup(@Args('input') input: StartBackupInput): Promise<RunEntity> {
-    return this.collections.startBackup(input);
+  startBackup(@Context() ctx: AuthContext, @Args('input') input: StartBackupInput): Promise<RunEntity> {
+    return this.collections.startBackup(input, principalOf(ctx));
   }
 
   @Requires('changes:start')
@@ -63,8 +67,8 @@ export class RunsResolver {
     description:
       'Push an intended config: plan, optional approval, backup, push line by line, verify, automatic restore on failure.',
   })
-  startChange(@Args('input') input: StartChangeInput): Promise<RunEntity> {
-    return this.changes.startChange(input);
+  startChange(@Context() ctx: AuthContext, @Args('input') input: StartChangeInput): Promise<RunEntity> {
+    return this.changes.startChange(input, principalOf(ctx));
   }
 
   @Requires('changes:start')
@@ -73,6 +77,7 @@ export class RunsResolver {
       'Put a device back to a stored config version (a change run: backup, push, verify, restore on failure).',
   })
   rollbackToSnapshot(
+    @Context() ctx: AuthContext,
     @Args('snapshotId', { type: () => ID }) snapshotId: string,
     @Args('reason') reason: string,
     @Args('restoreOrder', {
@@ -93,6 +98,7 @@ export class RunsResolver {
       snapshotId,
       reason,
       (restoreOrder as RestoreOrder | undefined) ?? 'EXACT',
+      principalOf(ctx),
     );
   }
 
@@ -111,20 +117,20 @@ export class RunsResolver {
   @Mutation(() => RunModel, {
     description: 'Cancel a run: running devices stop and their SSH sessions close.',
   })
-  cancelRun(@Args('id', { type: () => ID }) id: string): Promise<RunEntity> {
-    return this.service.cancel(id);
+  cancelRun(@Context() ctx: AuthContext, @Args('id', { type: () => ID }) id: string): Promise<RunEntity> {
+    return this.service.cancel(id, principalOf(ctx));
   }
 
   @Requires('runs:read')
   @Query(() => RunModel)
-  run(@Args('id', { type: () => ID }) id: string): Promise<RunEntity> {
-    return this.service.get(id);
+  run(@Context() ctx: AuthContext, @Args('id', { type: () => ID }) id: string): Promise<RunEntity> {
+    return this.service.get(id, principalOf(ctx));
   }
 
   @Requires('runs:read')
   @Query(() => RunConnection, { description: 'Runs, newest first.' })
-  runs(@Args() args: RunsArgs) {
-    return this.service.list(args);
+  runs(@Context() ctx: AuthContext, @Args() args: RunsArgs) {
+    return this.service.list(args, principalOf(ctx));
   }
 
   @ResolveField(() => String, {
@@ -137,8 +143,8 @@ export class RunsResolver {
   }
 
   @ResolveField(() => RunProgress)
-  progress(@Parent() run: RunEntity): Promise<RunProgress> {
-    return this.service.progress(run.id);
+  progress(@Parent() run: RunEntity, @Context() ctx: AuthContext): Promise<RunProgress> {
+    return this.service.progress(run.id, ctx.principal);
   }
 
   @ResolveField(() => [PlatformCommands])
@@ -155,8 +161,8 @@ export class RunsResolver {
   }
 
   @ResolveField(() => RunDeviceConnection)
-  devices(@Parent() run: RunEntity, @Args() args: RunDevicesArgs) {
-    return this.service.devicesOf(run.id, args);
+  devices(@Parent() run: RunEntity, @Args() args: RunDevicesArgs, @Context() ctx: AuthContext) {
+    return this.service.devicesOf(run.id, args, ctx.principal);
   }
 
   @ResolveField(() => [RunEventModel], { description: 'The run log, oldest first.' })
@@ -176,12 +182,15 @@ export class RunsResolver {
     description: 'Progress and log events of a run as they happen; the first update is the current state.',
     resolve: (value: RunUpdate) => value,
   })
-  runUpdated(@Args('runId', { type: () => ID }) runId: string): AsyncIterableIterator<RunUpdate> {
-    return this.follow(runId);
+  runUpdated(
+    @Context() ctx: AuthContext,
+    @Args('runId', { type: () => ID }) runId: string,
+  ): AsyncIterableIterator<RunUpdate> {
+    return this.follow(runId, principalOf(ctx));
   }
 
-  private async *follow(runId: string): AsyncIterableIterator<RunUpdate> {
-    let run = await this.service.get(runId);
+  private async *follow(runId: string, principal: Principal): AsyncIterableIterator<RunUpdate> {
+    let run = await this.service.get(runId, principal);
     let events = await this.service.latestEvents(runId, 50);
     let lastEventId = events.at(-1)?.id;
     let wake: (() => void) | undefined;

@@ -11,6 +11,14 @@ import { RunStarter } from '../../core/runs/run-starter';
 import { isFinalRunStatus, type RunDeviceStatus, type RunStatus } from '../../core/runs/run-states';
 import { RunEntity } from '../../core/runs/run.entity';
 import { SwitchboardError } from '../../libs/common/src/errors';
+import {
+  assertMayActOnRun,
+  runVisible,
+  runVisibleCondition,
+  scopeOfRequest,
+  scopeWhere,
+} from '../../core/accounts/device-scope';
+import type { Principal } from '../../core/accounts/principal';
 import { temporalWorkflowUrl, type AppConfig } from '../../libs/config/src/config';
 import { APP_CONFIG } from '../../libs/config/src/config.module';
 import type {
@@ -43,7 +51,8 @@ export class RunsService {
     return this.starter.start(run);
   }
 
-  async cancel(id: string): Promise<RunEntity> {
+  async cancel(id: string, principal?: Principal | null): Promise<RunEntity> {
+    await assertMayActOnRun(this.dataSource, principal, id, 'runs:control');
     const run = await this.get(id);
     if (isFinalRunStatus(run.status)) {
       throw SwitchboardError.conflict(`run ${id} already ended (${run.status})`);
@@ -60,9 +69,11 @@ export class RunsService {
     return this.get(id);
   }
 
-  async get(id: string): Promise<RunEntity> {
+  /** NOT_FOUND also for a run the principal may not see (runs:read scope, see core/accounts/device-scope). */
+  async get(id: string, principal?: Principal | null): Promise<RunEntity> {
     const run = await this.find(id);
-    if (!run) throw SwitchboardError.notFound('run', id);
+    if (!run || !(await runVisible(this.dataSource, principal, run.id)))
+      throw SwitchboardError.notFound('run', id);
     return run;
   }
 
@@ -71,15 +82,28 @@ export class RunsService {
     return this.dataSource.getRepository(RunEntity).findOneBy({ id });
   }
 
-  async list(args: {
-    status?: RunStatus;
-    kind?: string;
-    taskId?: string;
-    scheduleId?: string;
-    first: number;
-    after?: string;
-  }): Promise<ConnectionShape<RunModel>> {
+  async list(
+    args: {
+      status?: RunStatus;
+      kind?: string;
+      taskId?: string;
+      scheduleId?: string;
+      first: number;
+      after?: string;
+    },
+    principal?: Principal | null,
+  ): Promise<ConnectionShape<RunModel>> {
     const qb = this.dataSource.getRepository(RunEntity).createQueryBuilder('r');
+    const scope = scopeOfRequest(principal, 'runs:read');
+    if (!scope.all) {
+      const visible = runVisibleCondition(scope, principal!.userId, 'r');
+      const params: Record<string, unknown> = {};
+      visible.params.forEach((value, i) => (params[`visible${i + 1}`] = value));
+      qb.andWhere(
+        visible.sql.replace(/\$(\d+)/g, (_, n: string) => `:visible${n}`),
+        params,
+      );
+    }
     if (args.status) qb.andWhere('r.status = :status', { status: args.status });
     if (args.kind) qb.andWhere('r.kind = :kind', { kind: args.kind });
     if (args.taskId) qb.andWhere('r.task_id = :taskId', { taskId: args.taskId });
@@ -97,11 +121,19 @@ export class RunsService {
     return toConnection(rows, args.first, totalCount, (r) => encodeCursor([r.createdAt.toISOString(), r.id]));
   }
 
-  async progress(runId: string): Promise<RunProgress> {
-    const rows: { status: RunDeviceStatus; n: number }[] = await this.dataSource.query(
-      `SELECT status, count(*)::int AS n FROM run_devices WHERE run_id = $1 GROUP BY status`,
-      [runId],
-    );
+  /** Counts of the run's devices; with a scoped principal, of those inside its runs:read scope. */
+  async progress(runId: string, principal?: Principal | null): Promise<RunProgress> {
+    const scope = scopeOfRequest(principal, 'runs:read');
+    const where = scope.all ? { sql: 'TRUE', params: {} } : scopeWhere(scope, 'd');
+    const qb = this.dataSource
+      .getRepository(RunDeviceEntity)
+      .createQueryBuilder('rd')
+      .select('rd.status', 'status')
+      .addSelect('count(*)::int', 'n')
+      .where('rd.run_id = :runId', { runId })
+      .groupBy('rd.status');
+    if (!scope.all) qb.innerJoin('devices', 'd', 'd.id = rd.device_id').andWhere(where.sql, where.params);
+    const rows: { status: RunDeviceStatus; n: number }[] = await qb.getRawMany();
     const count = (s: RunDeviceStatus) => rows.find((r) => r.status === s)?.n ?? 0;
     return {
       total: rows.reduce((sum, r) => sum + r.n, 0),
@@ -116,11 +148,18 @@ export class RunsService {
   async devicesOf(
     runId: string,
     args: { status?: RunDeviceStatus; first: number; after?: string },
+    principal?: Principal | null,
   ): Promise<ConnectionShape<RunDeviceModel>> {
     const qb = this.dataSource
       .getRepository(RunDeviceEntity)
       .createQueryBuilder('rd')
       .where('rd.run_id = :runId', { runId });
+    // Within a run it may see, a scoped principal sees only its own devices' rows (and outputs).
+    const scope = scopeOfRequest(principal, 'runs:read');
+    if (!scope.all) {
+      const where = scopeWhere(scope, 'd');
+      qb.innerJoin('devices', 'd', 'd.id = rd.device_id').andWhere(where.sql, where.params);
+    }
     if (args.status) qb.andWhere('rd.status = :status', { status: args.status });
     const totalCount = await qb.clone().getCount();
     if (args.after) {

@@ -1,4 +1,5 @@
 import { assertMayApprove, decider } from '../../core/accounts/approvals';
+import { assertMayActOnRun } from '../../core/accounts/device-scope';
 import type { Principal } from '../../core/accounts/principal';
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
@@ -52,7 +53,8 @@ export class TaskRunsService {
   }
 
   /** The same task version and inputs, from scratch. */
-  async restart(runId: string): Promise<RunEntity> {
+  async restart(runId: string, principal?: Principal | null): Promise<RunEntity> {
+    await assertMayActOnRun(this.dataSource, principal, runId, 'tasks:run');
     const source = await this.taskRun(runId);
     const run = await this.dataSource.transaction((m) =>
       this.store(this.requestOf(source), m, { sourceRunId: source.id, reused: new Map() }),
@@ -65,7 +67,8 @@ export class TaskRunsService {
    * A new run that keeps the outputs of the steps that succeeded and whose effect is still in place
    * (not compensated), and runs the failed steps and everything after them again.
    */
-  async retryFromFailure(runId: string): Promise<RunEntity> {
+  async retryFromFailure(runId: string, principal?: Principal | null): Promise<RunEntity> {
+    await assertMayActOnRun(this.dataSource, principal, runId, 'tasks:run');
     const source = await this.taskRun(runId);
     if (!isFinalRunStatus(source.status)) {
       throw SwitchboardError.conflict(`run ${runId} is still ${source.status}; retry it once it has ended`);
@@ -88,7 +91,13 @@ export class TaskRunsService {
     return run;
   }
 
-  async pause(runId: string, by?: string | null, note?: string | null): Promise<RunEntity> {
+  async pause(
+    runId: string,
+    by?: string | null,
+    note?: string | null,
+    principal?: Principal | null,
+  ): Promise<RunEntity> {
+    await assertMayActOnRun(this.dataSource, principal, runId, 'runs:control');
     const run = await this.liveTaskRun(runId);
     await this.temporal.workflow
       .getHandle(run.workflowId)
@@ -96,13 +105,20 @@ export class TaskRunsService {
     return run;
   }
 
-  async resume(runId: string, by?: string | null): Promise<RunEntity> {
+  async resume(runId: string, by?: string | null, principal?: Principal | null): Promise<RunEntity> {
+    await assertMayActOnRun(this.dataSource, principal, runId, 'runs:control');
     const run = await this.liveTaskRun(runId);
     await this.temporal.workflow.getHandle(run.workflowId).signal('resume', { by: by ?? undefined });
     return run;
   }
 
-  async rollback(runId: string, by?: string | null, reason?: string | null): Promise<RunEntity> {
+  async rollback(
+    runId: string,
+    by?: string | null,
+    reason?: string | null,
+    principal?: Principal | null,
+  ): Promise<RunEntity> {
+    await assertMayActOnRun(this.dataSource, principal, runId, 'runs:control');
     const run = await this.liveTaskRun(runId);
     await this.temporal.workflow
       .getHandle(run.workflowId)

@@ -179,16 +179,17 @@ export class TaskRunsResolver {
   @Requires('runs:control')
   @Mutation(() => RunModel, { description: 'No new step starts; running steps finish.' })
   pauseRun(
+    @Context() ctx: AuthContext,
     @Args('id', { type: () => ID }) id: string,
     @Args('note', { type: () => String, nullable: true }) note?: string,
   ): Promise<RunEntity> {
-    return this.taskRuns.pause(id, null, note);
+    return this.taskRuns.pause(id, null, note, principalOf(ctx));
   }
 
   @Requires('runs:control')
   @Mutation(() => RunModel)
-  resumeRun(@Args('id', { type: () => ID }) id: string): Promise<RunEntity> {
-    return this.taskRuns.resume(id);
+  resumeRun(@Context() ctx: AuthContext, @Args('id', { type: () => ID }) id: string): Promise<RunEntity> {
+    return this.taskRuns.resume(id, null, principalOf(ctx));
   }
 
   @Requires('runs:control')
@@ -196,10 +197,11 @@ export class TaskRunsResolver {
     description: 'Stop the run and undo its completed steps (their compensations, newest first).',
   })
   rollbackRun(
+    @Context() ctx: AuthContext,
     @Args('id', { type: () => ID }) id: string,
     @Args('reason', { type: () => String, nullable: true }) reason?: string,
   ): Promise<RunEntity> {
-    return this.taskRuns.rollback(id, null, reason);
+    return this.taskRuns.rollback(id, null, reason, principalOf(ctx));
   }
 
   @Requires('changes:approve')
@@ -225,8 +227,8 @@ export class TaskRunsResolver {
 
   @Requires('tasks:run')
   @Mutation(() => RunModel, { description: 'A new run of the same task version with the same inputs.' })
-  restartRun(@Args('id', { type: () => ID }) id: string): Promise<RunEntity> {
-    return this.taskRuns.restart(id);
+  restartRun(@Context() ctx: AuthContext, @Args('id', { type: () => ID }) id: string): Promise<RunEntity> {
+    return this.taskRuns.restart(id, principalOf(ctx));
   }
 
   @Requires('tasks:run')
@@ -234,8 +236,11 @@ export class TaskRunsResolver {
     description:
       'A new run that keeps the outputs of steps that succeeded (and were not undone) and runs the rest.',
   })
-  retryRunFromFailure(@Args('id', { type: () => ID }) id: string): Promise<RunEntity> {
-    return this.taskRuns.retryFromFailure(id);
+  retryRunFromFailure(
+    @Context() ctx: AuthContext,
+    @Args('id', { type: () => ID }) id: string,
+  ): Promise<RunEntity> {
+    return this.taskRuns.retryFromFailure(id, principalOf(ctx));
   }
 
   @ResolveField(() => String, { nullable: true, description: 'Task runs: the task name.' })

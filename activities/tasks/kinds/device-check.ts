@@ -1,3 +1,4 @@
+import { assertRunCreatorMay } from '../../../core/accounts/device-scope';
 import { DeviceEntity } from '../../../core/devices/device.entity';
 import { storeItems } from '../../../core/runs/run-steps';
 import { deviceItem, stepDevices, stepItems, type ItemRow } from '../task-context';
@@ -19,7 +20,8 @@ export const deviceCheck: StepKindHandler = {
       ? await deps.dataSource
           .getRepository(DeviceEntity)
           .find({ relations: { credential: true }, order: { name: 'ASC' } })
-      : await stepDevices(deps.dataSource, step.id, target);
+      : await stepDevices(deps.dataSource, step.id, target, ctx.run.id);
+    if (all) await assertRunCreatorMay(deps.dataSource, ctx.run.id, 'tasks:run', devices);
     await storeItems(deps.dataSource, ctx.run.id, ctx.stepKey, devices.map(deviceItem));
     await ctx.started();
     return {

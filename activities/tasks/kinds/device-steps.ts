@@ -18,7 +18,7 @@ export const deviceStep: StepKindHandler = {
   async prepare(ctx) {
     const { deps, run, step, compensation, stepKey, params } = ctx;
     const db = deps.dataSource;
-    let devices = await stepDevices(db, step.id, params.devices);
+    let devices = await stepDevices(db, step.id, params.devices, ctx.run.id);
     const reached = compensation ? await reachedDevices(db, run.id, step) : null;
     if (reached) {
       const all = devices.length;

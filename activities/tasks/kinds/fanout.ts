@@ -12,7 +12,7 @@ export const fanout: StepKindHandler = {
     const { deps, step, params } = ctx;
     let items: unknown[];
     if (params.devices !== undefined) {
-      items = (await stepDevices(deps.dataSource, step.id, params.devices)).map(deviceItem);
+      items = (await stepDevices(deps.dataSource, step.id, params.devices, ctx.run.id)).map(deviceItem);
     } else if (Array.isArray(params.items)) {
       items = params.items;
     } else {

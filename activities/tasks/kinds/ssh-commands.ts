@@ -17,7 +17,7 @@ import type { StepKindHandler } from '../step-kind';
 export const sshCommands: StepKindHandler = {
   async prepare(ctx) {
     const { deps, run, step, compensation, params } = ctx;
-    const devices = await stepDevices(deps.dataSource, step.id, params.devices);
+    const devices = await stepDevices(deps.dataSource, step.id, params.devices, run.id);
     const [existing]: { child_run_id: string | null }[] = await deps.dataSource.query(
       `SELECT child_run_id FROM run_steps WHERE run_id = $1 AND step_id = $2`,
       [run.id, step.id],

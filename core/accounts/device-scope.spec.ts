@@ -1,0 +1,63 @@
+import type { Grant } from './permissions';
+import type { Principal } from './principal';
+import { assertDevicesInScope, runVisibleCondition, scopeOfRequest, scopeWhere } from './device-scope';
+
+const principal = (grants: Grant[]): Principal => ({
+  userId: '00000000-0000-0000-0000-000000000001',
+  username: 'ops',
+  kind: 'human',
+  via: 'token',
+  sessionId: null,
+  tokenId: null,
+  grants,
+  tokenPermissions: null,
+});
+const grant = (permissions: string[], sites: string[] = []): Grant => ({
+  role: 'r',
+  permissions,
+  sites,
+  tags: [],
+});
+const a1 = { name: 'a1', site: 'lab-a', tags: [] };
+const b1 = { name: 'b1', site: 'lab-b', tags: [] };
+const b2 = { name: 'b2', site: 'lab-b', tags: [] };
+
+describe('device scopes of a request', () => {
+  it('is everywhere without a principal, nowhere without the permission', () => {
+    expect(scopeOfRequest(null, 'runs:start')).toEqual({ all: true, parts: [] });
+    expect(scopeOfRequest(principal([]), 'runs:start')).toEqual({ all: false, parts: [] });
+  });
+
+  it('lets an unscoped principal and no principal start anything', () => {
+    expect(() => assertDevicesInScope(null, 'runs:start', [a1, b1])).not.toThrow();
+    expect(() => assertDevicesInScope(principal([grant(['runs:start'])]), 'runs:start', [b1])).not.toThrow();
+  });
+
+  it('refuses devices outside the scope, counting those the caller cannot read', () => {
+    const scoped = principal([grant(['runs:start', 'devices:read'], ['lab-a'])]);
+    expect(() => assertDevicesInScope(scoped, 'runs:start', [a1])).not.toThrow();
+    expect(() => assertDevicesInScope(scoped, 'runs:start', [a1, b1, b2])).toThrow(
+      'ops may not use 2 more device(s): outside the sites and tags of their runs:start role',
+    );
+  });
+
+  it('names up to five devices outside the scope that the caller may read', () => {
+    const reader = principal([grant(['devices:read']), grant(['runs:start'], ['lab-a'])]);
+    const many = Array.from({ length: 7 }, (_, i) => ({ name: `b${i}`, site: 'lab-b', tags: [] }));
+    expect(() => assertDevicesInScope(reader, 'runs:start', many)).toThrow(
+      'ops may not use b0, b1, b2, b3, b4, 2 more device(s): outside',
+    );
+  });
+
+  it('builds named query-builder parameters and a run condition only for scoped principals', () => {
+    expect(scopeWhere({ all: false, parts: [{ sites: ['lab-a'], tags: ['x'] }] }, 'd')).toEqual({
+      sql: '((d.site = ANY(:scope1::text[]) AND d.tags @> :scope2::text[]))',
+      params: { scope1: ['lab-a'], scope2: ['x'] },
+    });
+    expect(runVisibleCondition({ all: true, parts: [] }, 'u', 'r')).toEqual({ sql: 'TRUE', params: [] });
+    const scoped = runVisibleCondition({ all: false, parts: [{ sites: ['lab-a'], tags: [] }] }, 'u', 'r', 3);
+    expect(scoped.params).toEqual(['u', ['lab-a']]);
+    expect(scoped.sql).toContain('r.created_by = $3::uuid');
+    expect(scoped.sql).toContain('d.site = ANY($4::text[])');
+  });
+});

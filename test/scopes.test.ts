@@ -1,0 +1,448 @@
+import { graphqlClient, type GraphQLResponse } from '../scripts/graphql-client';
+import { startStack, waitForRunEnd, type Stack } from './support/harness';
+import { createTask, getTaskRun, step, waitForTaskRunEnd } from './support/tasks';
+
+const PASSWORD = 'correct horse battery';
+
+const codeOf = (r: GraphQLResponse<unknown>) => r.errors?.[0]?.extensions?.code;
+
+/**
+ * Site- and tag-scoped role bindings (issue 12): an operator of lab-a sees nothing of lab-b and
+ * cannot start work that touches it; an unscoped operator can. The lab import alternates the
+ * sites: even devices are lab-a, odd ones lab-b (scripts/lab-inventory.ts).
+ */
+describe('scoped role bindings: reads and starts stay inside the sites of the binding', () => {
+  let stack: Stack;
+  const tokens = new Map<string, string>();
+  const as = (user: string) => graphqlClient(`${stack.url}/graphql`, tokens.get(user));
+  let labA: { id: string; name: string }[];
+  let labB: { id: string; name: string }[];
+  /** A credential used only by a device of lab-b. */
+  let onlyB: string;
+  let snapshotsB: string[];
+  let snapshotA: string;
+  /** A collection of every device, and one of lab-b only, both by the service account. */
+  let everyRun: string;
+  let bRun: string;
+
+  /** A user with `role` bound to `sites` (none: everywhere), and a personal access token of theirs. */
+  const userWith = async (username: string, bindings: { role: string; sites?: string[] }[]) => {
+    const created = await stack.gql.request<{ createUser: { id: string } }>(
+      `mutation ($input: CreateUserInput!) { createUser(input: $input) { id } }`,
+      { input: { username, roles: [], password: PASSWORD } },
+    );
+    for (const b of bindings) {
+      await stack.gql.request(`mutation ($input: BindRoleInput!) { bindRole(input: $input) { id } }`, {
+        input: { userId: created.createUser.id, role: b.role, sites: b.sites ?? [] },
+      });
+    }
+    const login = await fetch(`${stack.url}/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username, password: PASSWORD }),
+    });
+    expect(login.status).toBe(200);
+    const { csrfToken } = (await login.json()) as { csrfToken: string };
+    const cookie = login.headers
+      .getSetCookie()
+      .map((c) => c.split(';')[0])
+      .join('; ');
+    const made = await fetch(`${stack.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', cookie, 'x-csrf-token': csrfToken },
+      body: JSON.stringify({
+        query: `mutation ($input: CreateApiTokenInput!) { createApiToken(input: $input) { secret } }`,
+        variables: { input: { name: `t-${username}` } },
+      }),
+    });
+    const body = (await made.json()) as { data: { createApiToken: { secret: string } } };
+    tokens.set(username, body.data.createApiToken.secret);
+  };
+
+  const collect = async (selector: Record<string, unknown>) =>
+    (
+      await stack.gql.request<{ startCollection: { id: string } }>(
+        `mutation ($input: StartCollectionInput!) { startCollection(input: $input) { id } }`,
+        { input: { commands: ['show version'], selector } },
+      )
+    ).startCollection.id;
+
+  beforeAll(async () => {
+    stack = await startStack({ lab: { devices: 4, mix: { cisco_ios: 4 } } });
+    const { rows } = await stack.db.query<{ id: string; name: string; site: string; credential_id: string }>(
+      `SELECT id, name, site, credential_id FROM devices ORDER BY name`,
+    );
+    labA = rows.filter((r) => r.site === 'lab-a');
+    labB = rows.filter((r) => r.site === 'lab-b');
+    expect(labA.length).toBe(2);
+    expect(labB.length).toBe(2);
+
+    everyRun = await collect({ tags: ['lab'] });
+    bRun = await collect({ site: 'lab-b' });
+    await waitForRunEnd(stack, everyRun);
+    await waitForRunEnd(stack, bRun);
+
+    // A credential only a lab-b device uses (one no run touches: it is not tagged lab), and one no
+    // device uses yet.
+    onlyB = (
+      await stack.gql.request<{ createCredential: { id: string } }>(
+        `mutation ($input: CreateCredentialInput!) { createCredential(input: $input) { id } }`,
+        { input: { name: 'b-secret-login', username: 'b-admin', password: 'b-password-123' } },
+      )
+    ).createCredential.id;
+    await stack.gql.request(
+      `mutation ($input: CreateCredentialInput!) { createCredential(input: $input) { id } }`,
+      { input: { name: 'unused-login', username: 'nobody', password: 'unused-password-1' } },
+    );
+    const extra = await stack.gql.request<{ createDevice: { id: string; name: string } }>(
+      `mutation ($input: CreateDeviceInput!) { createDevice(input: $input) { id name } }`,
+      {
+        input: {
+          name: 'zz-b-extra',
+          host: '127.0.0.1',
+          port: 1,
+          platform: 'cisco_ios',
+          site: 'lab-b',
+          tags: ['extra'],
+          credentialId: onlyB,
+        },
+      },
+    );
+    labB.push(extra.createDevice);
+
+    // Two config versions of each lab device.
+    for (const version of [1, 2]) {
+      const imported = await stack.gql.request<{
+        importConfigSnapshots: { snapshots: { id: string; deviceId: string }[] };
+      }>(
+        `mutation ($input: ImportConfigSnapshotsInput!) {
+          importConfigSnapshots(input: $input) { snapshots { id deviceId } } }`,
+        {
+          input: {
+            format: 'FILES',
+            reason: `v${version}`,
+            files: [...labA, ...labB.slice(0, 2)].map((d) => ({
+              deviceName: d.name,
+              content: `hostname ${d.name}\n!\nvlan ${100 + version}\n!\n`,
+            })),
+          },
+        },
+      );
+      const snapshots = imported.importConfigSnapshots.snapshots;
+      if (version === 1) snapshotsB = [];
+      snapshotsB.push(...snapshots.filter((s) => labB.some((d) => d.id === s.deviceId)).map((s) => s.id));
+      snapshotA = snapshots.find((s) => s.deviceId === labA[0].id)!.id;
+    }
+
+    await userWith('ops-a', [{ role: 'operator', sites: ['lab-a'] }]);
+    await userWith('ops-all', [{ role: 'operator' }]);
+    // Reads everywhere, operates in lab-a only: its refusals may name the devices it can read.
+    await userWith('look-all-ops-a', [{ role: 'viewer' }, { role: 'operator', sites: ['lab-a'] }]);
+  }, 180_000);
+
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  describe('devices', () => {
+    const DEVICES = `{ devices(first: 100) { totalCount edges { node { name site credential { name } } } } }`;
+
+    it('lists only the devices of the binding’s sites', async () => {
+      const scoped = await as('ops-a').request<{
+        devices: { totalCount: number; edges: { node: { name: string; site: string } }[] };
+      }>(DEVICES);
+      expect(scoped.devices.edges.map((e) => e.node.name)).toEqual(labA.map((d) => d.name));
+      expect(scoped.devices.totalCount).toBe(labA.length);
+      const all = await as('ops-all').request<{ devices: { totalCount: number } }>(DEVICES);
+      expect(all.devices.totalCount).toBe(labA.length + labB.length);
+    });
+
+    it('answers NOT_FOUND for a device of another site, as for one that does not exist', async () => {
+      const other = await as('ops-a').raw(`query ($id: ID!) { device(id: $id) { name } }`, {
+        id: labB[0].id,
+      });
+      expect(codeOf(other)).toBe('NOT_FOUND');
+      const checks = await as('ops-a').raw(`query ($id: ID!) { deviceChecks(deviceId: $id) { id } }`, {
+        id: labB[0].id,
+      });
+      expect(codeOf(checks)).toBe('NOT_FOUND');
+      const own = await as('ops-a').request<{ device: { name: string } }>(
+        `query ($id: ID!) { device(id: $id) { name } }`,
+        { id: labA[0].id },
+      );
+      expect(own.device.name).toBe(labA[0].name);
+      expect(
+        (
+          await as('ops-all').request<{ device: { name: string } }>(
+            `query ($id: ID!) { device(id: $id) { name } }`,
+            {
+              id: labB[0].id,
+            },
+          )
+        ).device.name,
+      ).toBe(labB[0].name);
+    });
+
+    it('cannot change, move into or delete devices of another site', async () => {
+      const update = await as('ops-a').raw(
+        `mutation ($id: ID!) { updateDevice(id: $id, input: { port: 2222 }) { id } }`,
+        { id: labB[0].id },
+      );
+      expect(codeOf(update)).toBe('NOT_FOUND');
+      const move = await as('ops-a').raw(
+        `mutation ($id: ID!) { updateDevice(id: $id, input: { site: "lab-b" }) { id } }`,
+        { id: labA[0].id },
+      );
+      expect(codeOf(move)).toBe('FORBIDDEN');
+      const remove = await as('ops-a').raw(`mutation ($id: ID!) { deleteDevice(id: $id) }`, {
+        id: labB[0].id,
+      });
+      expect(codeOf(remove)).toBe('NOT_FOUND');
+      const many = await as('ops-a').request<{ deleteDevices: number }>(
+        `mutation ($ids: [ID!]!) { deleteDevices(ids: $ids) }`,
+        { ids: [labB[0].id, labB[1].id] },
+      );
+      expect(many.deleteDevices).toBe(0);
+      const create = await as('ops-a').raw(
+        `mutation ($input: CreateDeviceInput!) { createDevice(input: $input) { id } }`,
+        {
+          input: {
+            name: 'a-new-in-b',
+            host: '127.0.0.1',
+            platform: 'cisco_ios',
+            site: 'lab-b',
+            credentialId: (
+              await stack.db.query(`SELECT credential_id FROM devices WHERE id = $1`, [labA[0].id])
+            ).rows[0].credential_id,
+          },
+        },
+      );
+      expect(codeOf(create)).toBe('FORBIDDEN');
+      const imported = await as('ops-a').raw(
+        `mutation ($input: ImportDevicesInput!) { importDevices(input: $input) { created updated } }`,
+        {
+          input: {
+            format: 'JSON',
+            upsert: true,
+            data: JSON.stringify([
+              {
+                name: labB[0].name,
+                host: '127.0.0.1',
+                platform: 'cisco_ios',
+                site: 'lab-a',
+                credential: 'unused-login',
+              },
+            ]),
+          },
+        },
+      );
+      expect(codeOf(imported)).toBe('FORBIDDEN');
+      const { rows } = await stack.db.query(`SELECT site, port FROM devices WHERE id = $1`, [labB[0].id]);
+      expect(rows[0].site).toBe('lab-b');
+      expect(rows[0].port).not.toBe(2222);
+    });
+  });
+
+  describe('runs', () => {
+    const RUNS = `{ runs(first: 100) { totalCount edges { node { id } } } }`;
+    const RUN = `query ($id: ID!) { run(id: $id) { id progress { total }
+      devices(first: 50) { totalCount edges { node { deviceName } } } } }`;
+
+    it('lists the runs that touched the binding’s sites, and only their rows there', async () => {
+      const scoped = await as('ops-a').request<{ runs: { edges: { node: { id: string } }[] } }>(RUNS);
+      const ids = scoped.runs.edges.map((e) => e.node.id);
+      expect(ids).toContain(everyRun);
+      expect(ids).not.toContain(bRun);
+      const all = await as('ops-all').request<{ runs: { edges: { node: { id: string } }[] } }>(RUNS);
+      expect(all.runs.edges.map((e) => e.node.id)).toEqual(expect.arrayContaining([everyRun, bRun]));
+
+      const run = await as('ops-a').request<{
+        run: {
+          progress: { total: number };
+          devices: { totalCount: number; edges: { node: { deviceName: string } }[] };
+        };
+      }>(RUN, { id: everyRun });
+      expect(run.run.devices.edges.map((e) => e.node.deviceName)).toEqual(labA.map((d) => d.name));
+      expect(run.run.devices.totalCount).toBe(labA.length);
+      expect(run.run.progress.total).toBe(labA.length);
+      const whole = await as('ops-all').request<{ run: { devices: { totalCount: number } } }>(RUN, {
+        id: everyRun,
+      });
+      expect(whole.run.devices.totalCount).toBe(4);
+    });
+
+    it('answers NOT_FOUND for a run of another site, and cannot cancel it', async () => {
+      expect(codeOf(await as('ops-a').raw(RUN, { id: bRun }))).toBe('NOT_FOUND');
+      expect(
+        codeOf(await as('ops-a').raw(`mutation ($id: ID!) { cancelRun(id: $id) { id } }`, { id: bRun })),
+      ).toBe('NOT_FOUND');
+      expect((await as('ops-all').raw(RUN, { id: bRun })).errors).toBeUndefined();
+    });
+  });
+
+  describe('configs', () => {
+    it('hides the config versions, diffs and exports of another site', async () => {
+      const list = await as('ops-a').raw(
+        `query ($id: ID!) { configSnapshots(deviceId: $id) { totalCount } }`,
+        { id: labB[0].id },
+      );
+      expect(codeOf(list)).toBe('NOT_FOUND');
+      const one = await as('ops-a').raw(`query ($id: ID!) { configSnapshot(id: $id) { content } }`, {
+        id: snapshotsB[0],
+      });
+      expect(codeOf(one)).toBe('NOT_FOUND');
+      const diff = await as('ops-a').raw(
+        `query ($from: ID!, $to: ID!) { configDiff(fromId: $from, toId: $to) { unified } }`,
+        { from: snapshotsB[0], to: snapshotsB[snapshotsB.length - 1] },
+      );
+      expect(codeOf(diff)).toBe('NOT_FOUND');
+      const rollback = await as('ops-a').raw(
+        `mutation ($id: ID!) { rollbackToSnapshot(snapshotId: $id, reason: "x") { id } }`,
+        { id: snapshotsB[0] },
+      );
+      expect(codeOf(rollback)).toBe('NOT_FOUND');
+      const own = await as('ops-a').request<{ configSnapshot: { content: string } }>(
+        `query ($id: ID!) { configSnapshot(id: $id) { content } }`,
+        { id: snapshotA },
+      );
+      expect(own.configSnapshot.content).toContain(labA[0].name);
+
+      const EXPORT = `mutation ($input: ExportConfigSnapshotsInput!) {
+        exportConfigSnapshots(input: $input) { files missing } }`;
+      const input = { format: 'ZIP', selector: { tags: ['lab'] } };
+      const scoped = await as('ops-a').request<{
+        exportConfigSnapshots: { files: number; missing: string[] };
+      }>(EXPORT, { input });
+      expect(scoped.exportConfigSnapshots).toEqual({ files: labA.length, missing: [] });
+      const byId = await as('ops-a').raw(EXPORT, { input: { format: 'ZIP', deviceIds: [labB[0].id] } });
+      expect(codeOf(byId)).toBe('BAD_USER_INPUT');
+      const all = await as('ops-all').request<{
+        exportConfigSnapshots: { files: number; missing: string[] };
+      }>(EXPORT, { input });
+      expect(all.exportConfigSnapshots).toEqual({ files: 4, missing: [] });
+    });
+  });
+
+  describe('credentials', () => {
+    const NAMES = `{ credentials(first: 100) { totalCount edges { node { id name } } } }`;
+
+    it('hides a credential only devices of another site use', async () => {
+      const scoped = await as('ops-a').request<{ credentials: { edges: { node: { name: string } }[] } }>(
+        NAMES,
+      );
+      const names = scoped.credentials.edges.map((e) => e.node.name);
+      expect(names).not.toContain('b-secret-login');
+      expect(names).toContain('unused-login');
+      expect(names.length).toBeGreaterThan(1); // the lab's shared login, used in lab-a too
+      expect(
+        codeOf(await as('ops-a').raw(`query ($id: ID!) { credential(id: $id) { name } }`, { id: onlyB })),
+      ).toBe('NOT_FOUND');
+      const attach = await as('ops-a').raw(
+        `mutation ($id: ID!, $input: UpdateDeviceInput!) { updateDevice(id: $id, input: $input) { id } }`,
+        { id: labA[0].id, input: { credentialId: onlyB } },
+      );
+      expect(codeOf(attach)).toBe('BAD_USER_INPUT');
+      const all = await as('ops-all').request<{ credentials: { edges: { node: { name: string } }[] } }>(
+        NAMES,
+      );
+      expect(all.credentials.edges.map((e) => e.node.name)).toContain('b-secret-login');
+    });
+  });
+
+  describe('starting work', () => {
+    const COLLECT = `mutation ($input: StartCollectionInput!) { startCollection(input: $input) { id } }`;
+    const CHANGE = `mutation ($input: StartChangeInput!) { startChange(input: $input) { id } }`;
+    const change = (selector: Record<string, unknown>) => ({
+      reason: 'scope check',
+      selector,
+      dryRun: true,
+      configByPlatform: [{ platform: 'cisco_ios', config: 'vlan 901' }],
+    });
+
+    it('refuses a collection, a backup or a change whose selector reaches another site', async () => {
+      const collection = await as('ops-a').raw(COLLECT, {
+        input: { commands: ['show version'], selector: { tags: ['lab'] } },
+      });
+      expect(codeOf(collection)).toBe('FORBIDDEN');
+      // The devices it may not read are counted, not named.
+      expect(collection.errors![0].message).toMatch(
+        /ops-a may not use 2 more device\(s\): outside .* runs:start/,
+      );
+      for (const d of labB) expect(collection.errors![0].message).not.toContain(d.name);
+      const byId = await as('ops-a').raw(COLLECT, {
+        input: { commands: ['show version'], deviceIds: [labA[0].id, labB[0].id] },
+      });
+      expect(codeOf(byId)).toBe('FORBIDDEN');
+      const backup = await as('ops-a').raw(
+        `mutation ($input: StartBackupInput!) { startBackup(input: $input) { id } }`,
+        { input: { reason: 'nightly', selector: { tags: ['lab'] } } },
+      );
+      expect(codeOf(backup)).toBe('FORBIDDEN');
+      const changed = await as('ops-a').raw(CHANGE, { input: change({ tags: ['lab'] }) });
+      expect(codeOf(changed)).toBe('FORBIDDEN');
+      expect(changed.errors![0].message).toMatch(/changes:start/);
+    });
+
+    it('names the devices outside the scope when the caller may read them', async () => {
+      const refused = await as('look-all-ops-a').raw(COLLECT, {
+        input: { commands: ['show version'], selector: { tags: ['lab'] } },
+      });
+      expect(codeOf(refused)).toBe('FORBIDDEN');
+      expect(refused.errors![0].message).toContain(
+        `look-all-ops-a may not use ${labB
+          .slice(0, 2)
+          .map((d) => d.name)
+          .sort()
+          .join(', ')}: outside the sites and tags of their runs:start role`,
+      );
+    });
+
+    it('starts work inside the scope, and an unscoped operator starts it everywhere', async () => {
+      const own = await as('ops-a').request<{ startCollection: { id: string } }>(COLLECT, {
+        input: { commands: ['show version'], selector: { site: 'lab-a' } },
+      });
+      expect((await waitForRunEnd(stack, own.startCollection.id)).status).toBe('COMPLETED');
+      const everywhere = await as('ops-all').request<{ startCollection: { id: string } }>(COLLECT, {
+        input: { commands: ['show version'], selector: { tags: ['lab'] } },
+      });
+      await waitForRunEnd(stack, everywhere.startCollection.id);
+      const dry = await as('ops-all').raw(CHANGE, { input: change({ tags: ['lab'] }) });
+      expect(dry.errors).toBeUndefined();
+      const dryOwn = await as('ops-a').raw(CHANGE, { input: change({ site: 'lab-a' }) });
+      expect(dryOwn.errors).toBeUndefined();
+    });
+
+    it('fails a task run whose step reaches another site, for its creator’s scope; not an unscoped one', async () => {
+      await createTask(stack, {
+        name: 'show-everything',
+        steps: [
+          {
+            id: 'show',
+            kind: 'ssh.commands',
+            params: { devices: { site: 'lab-b', tags: ['lab'] }, commands: ['show version'] },
+          },
+        ],
+      });
+      const START = `mutation ($input: StartTaskRunInput!) { startTaskRun(input: $input) { id } }`;
+      const scoped = await as('ops-a').request<{ startTaskRun: { id: string } }>(START, {
+        input: { task: 'show-everything' },
+      });
+      const ended = await waitForTaskRunEnd(stack, scoped.startTaskRun.id);
+      expect(ended.status).toBe('FAILED');
+      expect(step(ended, 'show')).toMatchObject({ status: 'FAILED', errorKind: 'FORBIDDEN' });
+      expect(step(ended, 'show').childRunId).toBeNull();
+      // The failed run touched no device of its creator's sites: the creator sees it (it made it, and
+      // it has no device at all).
+      expect(
+        (await as('ops-a').raw(`query ($id: ID!) { run(id: $id) { id } }`, { id: ended.id })).errors,
+      ).toBeUndefined();
+
+      const unscoped = await as('ops-all').request<{ startTaskRun: { id: string } }>(START, {
+        input: { task: 'show-everything' },
+      });
+      const done = await getTaskRun(stack, (await waitForTaskRunEnd(stack, unscoped.startTaskRun.id)).id);
+      expect(step(done, 'show').errorKind).not.toBe('FORBIDDEN');
+      expect(step(done, 'show').childRunId).not.toBeNull();
+    });
+  });
+});
