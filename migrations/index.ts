@@ -14,6 +14,7 @@ import { CreateDeviceChecks1764000000011 } from './1764000000011-CreateDeviceChe
 import { CreateAccounts1764000000012 } from './1764000000012-CreateAccounts';
 import { CreateProfiles1764000000013 } from './1764000000013-CreateProfiles';
 import { OidcLogin1764000000015 } from './1764000000015-OidcLogin';
+import { LdapIdentities1764000000016 } from './1764000000016-LdapIdentities';
 
 export const MIGRATIONS = [
   CreateInventory1764000000000,
@@ -31,4 +32,5 @@ export const MIGRATIONS = [
   CreateAccounts1764000000012,
   CreateProfiles1764000000013,
   OidcLogin1764000000015,
+  LdapIdentities1764000000016,
 ];

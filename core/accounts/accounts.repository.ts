@@ -7,6 +7,7 @@ import { ErrorCode, SwitchboardError } from '../../libs/common/src/errors';
 import { isUniqueViolation } from '../database/db-errors';
 import { inTransaction, type Db } from '../runs/run-log';
 import { RoleEntity, UserEntity, type ApiTokenEntity, type SessionEntity } from './account.entities';
+import { directoryLogin, isDirectoryUser, type LdapDirectory } from './ldap';
 import { dummyHash, hashPassword, passwordProblems, verifyPassword } from './passwords';
 import { BUILTIN_ROLES, isPermission, PERMISSIONS, type Grant } from './permissions';
 import type { Principal } from './principal';
@@ -257,8 +258,20 @@ export class AccountsRepository {
     username: string,
     password: string,
     meta: RequestMeta,
-  ): Promise<{ user: UserEntity; issued: IssuedSession }> {
+    directory: LdapDirectory | null = null,
+  ): Promise<{ user: UserEntity; issued: IssuedSession; via?: 'ldap' }> {
     const user = await this.findByUsername(username);
+    // With LDAP_URL set, unknown names and accounts linked to the directory sign in through it.
+    if (directory && (!user || (await isDirectoryUser(this.dataSource, user.id)))) {
+      const deps = {
+        dataSource: this.dataSource,
+        directory,
+        recordFailedLogin: (u: UserEntity) => this.recordFailedLogin(u),
+        findById: (id: string) => this.findById(id),
+      };
+      const signedIn = await directoryLogin(deps, user, username, password);
+      return { user: signedIn, issued: await this.issueSession(signedIn.id, meta), via: 'ldap' };
+    }
     const now = Date.now();
     const ok = user?.passwordHash
       ? await verifyPassword(user.passwordHash, password)

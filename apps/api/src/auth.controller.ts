@@ -5,6 +5,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { DataSource } from 'typeorm';
 import { AccountsRepository } from '../../../core/accounts/accounts.repository';
 import { appendAudit } from '../../../core/accounts/audit';
+import { DirectoryLoginRefused, LdapDirectory } from '../../../core/accounts/ldap';
 import { rolesOf } from '../../../core/accounts/principal';
 import { hashSecret, sameSecret } from '../../../core/accounts/secrets';
 import { ErrorCode, SwitchboardError, type FieldError } from '../../../libs/common/src/errors';
@@ -33,6 +34,8 @@ interface LoginBody {
 @Controller('auth')
 export class AuthController {
   private readonly attempts: TokenBuckets;
+  /** Directory sign-in (LDAP_URL); null: local accounts only. */
+  private readonly directory: LdapDirectory | null;
 
   constructor(
     private readonly accounts: AccountsRepository,
@@ -41,6 +44,7 @@ export class AuthController {
   ) {
     const perMinute = config.api.loginAttemptsPerMinute;
     this.attempts = new TokenBuckets(perMinute / 60, perMinute);
+    this.directory = config.ldap ? new LdapDirectory(config.ldap) : null;
   }
 
   @Public()
@@ -67,7 +71,11 @@ export class AuthController {
       fields.push({ field: 'password', message: 'is required' });
     if (fields.length) throw SwitchboardError.invalidFields(fields);
     const username = (body.username as string).trim().slice(0, 64);
-    const audit = (outcome: 'OK' | 'DENIED', actor: { id: string; name: string; roles: string[] } | null) =>
+    const audit = (
+      outcome: 'OK' | 'DENIED',
+      actor: { id: string; name: string; roles: string[] } | null,
+      detail: { via: 'ldap'; reason?: string } | null = null,
+    ) =>
       appendAudit(this.dataSource, {
         actorId: actor?.id ?? null,
         actorName: actor?.name ?? username,
@@ -75,15 +83,24 @@ export class AuthController {
         ...meta,
         kind: 'login',
         operation: 'auth.login',
-        arguments: { username },
+        arguments: { username, ...detail },
         outcome,
         errorCode: outcome === 'OK' ? null : ErrorCode.UNAUTHENTICATED,
         durationMs: null,
       });
     try {
-      const { user, issued } = await this.accounts.login(username, body.password as string, meta);
+      const { user, issued, via } = await this.accounts.login(
+        username,
+        body.password as string,
+        meta,
+        this.directory,
+      );
       const grants = await this.accounts.grantsOf(user.id);
-      await audit('OK', { id: user.id, name: user.username, roles: [...new Set(grants.map((g) => g.role))] });
+      await audit(
+        'OK',
+        { id: user.id, name: user.username, roles: [...new Set(grants.map((g) => g.role))] },
+        via ? { via } : null,
+      );
       res.setHeader('set-cookie', this.cookies(issued.token, issued.csrf, issued.session.expiresAt));
       return {
         user: { id: user.id, username: user.username, displayName: user.displayName },
@@ -92,7 +109,12 @@ export class AuthController {
       };
     } catch (error) {
       if (!(error instanceof SwitchboardError) || error.code !== ErrorCode.UNAUTHENTICATED) throw error;
-      await audit('DENIED', null);
+      // The answer is the same for every refusal; the log says why a directory login failed.
+      await audit(
+        'DENIED',
+        null,
+        error instanceof DirectoryLoginRefused ? { via: 'ldap', reason: error.reason } : null,
+      );
       throw error;
     }
   }

@@ -3,6 +3,7 @@ import os from 'node:os';
 import { z } from 'zod';
 import { builtinTemplatesDir } from '../../common/src/paths';
 import { MAX_NODE_CAPABILITIES } from '../../temporal/src/routing';
+import { ldapConfigOf, ldapEnvShape, type LdapConfig } from './ldap';
 import { oidcProvidersSchema, type OidcProvider } from './oidc';
 
 /**
@@ -149,6 +150,7 @@ const envSchema = z.object({
       return seconds;
     })
     .default(300),
+  ...ldapEnvShape,
 });
 
 /**
@@ -220,6 +222,8 @@ export interface AppConfig {
     /** device_checks rows older than this many days are deleted (hourly, by the API); 0 keeps them. */
     historyDays: number;
   };
+  /** Directory sign-in (LDAP, Active Directory); null: off (LDAP_URL unset). */
+  ldap: LdapConfig | null;
 }
 
 export class ConfigError extends Error {
@@ -256,6 +260,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
   if (e.API_MAX_ANONYMOUS_BODY_BYTES > e.API_MAX_BODY_BYTES) {
     throw new ConfigError(['API_MAX_ANONYMOUS_BODY_BYTES must not exceed API_MAX_BODY_BYTES']);
   }
+  const { ldap, problems: ldapProblems } = ldapConfigOf(e);
+  if (ldapProblems.length) throw new ConfigError(ldapProblems);
   if (e.OIDC_PROVIDERS?.length && !e.API_PUBLIC_URL) {
     throw new ConfigError([
       'API_PUBLIC_URL is required with OIDC_PROVIDERS (the redirect URIs are built on it)',
@@ -322,6 +328,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     reachability: { intervalSeconds: e.REACHABILITY_INTERVAL, historyDays: e.REACHABILITY_HISTORY_DAYS },
     textfsmTemplatesDir: e.TEXTFSM_TEMPLATES_DIR ?? builtinTemplatesDir('textfsm'),
     volatileRulesFile: e.VOLATILE_RULES_FILE ?? null,
+    ldap,
   };
 }
 
