@@ -120,7 +120,7 @@ function findOrBuildTemporalCli(log = console.log, options) {
 }
 
 /**
- * Whether `node scripts/bootstrap.js <mode> <args>` will start PostgreSQL, Temporal and sshd-backed tests:
+ * Whether `node scripts/bootstrap.js <mode> <args>` will start PostgreSQL, Temporal and sshd- or slapd-backed tests:
  * `npm start` always; `npm test` when it runs the integration tests, that is with no step named or
  * `integration` first (the selection scripts/test.ts makes; `npm test -- lint|typecheck|unit` needs none).
  */
@@ -150,6 +150,14 @@ function missingPrerequisites(options) {
     }
     if (!which('ssh-keygen')) {
       missing.push({ what: 'ssh-keygen', apt: 'openssh-client', why: 'tests need ssh-keygen' });
+    }
+    // The package's own service (port 389) is not used: scripts/infra/slapd.ts starts its own.
+    if (!exists('/usr/sbin/slapd')) {
+      missing.push({
+        what: 'OpenLDAP slapd',
+        apt: 'slapd',
+        why: 'the directory login tests need a real LDAP server',
+      });
     }
   }
   if (!env.TEMPORAL_ADDRESS) {

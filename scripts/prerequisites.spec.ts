@@ -35,7 +35,8 @@ const PG = '/usr/lib/postgresql/15/bin/initdb';
 const SSHD = '/usr/sbin/sshd';
 const KEYGEN = '/usr/bin/ssh-keygen';
 const TEMPORAL = '/usr/local/bin/temporal';
-const everything = [PG, SSHD, KEYGEN, TEMPORAL, '/usr/bin/apt-get', '/usr/bin/go'];
+const SLAPD = '/usr/sbin/slapd';
+const everything = [PG, SSHD, KEYGEN, SLAPD, TEMPORAL, '/usr/bin/apt-get', '/usr/bin/go'];
 const withPath = { PATH: '/usr/local/bin:/usr/bin:/bin' };
 
 const missing = (mode: 'start' | 'test', files: string[], env: NodeJS.ProcessEnv = {}, args: string[] = []) =>
@@ -47,16 +48,17 @@ describe('missingPrerequisites', () => {
     expect(missing('start', everything, withPath)).toEqual([]);
   });
 
-  it('on a bare machine, npm test needs PostgreSQL, sshd, ssh-keygen and the Temporal CLI', () => {
+  it('on a bare machine, npm test needs PostgreSQL, sshd, ssh-keygen, slapd and the Temporal CLI', () => {
     expect(missing('test', [])).toEqual([
       'postgresql',
       'openssh-server',
       'openssh-client',
+      'slapd',
       TEMPORAL_CLI_MODULE,
     ]);
   });
 
-  it('npm start needs no sshd and no ssh-keygen', () => {
+  it('npm start needs no sshd, no ssh-keygen and no slapd', () => {
     expect(missing('start', [])).toEqual(['postgresql', TEMPORAL_CLI_MODULE]);
   });
 
@@ -64,6 +66,7 @@ describe('missingPrerequisites', () => {
     expect(missing('test', [], { DATABASE_URL: 'postgres://db/x' })).toEqual([
       'openssh-server',
       'openssh-client',
+      'slapd',
       TEMPORAL_CLI_MODULE,
     ]);
     expect(missing('start', [], { TEMPORAL_ADDRESS: 'temporal:7233' })).toEqual(['postgresql']);
@@ -78,13 +81,21 @@ describe('missingPrerequisites', () => {
   });
 
   it('sshd counts in /usr/sbin or /usr/bin, not elsewhere', () => {
-    const rest = [PG, KEYGEN, TEMPORAL];
+    const rest = [PG, KEYGEN, SLAPD, TEMPORAL];
     expect(missing('test', [...rest, '/usr/bin/sshd'], withPath)).toEqual([]);
     expect(missing('test', [...rest, '/usr/local/sbin/sshd'], withPath)).toEqual(['openssh-server']);
   });
 
+  it('slapd counts at /usr/sbin/slapd (where scripts/infra/slapd.ts runs it), for npm test only', () => {
+    const rest = [PG, SSHD, KEYGEN, TEMPORAL];
+    expect(missing('test', rest, withPath)).toEqual(['slapd']);
+    expect(missing('test', [...rest, '/usr/bin/slapd'], withPath)).toEqual(['slapd']);
+    expect(missing('test', [...rest, SLAPD], withPath)).toEqual([]);
+    expect(missing('test', rest, withPath, ['unit'])).toEqual([]);
+  });
+
   it('PostgreSQL counts from PG_BIN_DIR, /usr/lib/postgresql/*/bin or a PATH entry with initdb and postgres', () => {
-    const rest = [SSHD, KEYGEN, TEMPORAL];
+    const rest = [SSHD, KEYGEN, SLAPD, TEMPORAL];
     expect(missing('test', [...rest, '/opt/pg/initdb'], { ...withPath, PG_BIN_DIR: '/opt/pg' })).toEqual([]);
     expect(missing('test', [...rest, '/usr/bin/initdb', '/usr/bin/postgres'], withPath)).toEqual([]);
     // initdb alone on PATH is not a server (scripts/infra/postgres.ts would not use it either).
@@ -141,7 +152,7 @@ describe('installPlan', () => {
   it('as root with apt-get and Go: installs the packages and builds the CLI', () => {
     const plan = installPlan(bare(), { ...machine(['/usr/bin/apt-get', '/usr/bin/go']), uid: 0 });
     expect(plan).toEqual({
-      packages: ['postgresql', 'openssh-server', 'openssh-client'],
+      packages: ['postgresql', 'openssh-server', 'openssh-client', 'slapd'],
       build: true,
       blocked: undefined,
     });
@@ -153,7 +164,7 @@ describe('installPlan', () => {
       uid: 1000,
     });
     expect(plan.blocked).toContain('OpenSSH sshd');
-    expect(plan.blocked).toContain('sudo apt-get install -y openssh-server openssh-client');
+    expect(plan.blocked).toContain('sudo apt-get install -y openssh-server openssh-client slapd');
     expect(plan.blocked).not.toContain('postgresql');
   });
 
