@@ -204,6 +204,11 @@ describe('profiles: defaults, versions, export/import, and sync across sessions'
     const otherHere = track(await follow(stack.url, { cookie: other.cookieHeader() }));
     const otherThere = track(await follow(secondUrl, { cookie: other.cookieHeader() }));
     const strangerSub = track(await follow(secondUrl, { cookie: stranger.cookieHeader() }));
+    // A personal access token in the connection parameters follows the same way.
+    const created = await stranger.gql<{ createApiToken: { secret: string } }>(
+      `mutation { createApiToken(input: { name: "profile-sync" }) { secret } }`,
+    );
+    const strangerByToken = track(await follow(stack.url, { token: created.data!.createApiToken.secret }));
     expect(otherHere.received[0]).toMatchObject({ version: 0, language: 'zh-CN' });
     expect(strangerSub.received[0].displayName).toBe('zhao display');
 
@@ -234,15 +239,18 @@ describe('profiles: defaults, versions, export/import, and sync across sessions'
     // The stranger heard nothing of it, on either API.
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(strangerSub.received).toHaveLength(1);
+    expect(strangerByToken.received).toHaveLength(1);
     expect(strangerSub.received[0].displayName).toBe('zhao display');
     expect(JSON.stringify(strangerSub.received)).not.toMatch(/wen@example\.com/);
 
     // The stranger's own change reaches the stranger, not wen.
     const own = await stranger.gql(UPDATE, { input: { displayName: 'Zhao Lei' } });
     expect(own.errors).toBeUndefined();
-    await waitFor('the stranger hears its own change', () => strangerSub.received.length === 2, {
-      timeoutMs: 5_000,
-    });
+    await waitFor(
+      'the stranger hears its own change',
+      () => strangerSub.received.length === 2 && strangerByToken.received.length === 2,
+      { timeoutMs: 5_000 },
+    );
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(otherHere.received).toHaveLength(2);
     expect(otherThere.received).toHaveLength(2);
@@ -257,8 +265,12 @@ describe('profiles: defaults, versions, export/import, and sync across sessions'
     const stale = await b.gql(UPDATE, { input: { displayName: 'Sun B' }, expected: 0 });
     expect(codeOf(stale)).toBe('CONFLICT');
     expect(stale.errors![0].message).toMatch(/version 1/);
-    const now = await b.gql<{ myProfile: Profile }>(`{ myProfile { version displayName } }`);
+    const now = await b.gql<{ myProfile: Profile; me: { displayName: string } }>(
+      `{ myProfile { version displayName } me { displayName } }`,
+    );
     expect(now.data!.myProfile).toEqual({ version: 1, displayName: 'Sun A' });
+    // The account shows the profile's name.
+    expect(now.data!.me.displayName).toBe('Sun A');
     // Without expectedVersion the last write wins; with the current one it goes through.
     expect((await b.gql(UPDATE, { input: { displayName: 'Sun B' }, expected: 1 })).errors).toBeUndefined();
     expect(

@@ -129,6 +129,11 @@ async function save(
         next.restoredFrom ?? null,
       ],
     );
+    // The account shows the same name (`me`, `users`, the audit log's actor names stay usernames).
+    await m.query(`UPDATE users SET display_name = $2 WHERE id = $1 AND display_name IS DISTINCT FROM $2`, [
+      userId,
+      next.data.displayName,
+    ]);
     // Delivered at commit: a listener never sees a version that is not stored yet.
     await m.query(`SELECT pg_notify($1, $2)`, [PROFILE_NOTIFY_CHANNEL, `${userId}:${version}`]);
     return { userId, version, data: next.data, updatedAt: row.updated_at };
