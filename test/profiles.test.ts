@@ -190,6 +190,9 @@ describe('profiles: defaults, versions, export/import, and sync across sessions'
       savedFilters: [],
     });
     expect(result.data!.myProfile.notifications.runFailed.email).toBe(false);
+    // An update that changes nothing stores nothing, not even the defaults.
+    const same = await me.gql<{ updateMyProfile: Profile }>(UPDATE, { input: { language: 'zh-CN' } });
+    expect(same.data!.updateMyProfile.version).toBe(0);
     const versions = await me.gql<{ myProfileVersions: unknown[] }>(`{ myProfileVersions { version } }`);
     expect(versions.data!.myProfileVersions).toEqual([]);
   });

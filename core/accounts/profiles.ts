@@ -81,7 +81,8 @@ interface Change {
 
 /**
  * Applies `change` to the user's profile under a per-user lock: CONFLICT when `expectedVersion`
- * is given and is not the current version. An update that changes nothing stores nothing.
+ * is given and is not the current version. An update that changes nothing stores nothing (not even
+ * the defaults of a user at version 0).
  */
 async function save(
   db: DataSource,
@@ -101,7 +102,7 @@ async function save(
       );
     }
     const next = await change(current, await defaultsOf(m, userId));
-    if (!next.always && current.version > 0) {
+    if (!next.always) {
       // Compared as jsonb: key order does not matter.
       const [{ same }] = (await m.query(`SELECT $1::jsonb = $2::jsonb AS same`, [
         JSON.stringify(next.data),
