@@ -18,6 +18,7 @@ import {
   type OidcProvider,
   type RoleGrantSpec,
 } from './oidc';
+import { authorizeUrl, qqClaims, wechatClaims } from './oauth-cn';
 import { sameSecret } from './secrets';
 
 /** How long a sign-in may take at the provider (the flow cookie's lifetime). */
@@ -119,7 +120,6 @@ export class OidcLogin {
 
   /** Where to send the browser, and the flow to seal into its cookie. */
   async start(provider: OidcProvider, link: string | null): Promise<{ url: string; flow: OidcFlow }> {
-    const client = await this.client(provider);
     const flow: OidcFlow = {
       provider: provider.name,
       state: generators.state(),
@@ -128,6 +128,9 @@ export class OidcLogin {
       link,
       exp: Date.now() + OIDC_FLOW_MS,
     };
+    if (provider.protocol !== 'oidc')
+      return { url: authorizeUrl(provider, this.redirectUri(provider), flow.state), flow };
+    const client = await this.client(provider);
     const url = client.authorizationUrl({
       scope: provider.scopes.join(' '),
       redirect_uri: this.redirectUri(provider),
@@ -172,8 +175,10 @@ export class OidcLogin {
     flow: OidcFlow | null,
     req: IncomingMessage,
   ): Promise<Record<string, unknown>> {
-    const client = await this.client(provider);
-    const params = client.callbackParams(req);
+    const client = provider.protocol === 'oidc' ? await this.client(provider) : null;
+    const params: Record<string, unknown> = client
+      ? client.callbackParams(req)
+      : Object.fromEntries(new URL(req.url ?? '/', 'http://callback').searchParams);
     if (typeof params.error === 'string') {
       const error = params.error.replace(/[^\w.-]/g, '').slice(0, 60);
       throw fail(
@@ -201,8 +206,17 @@ export class OidcLogin {
         ErrorCode.BAD_USER_INPUT,
         'the state of the OIDC callback does not match the sign-in in progress',
       );
-    if (typeof params.code !== 'string' || !params.code)
+    if (typeof params.code !== 'string' || !params.code) {
+      // WeChat sends the person back without a code when they decline.
+      if (provider.protocol === 'wechat')
+        throw fail(ErrorCode.FORBIDDEN, `the sign-in was declined at ${provider.displayName}`);
       throw fail(ErrorCode.BAD_USER_INPUT, 'the OIDC callback carries no code');
+    }
+    if (!client) {
+      return provider.protocol === 'qq'
+        ? qqClaims(provider, params.code, this.redirectUri(provider))
+        : wechatClaims(provider, params.code);
+    }
     let tokens;
     try {
       tokens = await client.callback(this.redirectUri(provider), params, {
@@ -270,7 +284,7 @@ export class OidcLogin {
         ErrorCode.FORBIDDEN,
         `accounts of this e-mail domain may not sign in with "${provider.name}"`,
       );
-    const source = `oidc:${provider.name}`;
+    const source = `${provider.protocol}:${provider.name}`;
     const subject = claims.sub as string;
     const roles = mapRoles(provider, claims);
     const email = typeof claims.email === 'string' && claims.email.includes('@') ? claims.email.trim() : null;

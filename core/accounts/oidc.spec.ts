@@ -46,7 +46,7 @@ describe('OIDC providers (OIDC_PROVIDERS)', () => {
       issuer: 'https://login.microsoftonline.com/contoso.onmicrosoft.com/v2.0',
       roleClaim: 'roles',
     });
-    expect(Object.keys(OIDC_PRESETS).sort()).toEqual(['azure', 'google', 'keycloak']);
+    expect(Object.keys(OIDC_PRESETS).sort()).toEqual(['azure', 'google', 'keycloak', 'qq', 'wechat']);
   });
 
   it('lets an entry override the preset (issuer, scopes, role claim) and always asks for openid', () => {

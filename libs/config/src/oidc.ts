@@ -2,8 +2,9 @@ import { z } from 'zod';
 
 /**
  * OIDC providers (OIDC_PROVIDERS): their schema, checked at boot with the rest of the
- * configuration (config.ts), and the presets for Google, Keycloak and Azure AD. The sign-in itself
- * is core/accounts/oidc-login.ts; see docs/security.md.
+ * configuration (config.ts), and the presets for Google, Keycloak and Azure AD, and for the two
+ * OAuth 2.0 dialects that are not OIDC but sign people in the same way: QQ Connect and WeChat Open
+ * Platform website login. The sign-in itself is core/accounts/oidc-login.ts; see docs/security.md.
  */
 
 /** A role binding an OIDC claim value grants: everywhere, or for some sites. */
@@ -12,9 +13,13 @@ export interface RoleGrantSpec {
   sites: string[];
 }
 
+/** `oidc`: OpenID Connect (discovery, ID token); `qq`, `wechat`: their OAuth 2.0 dialects. */
+export type SignInProtocol = 'oidc' | 'qq' | 'wechat';
+
 export interface OidcProvider {
-  /** Lower-case; the URL segment (/auth/oidc/<name>/...) and the identity's provider `oidc:<name>`. */
+  /** Lower-case; the URL segment (/auth/oidc/<name>/...) and the identity's provider `<protocol>:<name>`. */
   name: string;
+  protocol: SignInProtocol;
   /** What the login page shows. */
   displayName: string;
   preset: OidcPresetName | null;
@@ -28,12 +33,19 @@ export interface OidcProvider {
   roleMap: Record<string, RoleGrantSpec[]>;
   /** When set, only these e-mail domains may sign in (the `email` claim, or Google's `hd`). */
   allowedDomains: string[] | null;
+  /** QQ and WeChat: the page that asks the person (the issuer is their API's base URL). */
+  authorizeUrl: string | null;
+  /** QQ and WeChat: the identity is the unionid (the same across the apps of one developer) rather than the openid. */
+  useUnionId: boolean;
 }
 
-export type OidcPresetName = 'google' | 'keycloak' | 'azure';
+export type OidcPresetName = 'google' | 'keycloak' | 'azure' | 'qq' | 'wechat';
 
 export interface OidcPreset {
+  protocol: SignInProtocol;
   displayName: string;
+  /** QQ and WeChat: where the person is sent to sign in. */
+  authorizeUrl?: string;
   /** Issuer URL, with `{host}`, `{realm}`, `{tenant}` filled from the provider's entry. */
   issuer: string;
   params: string[];
@@ -49,6 +61,7 @@ export interface OidcPreset {
  */
 export const OIDC_PRESETS: Record<OidcPresetName, OidcPreset> = {
   google: {
+    protocol: 'oidc',
     displayName: 'Google',
     issuer: 'https://accounts.google.com',
     params: [],
@@ -56,6 +69,7 @@ export const OIDC_PRESETS: Record<OidcPresetName, OidcPreset> = {
     roleClaim: null,
   },
   keycloak: {
+    protocol: 'oidc',
     displayName: 'Keycloak',
     issuer: 'https://{host}/realms/{realm}',
     params: ['host', 'realm'],
@@ -63,11 +77,32 @@ export const OIDC_PRESETS: Record<OidcPresetName, OidcPreset> = {
     roleClaim: 'groups',
   },
   azure: {
+    protocol: 'oidc',
     displayName: 'Microsoft',
     issuer: 'https://login.microsoftonline.com/{tenant}/v2.0',
     params: ['tenant'],
     scopes: ['openid', 'email', 'profile'],
     roleClaim: 'roles',
+  },
+  // QQ Connect: /oauth2.0/authorize, /oauth2.0/token, /oauth2.0/me, /user/get_user_info.
+  qq: {
+    protocol: 'qq',
+    displayName: 'QQ',
+    issuer: 'https://graph.qq.com',
+    authorizeUrl: 'https://graph.qq.com/oauth2.0/authorize',
+    params: [],
+    scopes: ['get_user_info'],
+    roleClaim: null,
+  },
+  // WeChat Open Platform website login (QR code): /sns/oauth2/access_token, /sns/userinfo.
+  wechat: {
+    protocol: 'wechat',
+    displayName: 'WeChat',
+    issuer: 'https://api.weixin.qq.com',
+    authorizeUrl: 'https://open.weixin.qq.com/connect/qrconnect',
+    params: [],
+    scopes: ['snsapi_login'],
+    roleClaim: null,
   },
 };
 
@@ -97,8 +132,12 @@ const providerSchema = z
       .regex(/^[a-z0-9][a-z0-9-]{0,39}$/, { message: 'must be 1 to 40 lower-case letters, digits or "-"' }),
     displayName: z.string().min(1).max(100).optional(),
     preset: z
-      .enum(['google', 'keycloak', 'azure'], { message: 'must be google, keycloak or azure' })
+      .enum(['google', 'keycloak', 'azure', 'qq', 'wechat'], {
+        message: 'must be google, keycloak, azure, qq or wechat',
+      })
       .optional(),
+    authorizeUrl: httpUrl.optional(),
+    useUnionId: z.boolean({ message: 'must be true or false' }).optional(),
     issuer: httpUrl.optional(),
     host: z
       .string()
@@ -126,6 +165,12 @@ const providerSchema = z
   .superRefine(
     (p, ctx) => {
       const preset = typeof p.preset === 'string' && p.preset in OIDC_PRESETS ? OIDC_PRESETS[p.preset] : null;
+      if (preset && preset.protocol !== 'oidc' && !p.clientSecret)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['clientSecret'],
+          message: `is required by the ${p.preset} preset (its app secret)`,
+        });
       if (p.issuer !== undefined || (p.preset !== undefined && !preset)) return;
       if (!preset)
         ctx.addIssue({ code: 'custom', path: ['issuer'], message: 'is required without a preset' });
@@ -180,16 +225,25 @@ function toProvider(p: z.infer<typeof providerSchema>): OidcProvider {
     );
   }
   const scopes = p.scopes ?? preset?.scopes ?? ['openid', 'email', 'profile'];
+  const protocol = preset?.protocol ?? 'oidc';
   return {
     name: p.name,
+    protocol,
     displayName: p.displayName ?? preset?.displayName ?? p.name,
     preset: p.preset ?? null,
     issuer: issuer.replace(/\/+$/, ''),
     clientId: p.clientId,
     clientSecret: p.clientSecret ?? null,
-    scopes: scopes.includes('openid') ? scopes : ['openid', ...scopes],
+    scopes: protocol !== 'oidc' || scopes.includes('openid') ? scopes : ['openid', ...scopes],
     roleClaim: p.roleClaim === undefined ? (preset?.roleClaim ?? null) : p.roleClaim,
     roleMap,
     allowedDomains: p.allowedDomains?.map((d) => d.toLowerCase()) ?? null,
+    // QQ's authorize page sits beside its API: an issuer of one's own moves both.
+    authorizeUrl:
+      p.authorizeUrl ??
+      (p.issuer && protocol === 'qq' ? `${p.issuer.replace(/\/+$/, '')}/oauth2.0/authorize` : null) ??
+      preset?.authorizeUrl ??
+      null,
+    useUnionId: p.useUnionId ?? false,
   };
 }
