@@ -272,6 +272,25 @@ export function createChangeActivities(deps: ChangeActivityDeps): ChangeActiviti
       return summaryOf(device, restored ? 'ROLLED_BACK' : 'ROLLBACK_FAILED', true);
     },
 
+    async restoreFailedApply(input) {
+      const device = await runDevices.loadRunDevice(dataSource, input.runId, input.deviceId);
+      // Recorded already (an attempt after a crash): report it, do nothing.
+      if (device.outcome && device.outcome !== 'PLANNED') {
+        const failed = device.outcome === 'ROLLED_BACK' || device.outcome === 'ROLLBACK_FAILED';
+        return summaryOf(device, device.outcome as ApplySummary['outcome'], failed);
+      }
+      if (!device.backup_snapshot_id) return null;
+      const row = await backupOf(device);
+      const why = `the apply failed for good (${input.error.kind}: ${input.error.message})`;
+      const restored = await session(
+        device,
+        input,
+        (s) => restore(s, device, row.content, input.runId, why),
+        true,
+      );
+      return summaryOf(device, restored ? 'ROLLED_BACK' : 'ROLLBACK_FAILED', true);
+    },
+
     async rollbackFailed(input) {
       const device = await runDevices.loadRunDevice(dataSource, input.runId, input.deviceId);
       const why = `could not restore the backup (${input.kind}: ${input.message})`;
@@ -279,7 +298,7 @@ export function createChangeActivities(deps: ChangeActivityDeps): ChangeActiviti
         dataSource,
         runDevices.refOf(input.runId, device),
         false,
-        `the rollout stopped and the failure policy is ROLLBACK_ALL; ${why}`,
+        `${input.context ?? 'the rollout stopped and the failure policy is ROLLBACK_ALL'}; ${why}`,
         `ROLLBACK FAILED: ${why}`,
       );
     },

@@ -461,10 +461,6 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
           detail: `${k.component} (killed at ${k.at}) was started again and at ${h.at} had neither served nor exited: ${
             h.logTail.match(/^.*(Error|error).*$/m)?.[0]?.slice(0, 300) ?? 'no error in its log'
           }`,
-          ...(k.kind === 'worker' &&
-          h.logTail.includes('Cannot close connection while Workers hold a reference')
-            ? { knownDefect: 'D6' }
-            : {}),
         })),
       ),
     });

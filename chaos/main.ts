@@ -3,7 +3,8 @@
  * killed with SIGKILL and devices get faults; prints the kills survived and the invariants, and exits
  * non-zero on any violation. Options: --runs N (20), --seed N (1), --devices N (24), --dir DIR (a
  * scratch directory), --no-infra-kills (kill workers and APIs only), --min-kills N (keep the chaos on
- * until N kills came back, up to 5 minutes), --skip-build.
+ * until N kills came back, up to 5 minutes), --skip-build, --runner ts-node (run the apps from their
+ * sources: no build).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
@@ -25,7 +26,9 @@ async function main(): Promise<void> {
   if (!Number.isInteger(runs) || runs < 1) throw new Error('--runs must be a positive integer');
   if (!Number.isInteger(seed)) throw new Error('--seed must be an integer');
   const dir = arg('dir') ?? mkdtempSync(path.join(os.tmpdir(), `switchboard-chaos-s${seed}-`));
-  if (!flag('skip-build')) {
+  const runner = arg('runner') ?? 'dist';
+  if (runner !== 'dist' && runner !== 'ts-node') throw new Error('--runner must be dist or ts-node');
+  if (runner === 'dist' && !flag('skip-build')) {
     console.log('[chaos] building (tsc)...');
     execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json'], {
       cwd: root,
@@ -38,6 +41,7 @@ async function main(): Promise<void> {
     runs,
     devices: arg('devices') ? Number(arg('devices')) : undefined,
     dir,
+    runner,
     killInfrastructure: !flag('no-infra-kills'),
     minKills: arg('min-kills') ? Number(arg('min-kills')) : undefined,
   });

@@ -47,23 +47,22 @@ const skip = process.env.CHAOS_SKIP === '1';
     expect(result.kills.filter((k) => k.backAfterMs === null)).toEqual([]);
   });
 
-  it('a restarted component serves or exits, never hangs (known defect D6 tolerated)', () => {
+  it('a restarted component serves or exits, never hangs', () => {
     const invariant = result.invariants.find(
       (i) => i.name === 'a restarted component serves or exits, never hangs',
     )!;
     expect(invariant.violations.filter((v) => !v.knownDefect)).toEqual([]);
   });
 
-  // Violations that are instances of a known, reported defect (chaos/invariants.ts KNOWN_DEFECTS: D1,
-  // plan-phase failures not counted against maxFailures; D2, a change pushed but failed for good is
-  // never restored; D6, a worker that fails to start hangs; docs/reliability.md) are printed above and tolerated here, so
-  // that `npm test` does not fail on code this suite may not fix; any other violation fails.
+  // Violations that are instances of a known, reported defect (chaos/invariants.ts KNOWN_DEFECTS,
+  // docs/reliability.md) are printed above and tolerated here; any other violation fails. None is
+  // known today: D1, D2 and D6 are fixed.
   it.each([
     'every run ends (none lost, none stuck)',
     'no workflow left open in Temporal',
-    'run status consistent with its devices and steps (known defect D1 tolerated)',
+    'run status consistent with its devices and steps',
     'nothing completed is done again (at-least-once only for unfinished work)',
-    'no device half-configured (fully changed or fully restored) (known defect D2 tolerated)',
+    'no device half-configured (fully changed or fully restored)',
   ])('%s', (title) => {
     const name = title.replace(/ \(known defect .*\)$/, '');
     const invariant = result.invariants.find((i) => i.name === name)!;

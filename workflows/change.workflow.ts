@@ -3,6 +3,7 @@ import {
   condition,
   defineSignal,
   isCancellation,
+  patched,
   proxyActivities,
   setHandler,
 } from '@temporalio/workflow';
@@ -19,12 +20,17 @@ import { guardDevices } from './safety';
 
 export const approvalSignal = defineSignal<[ApprovalDecision]>('approval');
 
+/** Histories started before these fixes replay as they ran (docs/reliability.md, D1 and D2). */
+const PLAN_FAILURES_COUNT = 'change-plan-failures-count';
+const RESTORE_FAILED_APPLY = 'change-restore-failed-apply';
+
 /**
  * A config change across devices: plan every device (what is missing; nothing when already in
  * place), stop there for a dry run, wait for approval when asked, then apply with at most
- * `concurrency` devices at once: backup, push, verify, automatic restore on failure. The rollout
- * stops once more than `maxFailures` devices failed; with ROLLBACK_ALL the devices that changed are
- * restored too.
+ * `concurrency` devices at once: backup, push, verify, automatic restore on failure (also when
+ * the apply fails for good after its backup). The rollout stops, or never starts, once more than
+ * `maxFailures` devices failed (planning or applying); with ROLLBACK_ALL the devices that changed
+ * are restored too.
  */
 export async function changeWorkflow(input: ChangeInput): Promise<ChangeResult> {
   const book = proxyActivities<RunActivities & ChangeActivities>(BOOKKEEPING_OPTIONS);
@@ -68,6 +74,32 @@ export async function changeWorkflow(input: ChangeInput): Promise<ChangeResult> 
       }),
     );
 
+  /**
+   * An apply that failed for good may have pushed lines after its backup: put the backup back (a
+   * device is never left half-configured), or record ROLLBACK_FAILED; without a backup nothing was
+   * pushed and the device simply failed.
+   */
+  const restoreFailedApply = (deviceId: string, error: unknown) =>
+    CancellationScope.nonCancellable(async () => {
+      const failure = describeFailure(error);
+      try {
+        const summary = await untilDatabaseAnswers(() =>
+          on(deviceId).restoreFailedApply({ ...deviceInput(deviceId), error: failure }),
+        );
+        if (summary) return;
+      } catch (restoreError) {
+        await book.rollbackFailed({
+          runId: input.runId,
+          deviceId,
+          ...describeFailure(restoreError),
+          context: `the apply failed for good (${failure.kind}: ${failure.message})`,
+        });
+        return;
+      }
+      await failDevice(deviceId, error);
+    });
+
+  let failures = 0;
   try {
     await book.markRunStarted({ runId: input.runId });
 
@@ -80,11 +112,18 @@ export async function changeWorkflow(input: ChangeInput): Promise<ChangeResult> 
       } catch (error) {
         if (isCancellation(error)) throw error;
         await failDevice(deviceId, error);
+        if (patched(PLAN_FAILURES_COUNT)) failures++;
       }
     });
     if (input.dryRun)
       return { status: (await finish('DRY_RUN', 'dry run: plans recorded, nothing pushed')).status };
     if (toApply.length === 0) return { status: (await finish('DONE', 'nothing to change')).status };
+
+    // Too many devices failed planning already: the rollout does not start.
+    if (failures > input.maxFailures) {
+      const why = `rollout not started: ${failures} device(s) failed planning, more than maxFailures ${input.maxFailures}`;
+      return { status: (await finish('STOPPED', why)).status };
+    }
 
     // 2. Approval.
     if (input.requireApproval) {
@@ -115,7 +154,6 @@ export async function changeWorkflow(input: ChangeInput): Promise<ChangeResult> 
       if (isCancellation(error)) throw error;
       return { status: (await finish('STOPPED', describeFailure(error).message)).status };
     }
-    let failures = 0;
     await pool(toApply, input.concurrency, async (deviceId, stop) => {
       try {
         const result = await untilDatabaseAnswers(() =>
@@ -126,7 +164,8 @@ export async function changeWorkflow(input: ChangeInput): Promise<ChangeResult> 
       } catch (error) {
         if (isCancellation(error)) throw error;
         failures++;
-        await failDevice(deviceId, error);
+        if (patched(RESTORE_FAILED_APPLY)) await restoreFailedApply(deviceId, error);
+        else await failDevice(deviceId, error);
       }
       if (failures > input.maxFailures) stop();
     });

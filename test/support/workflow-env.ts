@@ -57,6 +57,7 @@ const ACTIVITY_NAMES: { [K in ActivityName]-?: true } = {
   planChangeDevice: true,
   applyChangeDevice: true,
   rollbackChangeDevice: true,
+  restoreFailedApply: true,
   rollbackFailed: true,
   setRunStatus: true,
   finishChange: true,

@@ -57,6 +57,8 @@ function stubs(over: Stubs = {}): Stubs {
     planChangeDevice: async ({ deviceId }) => ({ deviceId, lines: 3 }),
     applyChangeDevice: async ({ deviceId }) => applied(deviceId),
     rollbackChangeDevice: async ({ deviceId }) => applied(deviceId, 'ROLLED_BACK'),
+    // No backup was taken before the apply failed: nothing to restore.
+    restoreFailedApply: async () => null,
     ...over,
   };
 }
@@ -368,6 +370,101 @@ describe('changeWorkflow (stub activities)', () => {
           { runId: input.runId, deviceId: 'dev-2', kind: 'DEVICE_GONE', message: 'device no longer answers' },
         ]);
         expect(t.calls.inputs('finishChange').map((f) => f.outcome)).toEqual(['STOPPED']);
+      },
+    );
+  });
+
+  // Regression (docs/reliability.md, D1): failures while planning count against maxFailures.
+  it('devices that fail planning count against maxFailures: too many and the rollout never starts', async () => {
+    const input = change(devices(3), { maxFailures: 0, failurePolicy: 'ROLLBACK_ALL' });
+    const planFails = stubs({
+      planChangeDevice: async ({ deviceId }) => {
+        if (deviceId === 'dev-2') throw permanent('AUTH_FAILED', 'authentication failed');
+        return { deviceId, lines: 3 };
+      },
+    });
+    await env.run(planFails, async (t) => {
+      const result = await t.result(await t.start<ChangeWorkflow>('changeWorkflow', input));
+
+      expect(result).toEqual({ status: 'STATUS_STOPPED' });
+      expect(deviceIdsOf(t.calls.inputs('recordDeviceFailure'))).toEqual(['dev-2']);
+      expect(t.calls.names()).not.toContain('applyChangeDevice');
+      expect(t.calls.names()).not.toContain('acquireDeviceLocks');
+      expect(t.calls.inputs('finishChange')).toEqual([
+        {
+          runId: input.runId,
+          outcome: 'STOPPED',
+          message: 'rollout not started: 1 device(s) failed planning, more than maxFailures 0',
+        },
+      ]);
+    });
+    // Within maxFailures, the others are changed.
+    const tolerant = change(devices(3), { maxFailures: 1 });
+    await env.run(planFails, async (t) => {
+      const result = await t.result(await t.start<ChangeWorkflow>('changeWorkflow', tolerant));
+
+      expect(result).toEqual({ status: 'STATUS_DONE' });
+      expect(deviceIdsOf(t.calls.inputs('applyChangeDevice'))).toEqual(['dev-1', 'dev-3']);
+    });
+  });
+
+  // Regression (docs/reliability.md, D2): an apply that fails for good after its backup is restored.
+  it('an apply that fails for good is restored from its backup instead of being left as it is', async () => {
+    const input = change(devices(3), { maxFailures: 0, failurePolicy: 'ROLLBACK_ALL' });
+    await env.run(
+      stubs({
+        applyChangeDevice: async ({ deviceId }) => {
+          if (deviceId === 'dev-2') throw permanent('CONNECTION_LOST', 'closed by the host');
+          return applied(deviceId);
+        },
+        restoreFailedApply: async ({ deviceId }) => applied(deviceId, 'ROLLED_BACK'),
+      }),
+      async (t) => {
+        const result = await t.result(await t.start<ChangeWorkflow>('changeWorkflow', input));
+
+        expect(result).toEqual({ status: 'STATUS_STOPPED' });
+        expect(t.calls.inputs('restoreFailedApply')).toEqual([
+          {
+            runId: input.runId,
+            deviceId: 'dev-2',
+            commandTimeoutMs: input.commandTimeoutMs,
+            error: { kind: 'CONNECTION_LOST', message: 'closed by the host' },
+          },
+        ]);
+        // Recorded by the restore (ROLLED_BACK), not failed a second time.
+        expect(t.calls.names()).not.toContain('recordDeviceFailure');
+        expect(deviceIdsOf(t.calls.inputs('rollbackChangeDevice'))).toEqual(['dev-1']);
+      },
+    );
+  });
+
+  it('a restore after a failed apply that fails too is recorded ROLLBACK_FAILED, saying why it was restored', async () => {
+    const input = change(devices(2), { maxFailures: 0 });
+    await env.run(
+      stubs({
+        applyChangeDevice: async ({ deviceId }) => {
+          if (deviceId === 'dev-1') throw permanent('CONNECTION_LOST', 'closed by the host');
+          return applied(deviceId);
+        },
+        restoreFailedApply: async () => {
+          throw permanent('DEVICE_GONE', 'device no longer answers');
+        },
+      }),
+      async (t) => {
+        const result = await t.result(await t.start<ChangeWorkflow>('changeWorkflow', input));
+
+        expect(result).toEqual({ status: 'STATUS_STOPPED' });
+        expect(t.calls.inputs('rollbackFailed')).toEqual([
+          {
+            runId: input.runId,
+            deviceId: 'dev-1',
+            kind: 'DEVICE_GONE',
+            message: 'device no longer answers',
+            context: 'the apply failed for good (CONNECTION_LOST: closed by the host)',
+          },
+        ]);
+        expect(t.calls.names()).not.toContain('recordDeviceFailure');
+        expect(deviceIdsOf(t.calls.inputs('applyChangeDevice'))).toEqual(['dev-1']);
       },
     );
   });

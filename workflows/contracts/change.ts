@@ -55,8 +55,25 @@ export interface ChangeActivities {
   applyChangeDevice(input: ChangeDeviceInput): Promise<ApplySummary>;
   /** ROLLBACK_ALL: put a device that kept the change back to its backup. */
   rollbackChangeDevice(input: ChangeDeviceInput): Promise<ApplySummary>;
-  /** A device that kept the change could not be put back (ROLLBACK_ALL): recorded ROLLBACK_FAILED. */
-  rollbackFailed(input: { runId: string; deviceId: string; kind: string; message: string }): Promise<void>;
+  /**
+   * An apply that failed for good after its backup was taken (it may have pushed lines): restore
+   * the backup and record ROLLED_BACK or ROLLBACK_FAILED with the apply's error. Null when no
+   * backup was taken (nothing was pushed): the device is then failed as usual.
+   */
+  restoreFailedApply(
+    input: ChangeDeviceInput & { error: { kind: string; message: string } },
+  ): Promise<ApplySummary | null>;
+  /**
+   * A device could not be put back to its backup: recorded ROLLBACK_FAILED. `context` says why it
+   * was being restored (default: the rollout stopped under ROLLBACK_ALL).
+   */
+  rollbackFailed(input: {
+    runId: string;
+    deviceId: string;
+    kind: string;
+    message: string;
+    context?: string;
+  }): Promise<void>;
   /** AWAITING_APPROVAL while it waits, RUNNING once approved (no-op once cancelling). */
   setRunStatus(input: {
     runId: string;

@@ -24,5 +24,7 @@ async function main(): Promise<void> {
 
 main().catch((error: unknown) => {
   console.error(error instanceof ConfigError ? error.message : error);
-  process.exitCode = 1;
+  // Exit rather than wait: Temporal workers that were created but never ran would keep the
+  // process alive without serving (docs/reliability.md, D6); a supervisor starts it again.
+  process.exit(1);
 });

@@ -47,7 +47,14 @@ export class WorkerRunner {
       await node.stopped();
       this.logger.log('worker stopped');
     } finally {
-      await connection.close();
+      // Workers created but never run (the node's registration failed: PostgreSQL down, say) keep
+      // their reference to the connection, and closing it then fails: that error must not replace
+      // the first one (main.ts exits non-zero on it; docs/reliability.md, D6).
+      await connection.close().catch((error: unknown) => {
+        this.logger.warn(
+          `Temporal connection left open: ${error instanceof Error ? error.message : String(error)}`,
+        );
+      });
     }
   }
 }
