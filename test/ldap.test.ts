@@ -2,7 +2,7 @@ import net from 'node:net';
 import { readFileSync } from 'node:fs';
 import { startSlapd, type Slapd } from '../scripts/infra/slapd';
 import type { GraphQLResponse } from '../scripts/graphql-client';
-import { startStack, type Stack } from './support/harness';
+import { startStack, waitFor, type Stack } from './support/harness';
 
 const ALICE_PASSWORD = 'alice directory pass 1';
 const LOCAL_PASSWORD = 'correct horse battery';
@@ -258,6 +258,10 @@ describe('directory login (LDAP) against a real OpenLDAP slapd', () => {
 
   it('refuses an empty password before asking the directory (an empty simple bind is anonymous)', async () => {
     const binds = () => (readFileSync(slapd.logFile, 'utf8').match(/ BIND dn="uid=alice/g) ?? []).length;
+    // The log does show alice's binds (it is written by this process, a moment later).
+    const seen = binds();
+    expect((await login('alice', ALICE_PASSWORD)).status).toBe(200);
+    await waitFor('slapd to log the bind', () => binds() > seen, { timeoutMs: 5000, intervalMs: 50 });
     const before = binds();
     const result = await login('alice', '');
     expect(result.status).toBe(400);

@@ -204,6 +204,7 @@ describe('LdapDirectory', () => {
     expect(personOf({ ...base, entryUUID: 'ABC-1' }, 'alice')).toMatchObject({
       subject: 'abc-1',
       username: 'alice',
+      directoryName: 'Alice',
       displayName: 'Alice Doe',
       email: 'alice@x.test',
       memberOf: [],

@@ -134,8 +134,10 @@ export interface DirectoryPerson {
   dn: string;
   /** Stable across renames: entryUUID (OpenLDAP, 389-ds), objectGUID (AD), else the DN. */
   subject: string;
-  /** uid or sAMAccountName (the name the account gets here), else the name typed. */
+  /** uid or sAMAccountName, lower-cased (the name the account gets here), else the name typed. */
   username: string;
+  /** The same, as the directory spells it (for `{username}` in LDAP_GROUP_FILTER). */
+  directoryName: string;
   displayName: string | null;
   email: string | null;
   /** Group DNs: memberOf values and the groups found under LDAP_GROUP_BASE. */
@@ -154,10 +156,12 @@ export function personOf(
     (Buffer.isBuffer(guidBytes) ? formatObjectGuid(guidBytes) : null) ??
     `dn:${normalizeDn(entry.dn)}`;
   const mail = first(entry.mail);
+  const directoryName = (first(entry.uid) ?? first(entry.sAMAccountName) ?? typed).trim();
   return {
     dn: entry.dn,
     subject,
-    username: (first(entry.uid) ?? first(entry.sAMAccountName) ?? typed).trim().toLowerCase(),
+    username: directoryName.toLowerCase(),
+    directoryName,
     displayName: (first(entry.displayName) ?? first(entry.cn))?.trim().slice(0, 200) || null,
     email: mail && mail.includes('@') ? mail.trim().slice(0, 320) : null,
     memberOf: all(entry.memberOf),
@@ -254,7 +258,7 @@ export class LdapDirectory {
         step = 'group search (LDAP_GROUP_BASE, LDAP_GROUP_FILTER)';
         const { searchEntries } = await client.search(c.groupBase, {
           scope: 'sub',
-          filter: fillFilter(c.groupFilter, { dn: person.dn, username: person.username }),
+          filter: fillFilter(c.groupFilter, { dn: person.dn, username: person.directoryName }),
           attributes: ['cn'],
           timeLimit: Math.ceil(c.timeoutMs / 1000),
         });
