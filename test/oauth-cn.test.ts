@@ -353,6 +353,15 @@ describe('QQ Connect and WeChat website login against local fakes of their APIs'
     });
   });
 
+  it('limits the callbacks a client address may make (API_LOGIN_ATTEMPTS_PER_MINUTE)', async () => {
+    const browser = new Browser(api);
+    const statuses: number[] = [];
+    for (let i = 0; i < 35 && !statuses.includes(429); i++)
+      statuses.push((await browser.fetch(`${api}/auth/oidc/qq/callback?code=x&state=y`)).status);
+    expect(statuses).toContain(429);
+    expect(new Set(statuses)).toEqual(new Set([400, 429]));
+  });
+
   it('never shows an app secret', async () => {
     expect(Browser.seen.length).toBeGreaterThan(10);
     for (const text of Browser.seen) {

@@ -455,6 +455,23 @@ describe('OIDC sign-in (authorization code + PKCE) against a real provider', () 
     expect((await browser.gql(`{ me { username } }`)).data.me.username).toBe('dave-2');
   });
 
+  it('does not give a new account an e-mail the provider has not verified; a disabled account is refused', async () => {
+    people.set('erin-sub', {
+      email: 'erin@example.com',
+      email_verified: false,
+      preferred_username: 'erin',
+      groups: ['netops'],
+    });
+    const browser = new Browser(api);
+    expect((await browser.signIn('erin-sub')).status).toBe(302);
+    const me = await browser.gql(`{ me { id username email } }`);
+    expect(me.data.me).toMatchObject({ username: 'erin', email: null });
+    await stack.gql.request(`mutation ($id: ID!) { disableUser(id: $id) { id } }`, { id: me.data.me.id });
+    const refused = await new Browser(api).signIn('erin-sub');
+    expect(refused.status).toBe(403);
+    expect(JSON.parse(refused.text).errors[0].message).toBe('this account is disabled');
+  });
+
   it('does not link an identity to the local account of the same e-mail; its owner links it, signed in', async () => {
     await stack.gql.request(`mutation ($input: CreateUserInput!) { createUser(input: $input) { id } }`, {
       input: { username: 'bob', email: 'Bob@Example.com', roles: ['viewer'], password: PASSWORD },

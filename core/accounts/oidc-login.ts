@@ -334,7 +334,9 @@ export class OidcLogin {
             `your ${provider.displayName} account is granted no role here (no value of its claim ` +
               `"${provider.roleClaim ?? '(none)'}" is in the role map); ask an administrator`,
           );
-        userId = await this.provision(m, provider, claims, email);
+        // An address the provider has not verified is not given to the new account.
+        const verified = claims.email_verified !== false && claims.email_verified !== 'false';
+        userId = await this.provision(m, provider, claims, verified ? email : null);
         await m.query(`INSERT INTO user_identities (provider, subject, user_id) VALUES ($1, $2, $3)`, [
           source,
           subject,

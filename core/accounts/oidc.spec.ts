@@ -179,6 +179,8 @@ describe('claim-to-role mapping', () => {
     expect(domainAllowed(p, { email: 'mia@example.org' })).toBe(false);
     expect(domainAllowed(p, { email: 'mia@example.org', hd: 'example.com' })).toBe(true);
     expect(domainAllowed(p, {})).toBe(false);
+    expect(domainAllowed(p, { email: 'mia@example.com', email_verified: false })).toBe(false);
+    expect(domainAllowed(p, { email: 'mia@example.com', email_verified: true })).toBe(true);
     expect(domainAllowed({ allowedDomains: null }, {})).toBe(true);
   });
 });

@@ -59,9 +59,14 @@ export function mapRoles(
     .sort((a, b) => a.role.localeCompare(b.role));
 }
 
-/** The e-mail domain the claims vouch for (Google's `hd`, else the part of `email` after the @). */
+/**
+ * The e-mail domain the claims vouch for: Google's `hd`, else the part of `email` after the @,
+ * unless the provider says the address is not verified (`email_verified: false`: anyone could
+ * have typed it).
+ */
 export function emailDomain(claims: Record<string, unknown>): string | null {
   if (typeof claims.hd === 'string' && claims.hd) return claims.hd.toLowerCase();
+  if (claims.email_verified === false || claims.email_verified === 'false') return null;
   const email = typeof claims.email === 'string' ? claims.email : '';
   const at = email.lastIndexOf('@');
   return at > 0 ? email.slice(at + 1).toLowerCase() : null;

@@ -13,6 +13,7 @@ import { ErrorCode, SwitchboardError } from '../../../libs/common/src/errors';
 import type { AppConfig } from '../../../libs/config/src/config';
 import { APP_CONFIG } from '../../../libs/config/src/config.module';
 import { Public } from '../../../graphql/common/auth.guard';
+import { TokenBuckets } from './rate-limit';
 import {
   CSRF_COOKIE,
   CSRF_HEADER,
@@ -35,6 +36,8 @@ const FLOW_PATH = '/auth/oidc';
 @Controller('auth/oidc')
 export class OidcController {
   private readonly oidc: OidcLogin;
+  /** Callbacks a client address may make a minute (API_LOGIN_ATTEMPTS_PER_MINUTE, as password logins). */
+  private readonly attempts: TokenBuckets;
 
   constructor(
     private readonly accounts: AccountsRepository,
@@ -42,6 +45,8 @@ export class OidcController {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
     this.oidc = new OidcLogin(config, dataSource, accounts);
+    const perMinute = config.api.loginAttemptsPerMinute;
+    this.attempts = new TokenBuckets(perMinute / 60, perMinute);
   }
 
   @Public()
@@ -108,6 +113,14 @@ export class OidcController {
     const flow: OidcFlow | null = sealed ? this.oidc.unseal(sealed) : null;
     // The flow is used once, whatever happens next.
     res.setHeader('set-cookie', this.clearFlowCookie());
+    const wait = this.attempts.take(`address ${meta.address ?? 'unknown'}`);
+    if (wait > 0) {
+      res.setHeader('retry-after', String(wait));
+      throw new SwitchboardError(
+        ErrorCode.RATE_LIMITED,
+        `Too many sign-ins from this address (API_LOGIN_ATTEMPTS_PER_MINUTE); retry after ${wait} s`,
+      );
+    }
     let provider: OidcProvider | null = null;
     let subject: string | null = null;
     const audit = (
