@@ -183,6 +183,23 @@ describe('scoped role bindings: reads and starts stay inside the sites of the bi
       ).toBe(labB[0].name);
     });
 
+    it('previews a config template only for devices of the binding’s sites', async () => {
+      const PREVIEW = `query ($input: RenderConfigInput!) { renderConfigPreview(input: $input) { deviceName } }`;
+      const hidden = await as('ops-a').raw(PREVIEW, {
+        input: { builtinName: 'ios-base', deviceIds: [labA[0].id, labB[0].id] },
+      });
+      expect(codeOf(hidden)).toBe('BAD_USER_INPUT');
+      expect(hidden.errors![0].message).not.toContain(labB[0].name);
+      const own = await as('ops-a').request<{ renderConfigPreview: { deviceName: string }[] }>(PREVIEW, {
+        input: { builtinName: 'ios-base', deviceIds: [labA[0].id] },
+      });
+      expect(own.renderConfigPreview.map((r) => r.deviceName)).toEqual([labA[0].name]);
+      const all = await as('ops-all').request<{ renderConfigPreview: { deviceName: string }[] }>(PREVIEW, {
+        input: { builtinName: 'ios-base', deviceIds: [labA[0].id, labB[0].id] },
+      });
+      expect(all.renderConfigPreview).toHaveLength(2);
+    });
+
     it('cannot change, move into or delete devices of another site', async () => {
       const update = await as('ops-a').raw(
         `mutation ($id: ID!) { updateDevice(id: $id, input: { port: 2222 }) { id } }`,

@@ -1,4 +1,4 @@
-import { Args, ID, Int, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
+import { Args, Context, ID, Int, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
 import { PageArgs } from '../common/pagination';
 import type { ConfigTemplateVersionEntity } from '../../core/templates/config-template-version.entity';
 import { CreateConfigTemplateInput, UpdateConfigTemplateInput } from './dto/config-template.input';
@@ -14,7 +14,7 @@ import {
 import { RenderedConfig, RenderedConfigsExport } from './models/rendered-config.model';
 import { TemplatesService } from './templates.service';
 import type { VariableSetEntity } from '../../core/templates/variable-set.entity';
-import { Requires } from '../common/auth.guard';
+import { principalOf, Requires, type AuthContext } from '../common/auth.guard';
 
 function toVersionModel(entity: ConfigTemplateVersionEntity): ConfigTemplateVersion {
   return { ...entity, variablesSchema: JSON.stringify(entity.variablesSchema, null, 2) };
@@ -106,16 +106,22 @@ export class ConfigTemplatesResolver {
       'Renders a template for each device with variables bound from inputs > device > site > global > facts, ' +
       'checked against the variables schema, then linted. Errors are per device.',
   })
-  async renderConfigPreview(@Args('input') input: RenderConfigInput): Promise<RenderedConfig[]> {
-    return (await this.templates.preview(input)).rendered;
+  async renderConfigPreview(
+    @Context() ctx: AuthContext,
+    @Args('input') input: RenderConfigInput,
+  ): Promise<RenderedConfig[]> {
+    return (await this.templates.preview(input, principalOf(ctx))).rendered;
   }
 
   @Requires('templates:read')
   @Mutation(() => RenderedConfigsExport, {
     description: 'Renders as renderConfigPreview and packs one <deviceName>.cfg per rendered device.',
   })
-  exportRenderedConfigs(@Args('input') input: ExportRenderedConfigsInput): Promise<RenderedConfigsExport> {
-    return this.templates.export(input);
+  exportRenderedConfigs(
+    @Context() ctx: AuthContext,
+    @Args('input') input: ExportRenderedConfigsInput,
+  ): Promise<RenderedConfigsExport> {
+    return this.templates.export(input, principalOf(ctx));
   }
 
   @ResolveField(() => [ConfigTemplateVersion], { description: 'Newest first.' })

@@ -1,4 +1,6 @@
 import { Injectable } from '@nestjs/common';
+import { scopeOfRequest } from '../../core/accounts/device-scope';
+import type { Principal } from '../../core/accounts/principal';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { SwitchboardError } from '../../libs/common/src/errors';
@@ -269,12 +271,20 @@ export class TemplatesService {
     );
   }
 
+  /**
+   * With a principal: only devices inside its templates:read scope; an id outside it is unknown
+   * (a preview shows the device's variables and facts).
+   */
   async preview(
     input: RenderConfigInput,
+    principal?: Principal | null,
   ): Promise<{ template: TemplateToRender; rendered: RenderedConfig[] }> {
     const inputs = input.inputsJson != null ? parseJsonObject('inputsJson', input.inputsJson) : undefined;
     const template = await this.templateToRender(input);
-    const devices = await this.devices.resolveSelection({ deviceIds: input.deviceIds });
+    const devices = await this.devices.resolveVisibleSelection(
+      { deviceIds: input.deviceIds },
+      scopeOfRequest(principal, 'templates:read'),
+    );
     const layers = await this.layersFor(devices);
     const rendered = devices.map((device) =>
       renderForDevice(template, device, inputs, layers.get(device.id)!),
@@ -282,8 +292,11 @@ export class TemplatesService {
     return { template, rendered };
   }
 
-  async export(input: ExportRenderedConfigsInput): Promise<RenderedConfigsExport> {
-    const { template, rendered } = await this.preview(input);
+  async export(
+    input: ExportRenderedConfigsInput,
+    principal?: Principal | null,
+  ): Promise<RenderedConfigsExport> {
+    const { template, rendered } = await this.preview(input, principal);
     const ok = rendered.filter((r) => r.config !== null);
     const format = input.format === ConfigArchiveFormat.ZIP ? 'zip' : 'tar.gz';
     const archive = await exportConfigs(
