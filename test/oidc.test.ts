@@ -226,6 +226,13 @@ describe('OIDC sign-in (authorization code + PKCE) against a real provider', () 
               ghosts: 'no-such-role',
             },
           },
+          // Nothing listens there: discovery fails.
+          {
+            name: 'down',
+            issuer: 'http://127.0.0.1:1',
+            clientId: 'x',
+            clientSecret: 'down-secret-0123456789',
+          },
         ]),
       },
     });
@@ -240,10 +247,18 @@ describe('OIDC sign-in (authorization code + PKCE) against a real provider', () 
     const answer = await new Browser(api).fetch(`${api}/auth/oidc/providers`);
     expect(answer.status).toBe(200);
     expect(JSON.parse(answer.text)).toEqual({
-      providers: [{ name: 'test', displayName: 'Test IdP', preset: null, startUrl: '/auth/oidc/test/start' }],
+      providers: [
+        { name: 'test', displayName: 'Test IdP', preset: null, startUrl: '/auth/oidc/test/start' },
+        { name: 'down', displayName: 'down', preset: null, startUrl: '/auth/oidc/down/start' },
+      ],
     });
     const unknown = await new Browser(api).fetch(`${api}/auth/oidc/nope/start`);
     expect(unknown.status).toBe(404);
+    const down = await new Browser(api).fetch(`${api}/auth/oidc/down/start`);
+    expect(down.status).toBe(503);
+    expect(JSON.parse(down.text).errors[0].message).toBe(
+      'the OIDC provider "down" cannot be reached (discovery of its issuer failed); try again later',
+    );
   });
 
   it('sends the browser to the provider with state, nonce and an S256 code challenge', async () => {
@@ -540,7 +555,10 @@ describe('OIDC sign-in (authorization code + PKCE) against a real provider', () 
 
   it('never shows the client secret: not in answers, nor in the audit log', async () => {
     expect(Browser.seen.length).toBeGreaterThan(20);
-    for (const text of Browser.seen) expect(text).not.toContain(CLIENT_SECRET);
+    for (const text of Browser.seen) {
+      expect(text).not.toContain(CLIENT_SECRET);
+      expect(text).not.toContain('down-secret');
+    }
     const { rows } = await stack.db.query(
       `SELECT count(*)::int AS n FROM audit_log WHERE arguments::text LIKE $1`,
       [`%${CLIENT_SECRET}%`],

@@ -1,3 +1,4 @@
+import { ServiceUnavailableException } from '@nestjs/common';
 import { ErrorCode, SwitchboardError } from '../../libs/common/src/errors';
 import type { OidcProvider } from './oidc';
 
@@ -112,8 +113,7 @@ async function get(provider: OidcProvider, http: Fetch, path: string, query: Rec
   try {
     return await http(url);
   } catch {
-    throw new SwitchboardError(
-      ErrorCode.INTERNAL,
+    throw new ServiceUnavailableException(
       `${provider.displayName} cannot be reached (${path}); try again later`,
     );
   }

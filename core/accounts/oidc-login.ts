@@ -1,4 +1,4 @@
-import { Logger } from '@nestjs/common';
+import { Logger, ServiceUnavailableException } from '@nestjs/common';
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { custom, errors as oidcErrors, generators, Issuer, type BaseClient } from 'openid-client';
@@ -111,8 +111,8 @@ export class OidcLogin {
       });
     }
     return client.catch(() => {
-      throw fail(
-        ErrorCode.INTERNAL,
+      // 503: the provider's fault, not the person's (the filter keeps the message).
+      throw new ServiceUnavailableException(
         `the OIDC provider "${provider.name}" cannot be reached (discovery of its issuer failed); try again later`,
       );
     });
