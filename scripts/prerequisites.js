@@ -159,6 +159,9 @@ function missingPrerequisites(options) {
         why: 'the directory login tests need a real LDAP server',
       });
     }
+    if (!which('openssl')) {
+      missing.push({ what: 'openssl', apt: 'openssl', why: 'the LDAP TLS tests make a throwaway CA' });
+    }
   }
   if (!env.TEMPORAL_ADDRESS) {
     try {

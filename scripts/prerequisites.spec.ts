@@ -36,7 +36,8 @@ const SSHD = '/usr/sbin/sshd';
 const KEYGEN = '/usr/bin/ssh-keygen';
 const TEMPORAL = '/usr/local/bin/temporal';
 const SLAPD = '/usr/sbin/slapd';
-const everything = [PG, SSHD, KEYGEN, SLAPD, TEMPORAL, '/usr/bin/apt-get', '/usr/bin/go'];
+const OPENSSL = '/usr/bin/openssl';
+const everything = [PG, SSHD, KEYGEN, SLAPD, OPENSSL, TEMPORAL, '/usr/bin/apt-get', '/usr/bin/go'];
 const withPath = { PATH: '/usr/local/bin:/usr/bin:/bin' };
 
 const missing = (mode: 'start' | 'test', files: string[], env: NodeJS.ProcessEnv = {}, args: string[] = []) =>
@@ -48,17 +49,18 @@ describe('missingPrerequisites', () => {
     expect(missing('start', everything, withPath)).toEqual([]);
   });
 
-  it('on a bare machine, npm test needs PostgreSQL, sshd, ssh-keygen, slapd and the Temporal CLI', () => {
+  it('on a bare machine, npm test needs PostgreSQL, sshd, ssh-keygen, slapd, openssl and the Temporal CLI', () => {
     expect(missing('test', [])).toEqual([
       'postgresql',
       'openssh-server',
       'openssh-client',
       'slapd',
+      'openssl',
       TEMPORAL_CLI_MODULE,
     ]);
   });
 
-  it('npm start needs no sshd, no ssh-keygen and no slapd', () => {
+  it('npm start needs no sshd, no ssh-keygen, no slapd and no openssl', () => {
     expect(missing('start', [])).toEqual(['postgresql', TEMPORAL_CLI_MODULE]);
   });
 
@@ -67,6 +69,7 @@ describe('missingPrerequisites', () => {
       'openssh-server',
       'openssh-client',
       'slapd',
+      'openssl',
       TEMPORAL_CLI_MODULE,
     ]);
     expect(missing('start', [], { TEMPORAL_ADDRESS: 'temporal:7233' })).toEqual(['postgresql']);
@@ -81,13 +84,13 @@ describe('missingPrerequisites', () => {
   });
 
   it('sshd counts in /usr/sbin or /usr/bin, not elsewhere', () => {
-    const rest = [PG, KEYGEN, SLAPD, TEMPORAL];
+    const rest = [PG, KEYGEN, SLAPD, OPENSSL, TEMPORAL];
     expect(missing('test', [...rest, '/usr/bin/sshd'], withPath)).toEqual([]);
     expect(missing('test', [...rest, '/usr/local/sbin/sshd'], withPath)).toEqual(['openssh-server']);
   });
 
   it('slapd counts at /usr/sbin/slapd (where scripts/infra/slapd.ts runs it), for npm test only', () => {
-    const rest = [PG, SSHD, KEYGEN, TEMPORAL];
+    const rest = [PG, SSHD, KEYGEN, OPENSSL, TEMPORAL];
     expect(missing('test', rest, withPath)).toEqual(['slapd']);
     expect(missing('test', [...rest, '/usr/bin/slapd'], withPath)).toEqual(['slapd']);
     expect(missing('test', [...rest, SLAPD], withPath)).toEqual([]);
@@ -95,7 +98,7 @@ describe('missingPrerequisites', () => {
   });
 
   it('PostgreSQL counts from PG_BIN_DIR, /usr/lib/postgresql/*/bin or a PATH entry with initdb and postgres', () => {
-    const rest = [SSHD, KEYGEN, SLAPD, TEMPORAL];
+    const rest = [SSHD, KEYGEN, SLAPD, OPENSSL, TEMPORAL];
     expect(missing('test', [...rest, '/opt/pg/initdb'], { ...withPath, PG_BIN_DIR: '/opt/pg' })).toEqual([]);
     expect(missing('test', [...rest, '/usr/bin/initdb', '/usr/bin/postgres'], withPath)).toEqual([]);
     // initdb alone on PATH is not a server (scripts/infra/postgres.ts would not use it either).
@@ -152,7 +155,7 @@ describe('installPlan', () => {
   it('as root with apt-get and Go: installs the packages and builds the CLI', () => {
     const plan = installPlan(bare(), { ...machine(['/usr/bin/apt-get', '/usr/bin/go']), uid: 0 });
     expect(plan).toEqual({
-      packages: ['postgresql', 'openssh-server', 'openssh-client', 'slapd'],
+      packages: ['postgresql', 'openssh-server', 'openssh-client', 'slapd', 'openssl'],
       build: true,
       blocked: undefined,
     });
@@ -164,7 +167,7 @@ describe('installPlan', () => {
       uid: 1000,
     });
     expect(plan.blocked).toContain('OpenSSH sshd');
-    expect(plan.blocked).toContain('sudo apt-get install -y openssh-server openssh-client slapd');
+    expect(plan.blocked).toContain('sudo apt-get install -y openssh-server openssh-client slapd openssl');
     expect(plan.blocked).not.toContain('postgresql');
   });
 

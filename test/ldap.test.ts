@@ -1,5 +1,7 @@
 import net from 'node:net';
 import { readFileSync } from 'node:fs';
+import { DirectoryUnavailableError, LdapDirectory } from '../core/accounts/ldap';
+import type { LdapConfig } from '../libs/config/src/ldap';
 import { startSlapd, type Slapd } from '../scripts/infra/slapd';
 import type { GraphQLResponse } from '../scripts/graphql-client';
 import { startStack, waitFor, type Stack } from './support/harness';
@@ -113,6 +115,7 @@ describe('directory login (LDAP) against a real OpenLDAP slapd', () => {
         { cn: 'lab-a-viewers', members: ['bob'] },
         { cn: 'unmapped', members: ['carol'] },
       ],
+      tls: true,
     });
     stack = await startStack({
       lab: { devices: 1 },
@@ -348,6 +351,31 @@ describe('directory login (LDAP) against a real OpenLDAP slapd', () => {
     await slapd.start();
     expect((await login('alice', ALICE_PASSWORD)).status).toBe(200);
   }, 60_000);
+
+  it('speaks StartTLS and ldaps://, checking the certificate against LDAP_TLS_CA_FILE', async () => {
+    const directory = (config: Partial<LdapConfig>) =>
+      new LdapDirectory({
+        ...stack.config.ldap!,
+        tlsCa: readFileSync(slapd.caFile!, 'utf8'),
+        ...config,
+      });
+    const answer = (config: Partial<LdapConfig>) => directory(config).authenticate('alice', ALICE_PASSWORD);
+    await expect(answer({ startTls: true })).resolves.toMatchObject({
+      ok: true,
+      person: { username: 'alice' },
+    });
+    await expect(answer({ url: slapd.ldapsUrl! })).resolves.toMatchObject({ ok: true });
+    await expect(answer({ url: slapd.ldapsUrl!, startTls: false })).resolves.toMatchObject({ ok: true });
+    // Without the CA (the system's CAs do not know this one): refused as an outage, never trusted.
+    for (const config of [
+      { startTls: true, tlsCa: null },
+      { url: slapd.ldapsUrl!, tlsCa: null },
+    ]) {
+      const error = await answer(config).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(DirectoryUnavailableError);
+      expect((error as Error).message).toMatch(/certificate/i);
+    }
+  });
 
   it('never shows the service bind password: not in an answer, the audit log or the log', async () => {
     const secret = slapd.reader.password;

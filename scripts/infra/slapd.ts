@@ -36,6 +36,9 @@ export interface DirectoryGroup {
 export interface Slapd {
   url: string;
   port: number;
+  /** With `tls`: the ldaps:// URL, and the PEM file of the CA that signed the server's certificate. */
+  ldapsUrl: string | null;
+  caFile: string | null;
   suffix: string;
   rootDn: string;
   rootPassword: string;
@@ -80,6 +83,8 @@ export async function startSlapd(options: {
   groups: DirectoryGroup[];
   suffix?: string;
   dir?: string;
+  /** A certificate for 127.0.0.1 and localhost (signed by a CA made here, with openssl): StartTLS and ldaps://. */
+  tls?: boolean;
 }): Promise<Slapd> {
   if (!existsSync(SLAPD) || !existsSync(SLAPADD)) {
     throw new Error(
@@ -102,6 +107,7 @@ export async function startSlapd(options: {
   };
   const groupDn = (cn: string) => `cn=${cn},${groupsBase}`;
   const conf = path.join(dir, 'slapd.conf');
+  const tls = options.tls ? makeCertificates(dir) : null;
   writeFileSync(
     conf,
     [
@@ -116,6 +122,13 @@ export async function startSlapd(options: {
       `rootdn "${rootDn}"`,
       `rootpw ${rootPassword}`,
       `directory ${dataDir}`,
+      ...(tls
+        ? [
+            `TLSCACertificateFile ${tls.ca}`,
+            `TLSCertificateFile ${tls.cert}`,
+            `TLSCertificateKeyFile ${tls.key}`,
+          ]
+        : []),
       // Like a real directory: nobody reads passwords, anonymous may only bind, and only the
       // reader (the service bind) searches.
       'access to attrs=userPassword by anonymous auth by * none',
@@ -159,11 +172,14 @@ export async function startSlapd(options: {
 
   const port = await freePort();
   const url = `ldap://127.0.0.1:${port}`;
+  const ldapsPort = tls ? await freePort() : null;
+  const ldapsUrl = ldapsPort ? `ldaps://127.0.0.1:${ldapsPort}` : null;
   const logFile = path.join(dir, 'slapd.log');
   let managed: Managed | undefined;
   const start = async () => {
     // -d keeps it in the foreground (its log on stderr); the stats level logs each operation.
-    const child = startManaged('slapd', SLAPD, ['-d', 'stats', '-h', `${url}/`, '-f', conf], { logFile });
+    const listen = [`${url}/`, ...(ldapsUrl ? [`${ldapsUrl}/`] : [])].join(' ');
+    const child = startManaged('slapd', SLAPD, ['-d', 'stats', '-h', listen, '-f', conf], { logFile });
     managed = child;
     let exited = false;
     void child.exited.then(() => (exited = true));
@@ -171,7 +187,9 @@ export async function startSlapd(options: {
       `slapd on ${url}`,
       async () => {
         if (exited) throw new Error(`slapd exited; see ${logFile}`);
-        return portIsOpen('127.0.0.1', port);
+        return (
+          (await portIsOpen('127.0.0.1', port)) && (!ldapsPort || (await portIsOpen('127.0.0.1', ldapsPort)))
+        );
       },
       { timeoutMs: 20_000, intervalMs: 100 },
     );
@@ -200,6 +218,8 @@ export async function startSlapd(options: {
   return {
     url,
     port,
+    ldapsUrl,
+    caFile: tls?.ca ?? null,
     suffix,
     rootDn,
     rootPassword,
@@ -228,4 +248,61 @@ export async function startSlapd(options: {
     },
     logFile,
   };
+}
+
+/** A throwaway CA and a server certificate it signed, for 127.0.0.1 and localhost (openssl). */
+function makeCertificates(dir: string): { ca: string; cert: string; key: string } {
+  const file = (name: string) => path.join(dir, name);
+  const openssl = (args: string[]) => {
+    try {
+      execFileSync('openssl', args, { stdio: 'pipe', cwd: dir });
+    } catch (error) {
+      throw new Error(
+        `openssl ${args[0]} failed (is openssl installed? apt-get install -y openssl): ${(error as Error).message}`,
+      );
+    }
+  };
+  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+  openssl([
+    'req',
+    '-x509',
+    ...ec,
+    '-keyout',
+    file('ca.key'),
+    '-out',
+    file('ca.pem'),
+    '-days',
+    '2',
+    '-subj',
+    '/CN=switchboard test CA',
+  ]);
+  openssl([
+    'req',
+    ...ec,
+    '-keyout',
+    file('server.key'),
+    '-out',
+    file('server.csr'),
+    '-subj',
+    '/CN=localhost',
+  ]);
+  writeFileSync(file('server.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
+  openssl([
+    'x509',
+    '-req',
+    '-in',
+    file('server.csr'),
+    '-CA',
+    file('ca.pem'),
+    '-CAkey',
+    file('ca.key'),
+    '-CAcreateserial',
+    '-out',
+    file('server.pem'),
+    '-days',
+    '2',
+    '-extfile',
+    file('server.ext'),
+  ]);
+  return { ca: file('ca.pem'), cert: file('server.pem'), key: file('server.key') };
 }
