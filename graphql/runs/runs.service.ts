@@ -77,6 +77,13 @@ export class RunsService {
     return run;
   }
 
+  /** Of these runs, the ones the principal may see (see runVisible); all without a scoped principal. */
+  async visibleOnly<T extends { id: string }>(runs: T[], principal?: Principal | null): Promise<T[]> {
+    if (scopeOfRequest(principal, 'runs:read').all) return runs;
+    const seen = await Promise.all(runs.map((r) => runVisible(this.dataSource, principal, r.id)));
+    return runs.filter((_, i) => seen[i]);
+  }
+
   async find(id: string): Promise<RunEntity | null> {
     if (!isUUID(id)) return null;
     return this.dataSource.getRepository(RunEntity).findOneBy({ id });

@@ -1,4 +1,4 @@
-import { Args, ID, Int, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
+import { Args, Context, ID, Int, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
 import { RunConnection } from '../runs/models/run.model';
 import { ConflictModel } from '../safety/conflicts.model';
 import { ConflictsService } from '../safety/conflicts.service';
@@ -19,7 +19,8 @@ import { temporalScheduleId, type ScheduleEntity } from '../../core/schedules/sc
 import type { OverlapPolicy } from '../../core/schedules/schedule-spec';
 import { SchedulesRepository } from '../../core/schedules/schedules.repository';
 import { RunsService } from '../runs/runs.service';
-import { Requires } from '../common/auth.guard';
+import { Requires, type AuthContext } from '../common/auth.guard';
+import type { RunEntity } from '../../core/runs/run.entity';
 
 @Resolver(() => ScheduleModel)
 export class SchedulesResolver {
@@ -28,6 +29,13 @@ export class SchedulesResolver {
     private readonly conflictReport: ConflictsService,
     private readonly runsService: RunsService,
   ) {}
+
+  /** The runs of a schedule's actions that the caller may see (scoped bindings hide the others). */
+  private async visibleRuns(runs: Map<string, RunEntity>, ctx: AuthContext): Promise<Map<string, RunEntity>> {
+    const keys = [...runs.keys()];
+    const visible = new Set(await this.runsService.visibleOnly([...runs.values()], ctx.principal));
+    return new Map(keys.filter((k) => visible.has(runs.get(k)!)).map((k) => [k, runs.get(k)!]));
+  }
 
   @Requires('schedules:read')
   @Query(() => ScheduleModel)
@@ -180,17 +188,20 @@ export class SchedulesResolver {
   }
 
   @ResolveField(() => RunConnection, { description: 'The runs it started, newest first.' })
-  runs(@Parent() schedule: ScheduleEntity, @Args() args: ScheduleRunsArgs) {
-    return this.runsService.list({ ...args, scheduleId: schedule.id });
+  runs(@Parent() schedule: ScheduleEntity, @Args() args: ScheduleRunsArgs, @Context() ctx: AuthContext) {
+    return this.runsService.list({ ...args, scheduleId: schedule.id }, ctx.principal);
   }
 
   @ResolveField(() => [ScheduleActionModel], {
     description: 'The latest actions Temporal took (up to 10), newest first, with the run each stored.',
   })
-  async recentActions(@Parent() schedule: ScheduleEntity): Promise<ScheduleActionModel[]> {
+  async recentActions(
+    @Parent() schedule: ScheduleEntity,
+    @Context() ctx: AuthContext,
+  ): Promise<ScheduleActionModel[]> {
     const live = await this.service.live(schedule);
     if (!live) return [];
-    const runs = await this.service.runsOf(live.recentActions);
+    const runs = await this.visibleRuns(await this.service.runsOf(live.recentActions), ctx);
     return [...live.recentActions].reverse().map((a) => ({
       workflowId: a.workflowId,
       scheduledAt: a.scheduledAt,
@@ -203,10 +214,13 @@ export class SchedulesResolver {
     description:
       'Actions still running that Temporal tracks for overlap (ALLOW_ALL actions are not tracked), with their runs.',
   })
-  async running(@Parent() schedule: ScheduleEntity): Promise<ScheduleActionModel[]> {
+  async running(
+    @Parent() schedule: ScheduleEntity,
+    @Context() ctx: AuthContext,
+  ): Promise<ScheduleActionModel[]> {
     const live = await this.service.live(schedule);
     if (!live) return [];
-    const runs = await this.service.runsOf(live.running);
+    const runs = await this.visibleRuns(await this.service.runsOf(live.running), ctx);
     return live.running.map((a) => ({
       workflowId: a.workflowId,
       scheduledAt: null,
