@@ -288,6 +288,18 @@ describe('scoped role bindings: reads and starts stay inside the sites of the bi
       expect(whole.run.devices.totalCount).toBe(4);
     });
 
+    it('shows the run log of a visible run without the events of devices outside the scope', async () => {
+      const EVENTS = `query ($id: ID!) { run(id: $id) { events(first: 1000) { deviceName message } } }`;
+      type Events = { run: { events: { deviceName: string | null; message: string }[] } };
+      const all = await as('ops-all').request<Events>(EVENTS, { id: everyRun });
+      const aboutB = all.run.events.filter((e) => labB.some((d) => d.name === e.deviceName));
+      expect(aboutB.length).toBeGreaterThan(0);
+      const scoped = await as('ops-a').request<Events>(EVENTS, { id: everyRun });
+      const names = new Set(scoped.run.events.map((e) => e.deviceName).filter((n) => n !== null));
+      expect([...names].sort()).toEqual(labA.map((d) => d.name));
+      expect(scoped.run.events.length).toBe(all.run.events.length - aboutB.length);
+    });
+
     it('answers NOT_FOUND for a run of another site, and cannot cancel it', async () => {
       expect(codeOf(await as('ops-a').raw(RUN, { id: bRun }))).toBe('NOT_FOUND');
       expect(

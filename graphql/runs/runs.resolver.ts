@@ -170,11 +170,12 @@ export class RunsResolver {
     @Parent() run: RunEntity,
     @Args('afterId', { type: () => ID, nullable: true }) afterId?: string,
     @Args('first', { type: () => Int, defaultValue: 200 }) first = 200,
+    @Context() ctx?: AuthContext,
   ): Promise<RunEventModel[]> {
     if (afterId != null && !/^\d{1,18}$/.test(afterId)) {
       throw SwitchboardError.badInput('afterId', 'must be the id of an event of this run (digits)');
     }
-    return this.service.eventsOf(run.id, afterId, Math.min(Math.max(first, 1), 1000));
+    return this.service.eventsOf(run.id, afterId, Math.min(Math.max(first, 1), 1000), ctx?.principal);
   }
 
   @Requires('runs:read')
@@ -191,7 +192,7 @@ export class RunsResolver {
 
   private async *follow(runId: string, principal: Principal): AsyncIterableIterator<RunUpdate> {
     let run = await this.service.get(runId, principal);
-    let events = await this.service.latestEvents(runId, 50);
+    let events = await this.service.latestEvents(runId, 50, principal);
     let lastEventId = events.at(-1)?.id;
     let wake: (() => void) | undefined;
     let dirty = false;
@@ -215,7 +216,7 @@ export class RunsResolver {
         }
         dirty = false;
         run = await this.service.get(runId);
-        events = await this.service.eventsOf(runId, lastEventId, 1000);
+        events = await this.service.eventsOf(runId, lastEventId, 1000, principal);
         lastEventId = events.at(-1)?.id ?? lastEventId;
         yield { run, events };
       }

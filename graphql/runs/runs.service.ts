@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Client } from '@temporalio/client';
 import { isUUID } from 'class-validator';
-import { DataSource } from 'typeorm';
+import { DataSource, type SelectQueryBuilder } from 'typeorm';
 import { CommandOutputEntity } from '../../core/runs/command-output.entity';
 import { RunDeviceEntity } from '../../core/runs/run-device.entity';
 import { RunEventEntity } from '../../core/runs/run-event.entity';
@@ -206,7 +206,26 @@ export class RunsService {
     });
   }
 
-  async eventsOf(runId: string, afterId: string | undefined, first: number): Promise<RunEventModel[]> {
+  /**
+   * With a scoped principal, the events about a device (device_name set) only for devices inside
+   * its runs:read scope; events of the run as a whole stay.
+   */
+  private scopeEvents(qb: SelectQueryBuilder<RunEventEntity>, principal?: Principal | null): void {
+    const scope = scopeOfRequest(principal, 'runs:read');
+    if (scope.all) return;
+    const where = scopeWhere(scope, 'd');
+    qb.andWhere(
+      `(e.device_name IS NULL OR EXISTS (SELECT 1 FROM devices d WHERE d.name = e.device_name AND ${where.sql}))`,
+      where.params,
+    );
+  }
+
+  async eventsOf(
+    runId: string,
+    afterId: string | undefined,
+    first: number,
+    principal?: Principal | null,
+  ): Promise<RunEventModel[]> {
     const qb = this.dataSource
       .getRepository(RunEventEntity)
       .createQueryBuilder('e')
@@ -214,19 +233,20 @@ export class RunsService {
       .orderBy('e.id', 'ASC')
       .take(first);
     if (afterId) qb.andWhere('e.id > :afterId', { afterId });
+    this.scopeEvents(qb, principal);
     return qb.getMany();
   }
 
   /** The newest `last` events, oldest first (for a subscriber's first update). */
-  async latestEvents(runId: string, last: number): Promise<RunEventModel[]> {
-    const rows = await this.dataSource
+  async latestEvents(runId: string, last: number, principal?: Principal | null): Promise<RunEventModel[]> {
+    const qb = this.dataSource
       .getRepository(RunEventEntity)
       .createQueryBuilder('e')
       .where('e.run_id = :runId', { runId })
       .orderBy('e.id', 'DESC')
-      .take(last)
-      .getMany();
-    return rows.reverse();
+      .take(last);
+    this.scopeEvents(qb, principal);
+    return (await qb.getMany()).reverse();
   }
 
   temporalUrl(run: RunEntity): string {
