@@ -343,8 +343,13 @@ describe('scoped role bindings: reads and starts stay inside the sites of the bi
         exportConfigSnapshots: { files: number; missing: string[] };
       }>(EXPORT, { input });
       expect(scoped.exportConfigSnapshots).toEqual({ files: labA.length, missing: [] });
-      const byId = await as('ops-a').raw(EXPORT, { input: { format: 'ZIP', deviceIds: [labB[0].id] } });
+      // A device of another site is unknown, in the same words as one that does not exist.
+      const missing = '00000000-0000-4000-8000-000000000000';
+      const byId = await as('ops-a').raw(EXPORT, {
+        input: { format: 'ZIP', deviceIds: [labB[0].id, missing] },
+      });
       expect(codeOf(byId)).toBe('BAD_USER_INPUT');
+      expect(byId.errors![0].message).toContain(`unknown device id(s): ${labB[0].id}, ${missing}`);
       const all = await as('ops-all').request<{
         exportConfigSnapshots: { files: number; missing: string[] };
       }>(EXPORT, { input });

@@ -344,15 +344,20 @@ export class DevicesRepository {
     const ids = selector.deviceIds?.length ? selector.deviceIds : undefined;
     const names = selector.names?.length ? selector.names : undefined;
     if (ids || names) {
-      const found = await this.resolveSelection(selector);
-      const hidden = found.filter((d) => !deviceInScope(scope, d)).map((d) => (ids ? d.id : d.name));
-      if (hidden.length) {
+      // Ids or names outside the scope are listed with the unknown ones, in the same message.
+      const keys = [...new Set(ids ?? names)];
+      const found = ids
+        ? await this.devices.findBy({ id: In(keys.filter((id) => isUUID(id, 'all'))) })
+        : await this.devices.findBy({ name: In(keys) });
+      const visible = new Set(found.filter((d) => deviceInScope(scope, d)).map((d) => (ids ? d.id : d.name)));
+      const unknown = keys.filter((key) => !visible.has(key));
+      if (unknown.length) {
         throw SwitchboardError.badInput(
           ids ? 'deviceIds' : 'names',
-          `unknown device ${ids ? 'id' : 'name'}(s): ${hidden.join(', ')}`,
+          `unknown device ${ids ? 'id' : 'name'}(s): ${unknown.join(', ')}`,
         );
       }
-      return found;
+      return this.resolveSelection(selector);
     }
     return (await this.resolveSelection(selector)).filter((d) => deviceInScope(scope, d));
   }
