@@ -106,6 +106,7 @@ describe('directory login (LDAP) against a real OpenLDAP slapd', () => {
           ou: 'contractors',
         },
         { uid: 'carol', password: 'carol directory pass 1', cn: 'Carol Noe' },
+        { uid: 'Dan', password: 'dan directory pass 1', cn: 'Dan Poe' },
         // A name a local account also has: the directory never takes it over.
         { uid: 'lee', password: 'lee directory pass 1', cn: 'Lee Directory' },
       ],
@@ -114,6 +115,8 @@ describe('directory login (LDAP) against a real OpenLDAP slapd', () => {
         { cn: 'auditors', members: ['bob'] },
         { cn: 'lab-a-viewers', members: ['bob'] },
         { cn: 'unmapped', members: ['carol'] },
+        // A posixGroup lists uids (memberUid), as the directory spells them.
+        { cn: 'ops-posix', members: ['Dan'], posix: true },
       ],
       tls: true,
     });
@@ -127,8 +130,10 @@ describe('directory login (LDAP) against a real OpenLDAP slapd', () => {
         LDAP_USER_BASE: slapd.peopleBase,
         LDAP_GROUP_BASE: slapd.groupsBase,
         // A group by DN (with spaces and capitals: DNs compare normalized), one by name, one with a site.
-        LDAP_ROLE_MAP: `CN=netops, OU=groups,${slapd.suffix}=operator;auditors=auditor;lab-a-viewers=viewer@lab-a`,
+        LDAP_ROLE_MAP: `CN=netops, OU=groups,${slapd.suffix}=operator;auditors=auditor;lab-a-viewers=viewer@lab-a;ops-posix=viewer`,
         LDAP_TIMEOUT_MS: '1500',
+        // This file signs in more than 30 times a minute from one address.
+        API_LOGIN_ATTEMPTS_PER_MINUTE: '300',
       },
     });
     await admin(`mutation ($input: CreateUserInput!) { createUser(input: $input) { id } }`, {
@@ -183,6 +188,13 @@ describe('directory login (LDAP) against a real OpenLDAP slapd', () => {
       { role: 'auditor', sites: [], source: 'ldap' },
       { role: 'viewer', sites: ['lab-a'], source: 'ldap' },
     ]);
+  });
+
+  it('finds posixGroup members by uid (memberUid), and names the account in lower case', async () => {
+    const result = await login('dan', 'dan directory pass 1');
+    expect(result.status).toBe(200);
+    expect(result.body.user).toMatchObject({ username: 'dan', displayName: 'Dan Poe' });
+    expect(await bindingsOf('dan')).toEqual([{ role: 'viewer', sites: [], source: 'ldap' }]);
   });
 
   it('updates the roles at each login from the groups, keeping roles an administrator bound', async () => {

@@ -5,6 +5,7 @@ import type { ConnectionOptions } from 'node:tls';
 import type { DataSource } from 'typeorm';
 import { ErrorCode, SwitchboardError } from '../../libs/common/src/errors';
 import type { LdapConfig, LdapRoleMapping } from '../../libs/config/src/ldap';
+import { isUniqueViolation } from '../database/db-errors';
 import { inTransaction } from '../runs/run-log';
 import type { UserEntity } from './account.entities';
 import { dummyHash, verifyPassword } from './passwords';
@@ -346,7 +347,8 @@ export async function directoryLogin(
   }
   const person = answer.person;
   const grants = rolesForGroups(person.groups, deps.directory.config.roleMap);
-  const outcome = await inTransaction(deps.dataSource, async (m) => {
+  type Outcome = { refused: string; userId?: undefined } | { userId: string; refused?: undefined };
+  const sync = inTransaction(deps.dataSource, async (m): Promise<Outcome> => {
     await m.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [`switchboard:ldap:${person.subject}`]);
     const [identity]: { user_id: string }[] = await m.query(
       `SELECT user_id FROM user_identities WHERE provider = $1 AND subject = $2`,
@@ -418,8 +420,13 @@ export async function directoryLogin(
     );
     return { userId };
   });
-  if ('refused' in outcome) return refuse(outcome.refused!);
-  const user = await deps.findById(outcome.userId!);
+  const outcome = await sync.catch((error: unknown): Outcome => {
+    // Another directory entry took the name at the same moment (users_username_key).
+    if (isUniqueViolation(error)) return { refused: `a local account named "${person.username}" exists` };
+    throw error;
+  });
+  if (outcome.refused !== undefined) return refuse(outcome.refused);
+  const user = await deps.findById(outcome.userId);
   if (!user) return refuse('account disabled');
   return user;
 }

@@ -29,8 +29,9 @@ export interface DirectoryPerson {
 
 export interface DirectoryGroup {
   cn: string;
-  /** uids of members (groupOfNames `member` DNs). */
+  /** uids of members: groupOfNames `member` DNs, or with `posix` posixGroup `memberUid` values. */
   members: string[];
+  posix?: boolean;
 }
 
 export interface Slapd {
@@ -48,6 +49,7 @@ export interface Slapd {
   groupsBase: string;
   dnOf(uid: string): string;
   groupDn(cn: string): string;
+  /** Of a groupOfNames group (not a posix one). */
   addMember(group: string, uid: string): Promise<void>;
   removeMember(group: string, uid: string): Promise<void>;
   setPassword(uid: string, password: string): Promise<void>;
@@ -158,14 +160,24 @@ export async function startSlapd(options: {
       ...(p.mail ? { mail: p.mail } : {}),
       userPassword: p.password,
     })),
-    ...options.groups.map((g) => ({
-      dn: groupDn(g.cn),
-      objectClass: 'groupOfNames',
-      cn: g.cn,
-      // groupOfNames needs a member: the reader is one of every group, so that the last person
-      // can leave it.
-      member: [reader.dn, ...g.members.map(dnOf)],
-    })),
+    ...options.groups.map((g, i): Record<string, string | string[]> =>
+      g.posix
+        ? {
+            dn: groupDn(g.cn),
+            objectClass: 'posixGroup',
+            cn: g.cn,
+            gidNumber: String(5000 + i),
+            memberUid: g.members,
+          }
+        : {
+            dn: groupDn(g.cn),
+            objectClass: 'groupOfNames',
+            cn: g.cn,
+            // groupOfNames needs a member: the reader is one of every group, so that the last person
+            // can leave it.
+            member: [reader.dn, ...g.members.map(dnOf)],
+          },
+    ),
   ]);
   writeFileSync(path.join(dir, 'seed.ldif'), seed);
   execFileSync(SLAPADD, ['-q', '-f', conf, '-l', path.join(dir, 'seed.ldif')], { stdio: 'pipe' });
