@@ -389,6 +389,30 @@ describe('directory login (LDAP) against a real OpenLDAP slapd', () => {
     }
   });
 
+  it('refuses a name that matches several entries, and reports a wrong service bind as an outage', async () => {
+    const directory = (config: Partial<LdapConfig>) =>
+      new LdapDirectory({ ...stack.config.ldap!, ...config });
+    // A filter that matches everyone besides the name: more than one entry is never a login.
+    const wide = directory({ userFilter: '(|(uid={username})(objectClass=inetOrgPerson))' });
+    await expect(wide.authenticate('alice', ALICE_PASSWORD)).resolves.toEqual({
+      ok: false,
+      reason: 'ambiguous user',
+    });
+    const badBind = await directory({ bindPassword: 'not-the-reader-password' })
+      .authenticate('alice', ALICE_PASSWORD)
+      .catch((e: unknown) => e);
+    expect(badBind).toBeInstanceOf(DirectoryUnavailableError);
+    expect((badBind as Error).message).toMatch(
+      /^service bind \(LDAP_BIND_DN\) on ldap:\/\/127\.0\.0\.1:\d+ failed/,
+    );
+    expect((badBind as Error).message).not.toContain('not-the-reader-password');
+    const badBase = await directory({ userBase: 'ou=nowhere,dc=example,dc=test' })
+      .authenticate('alice', ALICE_PASSWORD)
+      .catch((e: unknown) => e);
+    expect(badBase).toBeInstanceOf(DirectoryUnavailableError);
+    expect((badBase as Error).message).toMatch(/^user search/);
+  });
+
   it('never shows the service bind password: not in an answer, the audit log or the log', async () => {
     const secret = slapd.reader.password;
     expect(answers.length).toBeGreaterThan(20);
