@@ -477,6 +477,37 @@ describe('scoped role bindings: reads and starts stay inside the sites of the bi
       const done = await getTaskRun(stack, (await waitForTaskRunEnd(stack, unscoped.startTaskRun.id)).id);
       expect(step(done, 'show').errorKind).not.toBe('FORBIDDEN');
       expect(step(done, 'show').childRunId).not.toBeNull();
+
+      // Its collection of lab-b devices is invisible to the lab-a operator; a run over both sites is
+      // visible, but the output of the step that worked on lab-b too is not.
+      const STEPS = `query ($id: ID!) { run(id: $id) { steps { stepId output } } }`;
+      expect(codeOf(await as('ops-a').raw(STEPS, { id: done.id }))).toBe('NOT_FOUND');
+      await createTask(stack, {
+        name: 'show-both',
+        steps: [
+          {
+            id: 'own',
+            kind: 'ssh.commands',
+            params: { devices: { site: 'lab-a' }, commands: ['show version'] },
+          },
+          {
+            id: 'both',
+            kind: 'ssh.commands',
+            params: { devices: { tags: ['lab'] }, commands: ['show version'] },
+          },
+        ],
+      });
+      const both = await as('ops-all').request<{ startTaskRun: { id: string } }>(START, {
+        input: { task: 'show-both' },
+      });
+      await waitForTaskRunEnd(stack, both.startTaskRun.id);
+      type Steps = { run: { steps: { stepId: string; output: unknown }[] } };
+      const seen = await as('ops-a').request<Steps>(STEPS, { id: both.startTaskRun.id });
+      const output = (id: string) => seen.run.steps.find((s) => s.stepId === id)!.output;
+      expect(output('own')).not.toBeNull();
+      expect(output('both')).toBeNull();
+      const whole = await as('ops-all').request<Steps>(STEPS, { id: both.startTaskRun.id });
+      expect(whole.run.steps.every((s) => s.output !== null)).toBe(true);
     });
   });
 });

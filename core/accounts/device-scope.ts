@@ -239,3 +239,36 @@ export function credentialVisibleCondition(
     params: { credentialUser: userId, ...where.params },
   };
 }
+
+/**
+ * The steps of a task run whose outputs speak of devices outside `scope` (runs:read): a device
+ * item of the step (or of its compensation), or a device of the run it started (an `ssh.commands`
+ * collection, a subtask, and their own child runs). Empty when the scope is all.
+ */
+export async function stepsTouchingOutside(db: Db, scope: Scope, runId: string): Promise<Set<string>> {
+  if (scope.all) return new Set();
+  const condition = scopeCondition(scope, 'd', 2);
+  const rows: { step_id: string }[] = await db.query(
+    `SELECT DISTINCT split_part(i.step_key, '#', 1) AS step_id
+       FROM run_step_items i JOIN devices d ON jsonb_typeof(i.item) = 'object' AND d.id::text = i.item->>'id'
+      WHERE i.run_id = $1 AND NOT ${condition.sql}
+     UNION
+     SELECT s.step_id FROM run_steps s
+      WHERE s.run_id = $1 AND s.child_run_id IS NOT NULL AND EXISTS (
+        WITH RECURSIVE tree(id) AS (
+          SELECT s.child_run_id UNION SELECT c.id FROM runs c JOIN tree t ON c.parent_run_id = t.id)
+        SELECT 1 FROM run_devices rd JOIN tree t ON rd.run_id = t.id
+          LEFT JOIN devices d ON d.id = rd.device_id
+         WHERE d.id IS NULL OR NOT ${condition.sql})
+     UNION
+     SELECT c.parent_step_id AS step_id FROM runs c
+      WHERE c.parent_run_id = $1 AND c.parent_step_id IS NOT NULL AND EXISTS (
+        WITH RECURSIVE tree(id) AS (
+          SELECT c.id UNION SELECT g.id FROM runs g JOIN tree t ON g.parent_run_id = t.id)
+        SELECT 1 FROM run_devices rd JOIN tree t ON rd.run_id = t.id
+          LEFT JOIN devices d ON d.id = rd.device_id
+         WHERE d.id IS NULL OR NOT ${condition.sql})`,
+    [runId, ...condition.params],
+  );
+  return new Set(rows.map((r) => r.step_id));
+}

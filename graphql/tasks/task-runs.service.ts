@@ -1,5 +1,5 @@
 import { assertMayApprove, decider } from '../../core/accounts/approvals';
-import { assertMayActOnRun } from '../../core/accounts/device-scope';
+import { assertMayActOnRun, scopeOfRequest, stepsTouchingOutside } from '../../core/accounts/device-scope';
 import type { Principal } from '../../core/accounts/principal';
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
@@ -166,6 +166,11 @@ export class TaskRunsService {
       comment: input.comment,
     });
     return step;
+  }
+
+  /** The steps whose output a scoped principal may not read (they speak of devices outside its scope). */
+  stepsHiddenFrom(runId: string, principal?: Principal | null): Promise<Set<string>> {
+    return stepsTouchingOutside(this.dataSource, scopeOfRequest(principal, 'runs:read'), runId);
   }
 
   steps(runId: string): Promise<RunStepEntity[]> {

@@ -222,7 +222,7 @@ export class TaskRunsResolver {
       },
       principalOf(ctx),
     );
-    return (await this.steps({ id: input.runId } as RunEntity)).find((s) => s.stepId === input.stepId)!;
+    return (await this.steps({ id: input.runId } as RunEntity, ctx)).find((s) => s.stepId === input.stepId)!;
   }
 
   @Requires('tasks:run')
@@ -286,13 +286,15 @@ export class TaskRunsResolver {
   }
 
   @ResolveField(() => [RunStepModel], {
-    description: 'Task runs: every step with its status, in definition order.',
+    description:
+      'Task runs: every step with its status, in definition order. For a caller whose roles are limited to some sites or tags, a step that worked on devices outside them shows no output.',
   })
-  async steps(@Parent() run: RunEntity): Promise<RunStepModel[]> {
-    const [rows, counts, definition] = await Promise.all([
+  async steps(@Parent() run: RunEntity, @Context() ctx?: AuthContext): Promise<RunStepModel[]> {
+    const [rows, counts, definition, hidden] = await Promise.all([
       this.taskRuns.steps(run.id),
       this.taskRuns.itemCounts(run.id),
       this.taskRuns.definitionOf(run.id),
+      this.taskRuns.stepsHiddenFrom(run.id, ctx?.principal),
     ]);
     if (!definition) return [];
     const byId = new Map(rows.map((r) => [r.stepId, r]));
@@ -310,7 +312,7 @@ export class TaskRunsResolver {
         attempts: row?.attempts ?? 0,
         startedAt: row?.startedAt ?? null,
         finishedAt: row?.finishedAt ?? null,
-        output: row?.output ?? null,
+        output: hidden.has(step.id) ? null : (row?.output ?? null),
         errorKind: row?.errorKind ?? null,
         errorMessage: row?.errorMessage ?? null,
         childRunId: row?.childRunId ?? null,
