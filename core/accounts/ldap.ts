@@ -293,7 +293,8 @@ export class DirectoryLoginRefused extends SwitchboardError {
   }
 }
 
-export const USERNAME_RULE = /^[a-z0-9][a-z0-9._@-]{1,63}$/;
+/** AccountsRepository's USERNAME_RULE (not imported: the repository imports this module). */
+const USERNAME_RULE = /^[a-z0-9][a-z0-9._@-]{1,63}$/;
 
 /** Whether the user signs in through the directory (it has an `ldap` identity). */
 export async function isDirectoryUser(db: DataSource, userId: string): Promise<boolean> {
@@ -337,7 +338,8 @@ export async function directoryLogin(
     answer = await deps.directory.authenticate(username, password);
   } catch (error) {
     if (!(error instanceof DirectoryUnavailableError)) throw error;
-    logger.error(`directory login of "${username.slice(0, 64)}" failed: ${error.message}`);
+    // JSON-quoted: a name cannot forge log lines.
+    logger.error(`directory login of ${JSON.stringify(username.slice(0, 64))} failed: ${error.message}`);
     return refuse('directory unavailable');
   }
   await work;
