@@ -1,3 +1,5 @@
+import { createClient } from 'graphql-ws';
+import WebSocket from 'ws';
 import { graphqlClient, type GraphQLResponse } from '../scripts/graphql-client';
 import { startStack, waitForRunEnd, type Stack } from './support/harness';
 import { createTask, getTaskRun, step, waitForTaskRunEnd } from './support/tasks';
@@ -298,6 +300,35 @@ describe('scoped role bindings: reads and starts stay inside the sites of the bi
       const names = new Set(scoped.run.events.map((e) => e.deviceName).filter((n) => n !== null));
       expect([...names].sort()).toEqual(labA.map((d) => d.name));
       expect(scoped.run.events.length).toBe(all.run.events.length - aboutB.length);
+    });
+
+    it('does not let a scoped reader follow a run of another site', async () => {
+      const follow = async (user: string, runId: string) => {
+        const ws = createClient({
+          url: stack.url.replace('http', 'ws') + '/graphql',
+          webSocketImpl: WebSocket,
+          connectionParams: { authorization: `Bearer ${tokens.get(user)}` },
+        });
+        try {
+          const iterator = ws.iterate({
+            query: `subscription ($id: ID!) { runUpdated(runId: $id) { run { id } events { deviceName } } }`,
+            variables: { id: runId },
+          });
+          const first = await iterator.next();
+          await iterator.return?.();
+          return first.value as GraphQLResponse<{ runUpdated: { events: { deviceName: string | null }[] } }>;
+        } catch (error) {
+          return { errors: error as GraphQLResponse<unknown>['errors'] } as GraphQLResponse<never>;
+        } finally {
+          await ws.dispose();
+        }
+      };
+      expect(JSON.stringify(await follow('ops-a', bRun))).toMatch(/NOT_FOUND|not found/i);
+      const own = await follow('ops-a', everyRun);
+      expect(own.errors).toBeUndefined();
+      const names = own.data!.runUpdated.events.map((e) => e.deviceName).filter((n) => n !== null);
+      for (const d of labB) expect(names).not.toContain(d.name);
+      expect((await follow('ops-all', bRun)).errors).toBeUndefined();
     });
 
     it('answers NOT_FOUND for a run of another site, and cannot cancel it', async () => {
