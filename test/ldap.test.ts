@@ -4,6 +4,8 @@ import { DirectoryUnavailableError, LdapDirectory } from '../core/accounts/ldap'
 import type { LdapConfig } from '../libs/config/src/ldap';
 import { startSlapd, type Slapd } from '../scripts/infra/slapd';
 import type { GraphQLResponse } from '../scripts/graphql-client';
+import { startApi } from '../apps/api/src/bootstrap';
+import { loadConfig } from '../libs/config/src/config';
 import { startStack, waitFor, type Stack } from './support/harness';
 
 const ALICE_PASSWORD = 'alice directory pass 1';
@@ -300,6 +302,27 @@ describe('directory login (LDAP) against a real OpenLDAP slapd', () => {
     expect((await login('alice', ALICE_PASSWORD)).status).toBe(401);
     await admin(`mutation ($id: ID!) { unlockUser(id: $id) { id } }`, { id: await userId('alice') });
     expect((await login('alice', ALICE_PASSWORD)).status).toBe(200);
+  });
+
+  it('with a filter on mail, signs the linked account in by e-mail; failures count against it', async () => {
+    const config = loadConfig({ ...stack.env, LDAP_USER_FILTER: '(|(uid={username})(mail={username}))' });
+    const api = await startApi(config);
+    try {
+      const url = (await api.getUrl()).replace('[::1]', '127.0.0.1');
+      const byMail = (password: string) => new Browser(url).login('alice@example.test', password);
+      const ok = await byMail(ALICE_PASSWORD);
+      expect(ok.status).toBe(200);
+      expect(ok.body.user.username).toBe('alice');
+      for (let i = 0; i < 5; i++) expect((await byMail(`wrong password ${i}!`)).status).toBe(401);
+      const { rows } = await stack.db.query(
+        `SELECT failed_logins, locked_until > now() AS locked FROM users WHERE username = 'alice'`,
+      );
+      expect(rows).toEqual([{ failed_logins: 5, locked: true }]);
+      expect((await byMail(ALICE_PASSWORD)).status).toBe(401);
+    } finally {
+      await api.close();
+    }
+    await admin(`mutation ($id: ID!) { unlockUser(id: $id) { id } }`, { id: await userId('alice') });
   });
 
   it('records directory logins in the audit log, with why a login failed', async () => {

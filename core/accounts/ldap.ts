@@ -182,7 +182,8 @@ export class DirectoryUnavailableError extends Error {
 
 export type DirectoryAnswer =
   | { ok: true; person: DirectoryPerson }
-  | { ok: false; reason: 'empty password' | 'unknown user' | 'ambiguous user' | 'wrong password' };
+  | { ok: false; reason: 'empty password' | 'unknown user' | 'ambiguous user' }
+  | { ok: false; reason: 'wrong password'; subject: string };
 
 const USER_ATTRIBUTES = [
   'uid',
@@ -270,7 +271,8 @@ export class LdapDirectory {
       try {
         await client.bind(person.dn, password);
       } catch (error) {
-        if (error instanceof InvalidCredentialsError) return { ok: false, reason: 'wrong password' };
+        if (error instanceof InvalidCredentialsError)
+          return { ok: false, reason: 'wrong password', subject: person.subject };
         throw error;
       }
       return { ok: true, person: { ...person, groups: [...new Set(groups)] } };
@@ -344,7 +346,17 @@ export async function directoryLogin(
   }
   await work;
   if (!answer.ok) {
-    if (known && answer.reason === 'wrong password') await deps.recordFailedLogin(known);
+    if (answer.reason === 'wrong password') {
+      // The failure counts against the account the entry is linked to, whatever name was typed.
+      const [linked]: { user_id: string }[] = known
+        ? [{ user_id: known.id }]
+        : await deps.dataSource.query(
+            `SELECT user_id FROM user_identities WHERE provider = $1 AND subject = $2`,
+            [LDAP_PROVIDER, answer.subject],
+          );
+      const user = linked && (known ?? (await deps.findById(linked.user_id)));
+      if (user) await deps.recordFailedLogin(user);
+    }
     return refuse(answer.reason);
   }
   const person = answer.person;
