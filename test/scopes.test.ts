@@ -2,6 +2,7 @@ import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { graphqlClient, type GraphQLResponse } from '../scripts/graphql-client';
 import { startStack, waitForRunEnd, type Stack } from './support/harness';
+import { deleteSchedule } from './support/schedules';
 import { createTask, getTaskRun, step, waitForTaskRunEnd } from './support/tasks';
 
 const PASSWORD = 'correct horse battery';
@@ -411,6 +412,63 @@ describe('scoped role bindings: reads and starts stay inside the sites of the bi
         NAMES,
       );
       expect(all.credentials.edges.map((e) => e.node.name)).toContain('b-secret-login');
+    });
+  });
+
+  describe('conflict reports', () => {
+    const hour = (new Date().getUTCHours() + 12) % 24;
+    const input = (name: string, names: string[]) => ({
+      name,
+      task: 'scoped-push',
+      inputs: { names },
+      spec: { cron: [`0 ${hour} * * *`], timezone: 'UTC' },
+    });
+    const PREVIEW = `query ($input: CreateScheduleInput!) {
+      scheduleConflicts(input: $input) { kind message deviceIds deviceCount } }`;
+    type Preview = {
+      scheduleConflicts: { kind: string; message: string; deviceIds: string[]; deviceCount: number }[];
+    };
+    let scheduleId: string;
+
+    beforeAll(async () => {
+      await createTask(stack, {
+        name: 'scoped-push',
+        inputSchema: { type: 'object', properties: { names: { type: 'array', items: { type: 'string' } } } },
+        steps: [
+          {
+            id: 'push',
+            kind: 'ssh.configure',
+            params: { devices: { names: '{{ inputs.names }}' }, lines: ['vlan 733'] },
+          },
+        ],
+      });
+      const created = await stack.gql.request<{ createSchedule: { id: string } }>(
+        `mutation ($input: CreateScheduleInput!) { createSchedule(input: $input) { id } }`,
+        { input: input('push-both-sites', [labA[0].name, labB[0].name]) },
+      );
+      scheduleId = created.createSchedule.id;
+    });
+    afterAll(async () => {
+      if (scheduleId) await deleteSchedule(stack, scheduleId).catch(() => undefined);
+    });
+
+    it('leaves the devices of another site out of what a scoped reader sees', async () => {
+      const both = input('preview', [labA[0].name, labB[0].name]);
+      const all = await as('ops-all').request<Preview>(PREVIEW, { input: both });
+      expect(all.scheduleConflicts).toHaveLength(1);
+      expect(all.scheduleConflicts[0]).toMatchObject({ kind: 'SCHEDULE_OVERLAP', deviceCount: 2 });
+      expect(all.scheduleConflicts[0].message).toContain(labB[0].name);
+
+      const scoped = await as('ops-a').request<Preview>(PREVIEW, { input: both });
+      expect(scoped.scheduleConflicts).toHaveLength(1);
+      expect(scoped.scheduleConflicts[0]).toMatchObject({ deviceIds: [labA[0].id], deviceCount: 1 });
+      expect(scoped.scheduleConflicts[0].message).toContain(labA[0].name);
+      expect(scoped.scheduleConflicts[0].message).not.toContain(labB[0].name);
+
+      const onlyB = await as('ops-a').request<Preview>(PREVIEW, {
+        input: input('preview-b', [labB[0].name]),
+      });
+      expect(onlyB.scheduleConflicts).toEqual([]);
     });
   });
 

@@ -1,6 +1,12 @@
 import type { Grant } from './permissions';
 import type { Principal } from './principal';
-import { assertDevicesInScope, runVisibleCondition, scopeOfRequest, scopeWhere } from './device-scope';
+import {
+  assertDevicesInScope,
+  runVisibleCondition,
+  scopeOfRequest,
+  scopeReports,
+  scopeWhere,
+} from './device-scope';
 
 const principal = (grants: Grant[]): Principal => ({
   userId: '00000000-0000-0000-0000-000000000001',
@@ -59,5 +65,32 @@ describe('device scopes of a request', () => {
     expect(scoped.params).toEqual(['u', ['lab-a']]);
     expect(scoped.sql).toContain('r.created_by = $3::uuid');
     expect(scoped.sql).toContain('d.site = ANY($4::text[])');
+  });
+
+  it('leaves devices outside the scope out of a conflict report', () => {
+    const devices = new Map([
+      ['ia', { name: 'a1', site: 'lab-a', tags: [] }],
+      ['ib', { name: 'b1', site: 'lab-b', tags: [] }],
+    ]);
+    const report = (deviceIds: string[], message = 'about a1 and b1') => ({
+      kind: 'DEVICE_LOCKED',
+      message,
+      stepId: 'push',
+      deviceIds,
+      deviceCount: deviceIds.length,
+    });
+    const labA = { all: false, parts: [{ sites: ['lab-a'], tags: [] }] };
+    const none = { kind: 'DEVICES_UNKNOWN', message: 'note', stepId: 's', deviceIds: [], deviceCount: 0 };
+    expect(scopeReports([report(['ia'], 'about a1')], labA, devices)).toEqual([report(['ia'], 'about a1')]);
+    expect(scopeReports([report(['ib'])], labA, devices)).toEqual([]);
+    expect(scopeReports([none], labA, devices)).toEqual([none]);
+    const [mixed] = scopeReports([report(['ia', 'ib'])], labA, devices);
+    expect(mixed).toMatchObject({ deviceIds: ['ia'], deviceCount: 1 });
+    expect(mixed.message).toBe(
+      'DEVICE_LOCKED in step push for 1 of your device(s) (a1); devices outside the sites and tags of your roles are left out of this report.',
+    );
+    expect(scopeReports([report(['ia', 'ib'])], { all: true, parts: [] }, devices)).toEqual([
+      report(['ia', 'ib']),
+    ]);
   });
 });

@@ -272,3 +272,68 @@ export async function stepsTouchingOutside(db: Db, scope: Scope, runId: string):
   );
   return new Set(rows.map((r) => r.step_id));
 }
+
+/** What a conflict report entry says about devices (graphql/safety ConflictModel). */
+export interface DeviceReport {
+  kind: string;
+  message: string;
+  stepId: string | null;
+  deviceIds: string[];
+  deviceCount: number;
+}
+
+/**
+ * A conflict report as a reader scoped to some sites or tags may see it: entries about devices
+ * only outside its scope are left out; an entry about devices on both sides keeps the devices
+ * inside and says so in a message of its own (the report's message names every device). Entries
+ * about no device stay. `devices` holds the listed devices by id.
+ */
+export function scopeReports<T extends DeviceReport>(
+  reports: readonly T[],
+  scope: Scope,
+  devices: ReadonlyMap<string, ScopedDevice>,
+): T[] {
+  if (scope.all) return [...reports];
+  const out: T[] = [];
+  for (const report of reports) {
+    if (report.deviceIds.length === 0 && report.deviceCount === 0) {
+      out.push(report);
+      continue;
+    }
+    const inside = report.deviceIds.filter((id) => {
+      const device = devices.get(id);
+      return device !== undefined && deviceInScope(scope, device);
+    });
+    if (inside.length === report.deviceIds.length && report.deviceCount === inside.length) {
+      out.push(report);
+      continue;
+    }
+    if (inside.length === 0) continue;
+    const names = inside.map((id) => devices.get(id)!.name).join(', ');
+    const step = report.stepId ? ` in step ${report.stepId}` : '';
+    out.push({
+      ...report,
+      deviceIds: inside,
+      deviceCount: inside.length,
+      message:
+        `${report.kind}${step} for ${inside.length} of your device(s) (${names}); ` +
+        'devices outside the sites and tags of your roles are left out of this report.',
+    });
+  }
+  return out;
+}
+
+/** scopeReports for a principal (its devices:read scope), reading the listed devices. */
+export async function scopeConflictReport<T extends DeviceReport>(
+  db: Db,
+  principal: Principal | null | undefined,
+  reports: T[],
+): Promise<T[]> {
+  const scope = scopeOfRequest(principal, 'devices:read');
+  if (scope.all) return reports;
+  const ids = [...new Set(reports.flatMap((r) => r.deviceIds))];
+  const rows: { id: string; name: string; site: string | null; tags: string[] }[] = ids.length
+    ? await db.query(`SELECT id, name, site, tags FROM devices WHERE id = ANY($1::uuid[])`, [ids])
+    : [];
+  return scopeReports(reports, scope, new Map(rows.map((r) => [r.id, r])));
+}

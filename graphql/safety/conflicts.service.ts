@@ -1,4 +1,6 @@
 import { Inject, Injectable, Logger, Module } from '@nestjs/common';
+import { scopeConflictReport } from '../../core/accounts/device-scope';
+import type { Principal } from '../../core/accounts/principal';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Client, ScheduleNotFoundError } from '@temporalio/client';
 import { DataSource } from 'typeorm';
@@ -110,6 +112,14 @@ export class ConflictsService {
     private readonly temporal: Client,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
+
+  /**
+   * A report as `principal` may read it: for a reader scoped to some sites or tags, without the
+   * devices outside them (see scopeReports in core/accounts/device-scope.ts).
+   */
+  scopedFor(principal: Principal | null | undefined, report: ConflictModel[]): Promise<ConflictModel[]> {
+    return scopeConflictReport(this.dataSource, principal, report);
+  }
 
   /** Conflicts of a schedule (saved, or a preview of one), over the next 7 days. */
   async forSchedule(target: ScheduleTarget, now = new Date()): Promise<ConflictModel[]> {

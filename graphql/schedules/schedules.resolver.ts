@@ -48,9 +48,12 @@ export class SchedulesResolver {
     description:
       'The conflicts a schedule would meet, without saving it: the checks and the report of createSchedule.',
   })
-  async scheduleConflicts(@Args('input') input: CreateScheduleInput): Promise<ConflictModel[]> {
+  async scheduleConflicts(
+    @Args('input') input: CreateScheduleInput,
+    @Context() ctx: AuthContext,
+  ): Promise<ConflictModel[]> {
     const { task, spec } = await this.service.checkCreate(input);
-    return this.conflictReport.forSchedule({
+    const report = await this.conflictReport.forSchedule({
       id: null,
       name: input.name,
       taskId: task.id,
@@ -59,6 +62,7 @@ export class SchedulesResolver {
       spec,
       remainingActions: input.remainingActions ?? null,
     });
+    return this.conflictReport.scopedFor(ctx.principal, report);
   }
 
   @Requires('schedules:read')
@@ -252,9 +256,13 @@ export class SchedulesResolver {
     description:
       'What its runs will meet over the next 7 days (overlapping schedules on the same devices, windows that never open), computed on each read.',
   })
-  async conflicts(@Parent() schedule: ScheduleEntity): Promise<ConflictModel[]> {
+  async conflicts(@Parent() schedule: ScheduleEntity, @Context() ctx: AuthContext): Promise<ConflictModel[]> {
     const live = await this.service.live(schedule);
-    return this.conflictReport.forSchedule({ ...schedule, remainingActions: live?.remainingActions ?? null });
+    const report = await this.conflictReport.forSchedule({
+      ...schedule,
+      remainingActions: live?.remainingActions ?? null,
+    });
+    return this.conflictReport.scopedFor(ctx.principal, report);
   }
 
   @ResolveField(() => String, { description: 'The Temporal Schedule id (schedule-<id>).' })

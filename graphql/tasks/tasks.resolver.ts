@@ -281,8 +281,8 @@ export class TaskRunsResolver {
     description:
       'Task runs not finished yet: what its steps that have not started will meet (devices locked by other runs, shut maintenance windows, devices that cannot be known in advance). Empty for other runs.',
   })
-  conflicts(@Parent() run: RunEntity): Promise<ConflictModel[]> {
-    return this.conflictReport.forRun(run);
+  async conflicts(@Parent() run: RunEntity, @Context() ctx?: AuthContext): Promise<ConflictModel[]> {
+    return this.conflictReport.scopedFor(ctx?.principal, await this.conflictReport.forRun(run));
   }
 
   @ResolveField(() => [RunStepModel], {
