@@ -29,14 +29,17 @@ describe('scoped role bindings: reads and starts stay inside the sites of the bi
   let bRun: string;
 
   /** A user with `role` bound to `sites` (none: everywhere), and a personal access token of theirs. */
-  const userWith = async (username: string, bindings: { role: string; sites?: string[] }[]) => {
+  const userWith = async (
+    username: string,
+    bindings: { role: string; sites?: string[]; tags?: string[] }[],
+  ) => {
     const created = await stack.gql.request<{ createUser: { id: string } }>(
       `mutation ($input: CreateUserInput!) { createUser(input: $input) { id } }`,
       { input: { username, roles: [], password: PASSWORD } },
     );
     for (const b of bindings) {
       await stack.gql.request(`mutation ($input: BindRoleInput!) { bindRole(input: $input) { id } }`, {
-        input: { userId: created.createUser.id, role: b.role, sites: b.sites ?? [] },
+        input: { userId: created.createUser.id, role: b.role, sites: b.sites ?? [], tags: b.tags ?? [] },
       });
     }
     const login = await fetch(`${stack.url}/auth/login`, {
@@ -141,6 +144,8 @@ describe('scoped role bindings: reads and starts stay inside the sites of the bi
     await userWith('ops-all', [{ role: 'operator' }]);
     // Reads everywhere, operates in lab-a only: its refusals may name the devices it can read.
     await userWith('look-all-ops-a', [{ role: 'viewer' }, { role: 'operator', sites: ['lab-a'] }]);
+    // Scoped by tag instead of site: only devices carrying the tag.
+    await userWith('ops-extra', [{ role: 'operator', tags: ['extra'] }]);
   }, 180_000);
 
   afterAll(async () => {
@@ -158,6 +163,25 @@ describe('scoped role bindings: reads and starts stay inside the sites of the bi
       expect(scoped.devices.totalCount).toBe(labA.length);
       const all = await as('ops-all').request<{ devices: { totalCount: number } }>(DEVICES);
       expect(all.devices.totalCount).toBe(labA.length + labB.length);
+    });
+
+    it('scopes by device tags as it does by sites', async () => {
+      const tagged = await as('ops-extra').request<{
+        devices: { totalCount: number; edges: { node: { name: string } }[] };
+      }>(DEVICES);
+      expect(tagged.devices.edges.map((e) => e.node.name)).toEqual(['zz-b-extra']);
+      const names = await as('ops-extra').request<{ credentials: { edges: { node: { name: string } }[] } }>(
+        `{ credentials(first: 100) { edges { node { name } } } }`,
+      );
+      expect(names.credentials.edges.map((e) => e.node.name).sort()).toEqual([
+        'b-secret-login',
+        'unused-login',
+      ]);
+      const refused = await as('ops-extra').raw(
+        `mutation ($input: StartCollectionInput!) { startCollection(input: $input) { id } }`,
+        { input: { commands: ['show version'], selector: { site: 'lab-b' } } },
+      );
+      expect(codeOf(refused)).toBe('FORBIDDEN');
     });
 
     it('answers NOT_FOUND for a device of another site, as for one that does not exist', async () => {
