@@ -15,6 +15,7 @@ import { CreateAccounts1764000000012 } from './1764000000012-CreateAccounts';
 import { CreateProfiles1764000000013 } from './1764000000013-CreateProfiles';
 import { OidcLogin1764000000015 } from './1764000000015-OidcLogin';
 import { LdapIdentities1764000000016 } from './1764000000016-LdapIdentities';
+import { Mfa1764000000017 } from './1764000000017-Mfa';
 
 export const MIGRATIONS = [
   CreateInventory1764000000000,
@@ -33,4 +34,5 @@ export const MIGRATIONS = [
   CreateProfiles1764000000013,
   OidcLogin1764000000015,
   LdapIdentities1764000000016,
+  Mfa1764000000017,
 ];

@@ -11,6 +11,7 @@ import { SchedulesResolver } from '../graphql/schedules/schedules.resolver';
 import { SafetyResolver } from '../graphql/safety/safety.graphql';
 import { NodesResolver } from '../graphql/nodes/nodes.graphql';
 import { AccountsResolver } from '../graphql/accounts/accounts.resolver';
+import { MfaResolver } from '../graphql/accounts/mfa.resolver';
 import { ProfilesResolver } from '../graphql/accounts/profiles.resolver';
 
 /** Every resolver of the API; the schema is generated from them without starting anything. */
@@ -27,6 +28,7 @@ export const RESOLVERS = [
   SafetyResolver,
   NodesResolver,
   AccountsResolver,
+  MfaResolver,
   ProfilesResolver,
 ];
 

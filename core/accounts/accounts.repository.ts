@@ -260,6 +260,21 @@ export class AccountsRepository {
     meta: RequestMeta,
     directory: LdapDirectory | null = null,
   ): Promise<{ user: UserEntity; issued: IssuedSession; via?: 'ldap' }> {
+    const { user, via } = await this.checkPassword(username, password, directory);
+    await this.loginSucceeded(user.id);
+    return { user, issued: await this.issueSession(user.id, meta), ...(via ? { via } : {}) };
+  }
+
+  /**
+   * The first factor of login(), without the session: the caller (POST /auth/login) asks for a
+   * second factor when the user has one (core/accounts/mfa.ts), then calls loginSucceeded and
+   * issueSession. A local account's failure count is reset only by loginSucceeded.
+   */
+  async checkPassword(
+    username: string,
+    password: string,
+    directory: LdapDirectory | null = null,
+  ): Promise<{ user: UserEntity; via?: 'ldap' }> {
     const user = await this.findByUsername(username);
     // With LDAP_URL set, unknown names and accounts linked to the directory sign in through it.
     if (directory && (!user || (await isDirectoryUser(this.dataSource, user.id)))) {
@@ -269,8 +284,7 @@ export class AccountsRepository {
         recordFailedLogin: (u: UserEntity) => this.recordFailedLogin(u),
         findById: (id: string) => this.findById(id),
       };
-      const signedIn = await directoryLogin(deps, user, username, password);
-      return { user: signedIn, issued: await this.issueSession(signedIn.id, meta), via: 'ldap' };
+      return { user: await directoryLogin(deps, user, username, password), via: 'ldap' };
     }
     const now = Date.now();
     const ok = user?.passwordHash
@@ -282,14 +296,19 @@ export class AccountsRepository {
       if (user && !ok) await this.recordFailedLogin(user);
       throw new SwitchboardError(ErrorCode.UNAUTHENTICATED, INVALID_LOGIN);
     }
-    await this.dataSource.query(
-      `UPDATE users SET failed_logins = 0, locked_until = NULL, last_login_at = now() WHERE id = $1`,
-      [user.id],
-    );
-    return { user, issued: await this.issueSession(user.id, meta) };
+    return { user };
   }
 
-  private async recordFailedLogin(user: UserEntity): Promise<void> {
+  /** Every factor was right: the failure count starts again. */
+  async loginSucceeded(userId: string): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE users SET failed_logins = 0, locked_until = NULL, last_login_at = now() WHERE id = $1`,
+      [userId],
+    );
+  }
+
+  /** A wrong password (or second-factor code): counts toward the lockout. */
+  async recordFailedLogin(user: UserEntity): Promise<void> {
     const failures = user.failedLogins + 1;
     const lockMs =
       failures >= LOCKOUT_AFTER

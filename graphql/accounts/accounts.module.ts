@@ -1,5 +1,11 @@
 import { Global, Module } from '@nestjs/common';
+import { getDataSourceToken } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+import { AccountsRepository } from '../../core/accounts/accounts.repository';
+import { MfaService } from '../../core/accounts/mfa';
+import { SecretBox } from '../../libs/crypto/src/secret-box';
 import { AccountsResolver } from './accounts.resolver';
+import { MfaResolver } from './mfa.resolver';
 import { ProfileNotifications } from './profile-notifications';
 import { ProfilesResolver } from './profiles.resolver';
 import { UsernameLoader } from './username.loader';
@@ -10,7 +16,19 @@ import { UsernameLoader } from './username.loader';
  */
 @Global()
 @Module({
-  providers: [AccountsResolver, ProfilesResolver, ProfileNotifications, UsernameLoader],
-  exports: [UsernameLoader],
+  providers: [
+    AccountsResolver,
+    MfaResolver,
+    ProfilesResolver,
+    ProfileNotifications,
+    UsernameLoader,
+    {
+      provide: MfaService,
+      inject: [getDataSourceToken(), SecretBox, AccountsRepository],
+      useFactory: (dataSource: DataSource, secrets: SecretBox, accounts: AccountsRepository) =>
+        new MfaService(dataSource, secrets, accounts),
+    },
+  ],
+  exports: [UsernameLoader, MfaService],
 })
 export class AccountsModule {}

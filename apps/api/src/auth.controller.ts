@@ -1,4 +1,4 @@
-import { Body, Controller, HttpCode, Inject, Post, Req, Res } from '@nestjs/common';
+import { Body, Controller, HttpCode, Inject, Logger, Post, Req, Res } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { serialize } from 'cookie';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -6,6 +6,8 @@ import { DataSource } from 'typeorm';
 import { AccountsRepository } from '../../../core/accounts/accounts.repository';
 import { appendAudit } from '../../../core/accounts/audit';
 import { DirectoryLoginRefused, LdapDirectory } from '../../../core/accounts/ldap';
+import { MfaService, readCode } from '../../../core/accounts/mfa';
+import type { UserEntity } from '../../../core/accounts/account.entities';
 import { rolesOf } from '../../../core/accounts/principal';
 import { hashSecret, sameSecret } from '../../../core/accounts/secrets';
 import { ErrorCode, SwitchboardError, type FieldError } from '../../../libs/common/src/errors';
@@ -33,6 +35,7 @@ interface LoginBody {
  */
 @Controller('auth')
 export class AuthController {
+  private readonly logger = new Logger(AuthController.name);
   private readonly attempts: TokenBuckets;
   /** Directory sign-in (LDAP_URL); null: local accounts only. */
   private readonly directory: LdapDirectory | null;
@@ -41,6 +44,7 @@ export class AuthController {
     private readonly accounts: AccountsRepository,
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly mfa: MfaService,
   ) {
     const perMinute = config.api.loginAttemptsPerMinute;
     this.attempts = new TokenBuckets(perMinute / 60, perMinute);
@@ -56,14 +60,7 @@ export class AuthController {
     @Res({ passthrough: true }) res: ServerResponse,
   ) {
     const meta = this.meta(req);
-    const wait = this.attempts.take(`address ${meta.address ?? 'unknown'}`);
-    if (wait > 0) {
-      res.setHeader('retry-after', String(wait));
-      throw new SwitchboardError(
-        ErrorCode.RATE_LIMITED,
-        `Too many login attempts from this address (API_LOGIN_ATTEMPTS_PER_MINUTE); retry after ${wait} s`,
-      );
-    }
+    this.rateLimit(meta, res);
     const fields: FieldError[] = [];
     if (typeof body?.username !== 'string' || !body.username.trim())
       fields.push({ field: 'username', message: 'is required' });
@@ -89,24 +86,25 @@ export class AuthController {
         durationMs: null,
       });
     try {
-      const { user, issued, via } = await this.accounts.login(
+      const { user, via } = await this.accounts.checkPassword(
         username,
         body.password as string,
-        meta,
         this.directory,
       );
-      const grants = await this.accounts.grantsOf(user.id);
-      await audit(
-        'OK',
-        { id: user.id, name: user.username, roles: [...new Set(grants.map((g) => g.role))] },
-        via ? { via } : null,
-      );
-      res.setHeader('set-cookie', this.cookies(issued.token, issued.csrf, issued.session.expiresAt));
-      return {
-        user: { id: user.id, username: user.username, displayName: user.displayName },
-        csrfToken: issued.csrf,
-        expiresAt: issued.session.expiresAt,
-      };
+      // A second factor (or enrolling one) comes before the session: answer a challenge instead.
+      const step = await this.mfa.loginStep(user);
+      if (step !== 'none') {
+        const { token, expiresAt } = await this.mfa.createChallenge(user.id, step, via ?? null);
+        await this.mfa.audit(this.mfa.actorOf(user), meta, 'mfa.challenge', 'OK', {
+          username,
+          step,
+          ...(via ? { via } : {}),
+        });
+        return step === 'verify'
+          ? { mfaRequired: true, mfaToken: token, mfaTokenExpiresAt: expiresAt }
+          : { mfaEnrollmentRequired: true, mfaToken: token, mfaTokenExpiresAt: expiresAt };
+      }
+      return await this.signIn(user, meta, res, via ? { username, via } : { username });
     } catch (error) {
       if (!(error instanceof SwitchboardError) || error.code !== ErrorCode.UNAUTHENTICATED) throw error;
       // The answer is the same for every refusal; the log says why a directory login failed.
@@ -116,6 +114,145 @@ export class AuthController {
         error instanceof DirectoryLoginRefused ? { via: 'ldap', reason: error.reason } : null,
       );
       throw error;
+    }
+  }
+
+  /**
+   * The second step of a login that needs MFA: {mfaToken, code} (a TOTP code or a recovery code;
+   * for an enrollment challenge, a code of the authenticator just set up with /auth/login/mfa/enroll).
+   * Answers like POST /auth/login (cookies), plus the recovery codes after an enrollment. A wrong
+   * code counts toward the account's lockout; the token survives CHALLENGE_TRIES wrong codes.
+   */
+  @Public()
+  @Post('login/mfa')
+  @HttpCode(200)
+  async loginMfa(
+    @Body() body: { mfaToken?: unknown; code?: unknown },
+    @Req() req: IncomingMessage,
+    @Res({ passthrough: true }) res: ServerResponse,
+  ) {
+    const meta = this.meta(req);
+    this.rateLimit(meta, res);
+    const { challenge, user } = await this.challengeOf(body, meta);
+    const code = readCode('code', body?.code);
+    const locked = !!user.lockedUntil && user.lockedUntil.getTime() > Date.now();
+    const failed = async (reason: string): Promise<never> => {
+      await this.mfa.challengeFailed(challenge.id);
+      if (!locked) await this.accounts.recordFailedLogin(user);
+      await this.mfa.audit(this.mfa.actorOf(user), meta, 'mfa.failed', 'DENIED', {
+        step: challenge.purpose,
+        reason,
+      });
+      throw new SwitchboardError(ErrorCode.UNAUTHENTICATED, 'invalid code');
+    };
+    if (locked) return failed('account locked');
+    if (challenge.purpose === 'enroll') {
+      if (!(await this.mfa.status(user.id)).pendingEnrollment)
+        throw SwitchboardError.badInput(
+          'code',
+          'no enrollment in progress: POST /auth/login/mfa/enroll first',
+        );
+      let recoveryCodes: string[];
+      try {
+        recoveryCodes = await this.mfa.confirmEnrollment(user, code, meta);
+      } catch (error) {
+        if (error instanceof SwitchboardError && error.code === ErrorCode.BAD_USER_INPUT)
+          return failed('wrong code');
+        throw error;
+      }
+      if (!(await this.mfa.useChallenge(challenge.id))) return failed('challenge used');
+      const answer = await this.signIn(user, meta, res, { username: user.username, mfa: 'enrolled' });
+      return { ...answer, recoveryCodes };
+    }
+    const method = await this.mfa.verifyCode(user.id, code);
+    if (!method) return failed('wrong code');
+    if (!(await this.mfa.useChallenge(challenge.id))) return failed('challenge used');
+    if (method === 'recovery')
+      await this.mfa.audit(this.mfa.actorOf(user), meta, 'mfa.recovery_code_used', 'OK', null);
+    await this.mfa.audit(this.mfa.actorOf(user), meta, 'mfa.verified', 'OK', { method });
+    return this.signIn(user, meta, res, {
+      username: user.username,
+      mfa: method,
+      ...(challenge.via ? { via: challenge.via } : {}),
+    });
+  }
+
+  /**
+   * A user the MFA policy requires to have a second factor, with none yet, sets one up with the
+   * enrollment mfaToken: answers {otpauthUri, qrSvg}; POST /auth/login/mfa with a code confirms it.
+   */
+  @Public()
+  @Post('login/mfa/enroll')
+  @HttpCode(200)
+  async loginMfaEnroll(
+    @Body() body: { mfaToken?: unknown },
+    @Req() req: IncomingMessage,
+    @Res({ passthrough: true }) res: ServerResponse,
+  ) {
+    const meta = this.meta(req);
+    this.rateLimit(meta, res);
+    const { challenge, user } = await this.challengeOf(body, meta);
+    if (challenge.purpose !== 'enroll')
+      throw SwitchboardError.badInput(
+        'mfaToken',
+        'is not an enrollment challenge: your account has MFA already',
+      );
+    return this.mfa.beginEnrollment(user);
+  }
+
+  private async challengeOf(body: { mfaToken?: unknown } | undefined, meta: { address: string | null }) {
+    if (typeof body?.mfaToken !== 'string' || !body.mfaToken)
+      throw SwitchboardError.badInput('mfaToken', 'is required');
+    const challenge = await this.mfa.challenge(body.mfaToken);
+    const user: UserEntity | null = challenge ? await this.accounts.findById(challenge.userId) : null;
+    if (!challenge || !user || user.status !== 'ACTIVE' || user.deletedAt) {
+      this.logger.log(`MFA step with an unknown, used or expired token from ${meta.address ?? 'unknown'}`);
+      throw new SwitchboardError(
+        ErrorCode.UNAUTHENTICATED,
+        'the MFA challenge is unknown, used up or expired: sign in again',
+      );
+    }
+    return { challenge, user };
+  }
+
+  /** Every factor was right: the session, its cookies and the login's audit row. */
+  private async signIn(
+    user: UserEntity,
+    meta: { address: string | null; userAgent: string | null },
+    res: ServerResponse,
+    args: Record<string, unknown>,
+  ) {
+    await this.accounts.loginSucceeded(user.id);
+    const issued = await this.accounts.issueSession(user.id, meta);
+    const grants = await this.accounts.grantsOf(user.id);
+    await appendAudit(this.dataSource, {
+      actorId: user.id,
+      actorName: user.username,
+      roles: [...new Set(grants.map((g) => g.role))],
+      ...meta,
+      kind: 'login',
+      operation: 'auth.login',
+      arguments: args,
+      outcome: 'OK',
+      errorCode: null,
+      durationMs: null,
+    });
+    res.setHeader('set-cookie', this.cookies(issued.token, issued.csrf, issued.session.expiresAt));
+    return {
+      user: { id: user.id, username: user.username, displayName: user.displayName },
+      csrfToken: issued.csrf,
+      expiresAt: issued.session.expiresAt,
+    };
+  }
+
+  private rateLimit(meta: { address: string | null }, res: ServerResponse): void {
+    const wait = this.attempts.take(`address ${meta.address ?? 'unknown'}`);
+    if (wait > 0) {
+      res.setHeader('retry-after', String(wait));
+      throw new SwitchboardError(
+        ErrorCode.RATE_LIMITED,
+        `Too many login attempts from this address (API_LOGIN_ATTEMPTS_PER_MINUTE); retry after ${wait} s`,
+      );
     }
   }
 
