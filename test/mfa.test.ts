@@ -1,4 +1,6 @@
+import type { AddressInfo } from 'node:net';
 import * as OTPAuth from 'otpauth';
+import { SMTPServer } from 'smtp-server';
 import { graphqlClient, type GraphQLResponse } from '../scripts/graphql-client';
 import { startStack, type Stack } from './support/harness';
 
@@ -98,10 +100,14 @@ describe('MFA: TOTP, recovery codes, the login step and the policy', () => {
   /** Every secret the API handed out: none may appear in the audit log or a later answer. */
   const secrets: string[] = [];
 
-  const createUser = async (username: string, roles: string[]) => {
+  /** Every message the loopback SMTP server received. */
+  const mails: string[] = [];
+  let smtp: SMTPServer;
+
+  const createUser = async (username: string, roles: string[], email: string | null = null) => {
     const data = await stack.gql.request<{ createUser: { id: string } }>(
       `mutation ($input: CreateUserInput!) { createUser(input: $input) { id } }`,
-      { input: { username, roles, password: PASSWORD } },
+      { input: { username, roles, password: PASSWORD, email } },
     );
     ids.set(username, data.createUser.id);
   };
@@ -111,8 +117,8 @@ describe('MFA: TOTP, recovery codes, the login step and the policy', () => {
       .failed_logins as number;
 
   /** Signs in (without MFA) and turns TOTP on: the browser, its authenticator and recovery codes. */
-  const enroll = async (username: string) => {
-    await createUser(username, ['operator']);
+  const enroll = async (username: string, email: string | null = null) => {
+    await createUser(username, ['operator'], email);
     const browser = new Browser(stack.url);
     expect((await browser.login(username)).status).toBe(200);
     const begun = await browser.gql(`mutation { beginTotpEnrollment { otpauthUri qrSvg } }`);
@@ -132,14 +138,34 @@ describe('MFA: TOTP, recovery codes, the login step and the policy', () => {
   };
 
   beforeAll(async () => {
+    smtp = new SMTPServer({
+      authOptional: true,
+      disabledCommands: ['STARTTLS', 'AUTH'],
+      logger: false,
+      onData(stream, _session, callback) {
+        let data = '';
+        stream.on('data', (chunk: Buffer) => (data += chunk.toString('utf8')));
+        stream.on('end', () => {
+          mails.push(data);
+          callback();
+        });
+      },
+    });
+    await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve));
+    const port = (smtp.server.address() as AddressInfo).port;
     stack = await startStack({
       lab: { devices: 1 },
       worker: false,
-      env: { API_LOGIN_ATTEMPTS_PER_MINUTE: '10000' },
+      env: {
+        API_LOGIN_ATTEMPTS_PER_MINUTE: '10000',
+        SMTP_URL: `smtp://127.0.0.1:${port}`,
+        SMTP_FROM: 'Switchboard <switchboard@example.test>',
+      },
     });
   });
   afterAll(async () => {
     await stack?.stop();
+    await new Promise<void>((resolve) => (smtp ? smtp.close(() => resolve()) : resolve()));
   });
 
   it('turns TOTP on: a wrong confirmation code is refused, the right one answers ten recovery codes', async () => {
@@ -424,6 +450,73 @@ describe('MFA: TOTP, recovery codes, the login step and the policy', () => {
     expect(me.me.username).toBe('zed');
   });
 
+  it('e-mails a one-time code instead of the authenticator (10 minutes, 5 tries)', async () => {
+    await enroll('eve', 'eve@example.test');
+    await createUser('nomail', ['viewer']);
+    const browser = new Browser(stack.url);
+    const challenge = (await browser.login('eve')).body.mfaToken as string;
+    secrets.push(challenge);
+    const missing = await browser.post('/auth/login/mfa/email', {});
+    expect(missing.status).toBe(400);
+    expect(missing.body.errors[0].message).toBe('mfaToken: is required');
+
+    const sent = await browser.post('/auth/login/mfa/email', { mfaToken: challenge });
+    expect(sent.status).toBe(200);
+    expect(sent.body).toMatchObject({ sent: true, to: 'e***@example.test' });
+    const mail = await (async () => {
+      for (let i = 0; i < 100 && !mails.some((m) => /eve@example\.test/.test(m)); i++) await sleep(50);
+      return mails.find((m) => /eve@example\.test/.test(m))!;
+    })();
+    expect(mail).toMatch(/^From: Switchboard <switchboard@example\.test>/m);
+    expect(mail).toMatch(/^Subject: Your Switchboard sign-in code/m);
+    const code = /sign-in code is (\d{6})/.exec(mail)![1];
+    secrets.push(code);
+    const stored = await stack.db.query(
+      `SELECT email_code_hash FROM mfa_challenges WHERE email_code_hash IS NOT NULL`,
+    );
+    expect(JSON.stringify(stored.rows)).not.toContain(code);
+
+    const wrongCode = code === '000000' ? '000001' : '000000';
+    const wrong = await browser.post('/auth/login/mfa', { mfaToken: challenge, code: wrongCode });
+    expect(wrong.status).toBe(401);
+    const ok = await browser.post('/auth/login/mfa', { mfaToken: challenge, code });
+    expect(ok.status).toBe(200);
+    expect(ok.body.user.username).toBe('eve');
+
+    // The code belongs to that challenge only, and is used up.
+    const other = new Browser(stack.url);
+    const next = (await other.login('eve')).body.mfaToken as string;
+    secrets.push(next);
+    expect((await other.post('/auth/login/mfa', { mfaToken: next, code })).status).toBe(401);
+
+    // Five tries per code.
+    await other.post('/auth/login/mfa/email', { mfaToken: next });
+    for (let i = 0; i < 100 && mails.filter((m) => /eve@example\.test/.test(m)).length < 2; i++)
+      await sleep(50);
+    const second = /sign-in code is (\d{6})/.exec(mails.filter((m) => /eve@example\.test/.test(m))[1])![1];
+    secrets.push(second);
+    await stack.db.query(`UPDATE mfa_challenges SET email_code_tries = 5 WHERE email_code_hash IS NOT NULL`);
+    expect((await other.post('/auth/login/mfa', { mfaToken: next, code: second })).status).toBe(401);
+
+    // No address, or an enrollment challenge: refused, naming why.
+    const plain = new Browser(stack.url);
+    const valChallenge = (await new Browser(stack.url).login('val')).body.mfaToken as string;
+    secrets.push(valChallenge);
+    const noAddress = await plain.post('/auth/login/mfa/email', { mfaToken: valChallenge });
+    expect(noAddress.status).toBe(400);
+    expect(noAddress.body.errors[0].message).toBe('mfaToken: your account has no e-mail address');
+    expect((await plain.login('nomail')).status).toBe(200);
+    await stack.gql.request(
+      `mutation { setMfaPolicy(input: { required: true, roles: ["viewer"] }) { required } }`,
+    );
+    const enrolling = (await new Browser(stack.url).login('nomail')).body.mfaToken as string;
+    secrets.push(enrolling);
+    const refused = await plain.post('/auth/login/mfa/email', { mfaToken: enrolling });
+    expect(refused.status).toBe(400);
+    expect(refused.body.errors[0].message).toMatch(/enrollment challenge/);
+    await stack.gql.request(`mutation { setMfaPolicy(input: { required: false }) { required } }`);
+  }, 60_000);
+
   it('audits every MFA event and never records a secret, code or token', async () => {
     const log = await stack.gql.request<{
       auditLog: {
@@ -446,6 +539,7 @@ describe('MFA: TOTP, recovery codes, the login step and the policy', () => {
       'mfa.policy OK',
       'mfa.reset OK',
       'mfa.recovery_codes_regenerated OK',
+      'mfa.email_sent OK',
     ])
       expect(operations).toContain(op);
     expect(

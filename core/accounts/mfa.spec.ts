@@ -2,6 +2,8 @@ import * as OTPAuth from 'otpauth';
 import {
   codeKind,
   hashRecoveryCode,
+  maskEmail,
+  newEmailCode,
   matchTotp,
   mfaRequiredFor,
   newRecoveryCodes,
@@ -79,5 +81,11 @@ describe('mfa: TOTP, recovery codes and the policy', () => {
     expect(() => readCode('code', undefined)).toThrow('code: is required');
     expect(() => readCode('code', 42)).toThrow('code: is required');
     expect(() => readCode('code', 'x'.repeat(65))).toThrow('code: must be at most 64 characters');
+  });
+
+  it('makes six-digit e-mail codes and masks addresses', () => {
+    for (let i = 0; i < 50; i++) expect(newEmailCode()).toMatch(/^\d{6}$/);
+    expect(maskEmail('mia@example.com')).toBe('m***@example.com');
+    expect(maskEmail('no-at-sign')).toBe('***');
   });
 });

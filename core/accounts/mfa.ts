@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomInt } from 'node:crypto';
 import * as OTPAuth from 'otpauth';
 import * as QRCode from 'qrcode';
 import type { DataSource } from 'typeorm';
@@ -8,7 +8,7 @@ import type { AccountsRepository, RequestMeta } from './accounts.repository';
 import type { UserEntity } from './account.entities';
 import { appendAudit } from './audit';
 import { verifyPassword } from './passwords';
-import { hashSecret, newSecret } from './secrets';
+import { hashSecret, newSecret, sameSecret } from './secrets';
 
 /**
  * Multi-factor sign-in: TOTP (RFC 6238: SHA-1, 6 digits, 30 s, one step either side accepted, a
@@ -123,6 +123,23 @@ export function readCode(field: string, code: unknown): string {
   if (code.length > MAX_CODE)
     throw SwitchboardError.badInput(field, `must be at most ${MAX_CODE} characters`);
   return code.trim();
+}
+
+/** An e-mailed code lives this long and survives this many tries (all per challenge). */
+export const EMAIL_CODE_MS = 10 * 60_000;
+export const EMAIL_CODE_TRIES = 5;
+
+/** A random six-digit code for an e-mail. */
+export const newEmailCode = (): string => String(randomInt(0, 1_000_000)).padStart(TOTP_DIGITS, '0');
+
+const emailCodeHash = (challengeId: string, code: string) =>
+  hashSecret(`email:${challengeId}:${code.replace(/\s+/g, '')}`);
+
+/** An address shown without giving it away: `m***@example.com`. */
+export function maskEmail(email: string): string {
+  const at = email.lastIndexOf('@');
+  if (at < 1) return '***';
+  return `${email[0]}***${email.slice(at)}`;
 }
 
 // ---- storage ----
@@ -452,6 +469,36 @@ export class MfaService {
     return row
       ? { id: row.id, userId: row.user_id, purpose: row.purpose, via: row.via, failures: row.failures }
       : null;
+  }
+
+  /** A new e-mail code for a challenge (replacing an earlier one), returned to be sent; stored hashed. */
+  async issueEmailCode(challengeId: string): Promise<{ code: string; expiresAt: Date }> {
+    const code = newEmailCode();
+    const [row]: { email_code_expires_at: Date }[] = await this.dataSource.query(
+      `WITH u AS (UPDATE mfa_challenges SET email_code_hash = $2, email_code_tries = 0,
+                         email_code_expires_at = now() + make_interval(secs => $3)
+                   WHERE id = $1 RETURNING email_code_expires_at) SELECT * FROM u`,
+      [challengeId, emailCodeHash(challengeId, code), EMAIL_CODE_MS / 1000],
+    );
+    return { code, expiresAt: row.email_code_expires_at };
+  }
+
+  /** Is `code` the challenge's e-mailed code (unexpired, fewer than EMAIL_CODE_TRIES tries)? Used up when right. */
+  async verifyEmailCode(challengeId: string, code: string): Promise<boolean> {
+    const [row]: { email_code_hash: string }[] = await this.dataSource.query(
+      `WITH u AS (UPDATE mfa_challenges SET email_code_tries = email_code_tries + 1
+                   WHERE id = $1 AND email_code_hash IS NOT NULL AND email_code_expires_at > now()
+                     AND email_code_tries < $2
+                   RETURNING email_code_hash) SELECT * FROM u`,
+      [challengeId, EMAIL_CODE_TRIES],
+    );
+    if (!row || !sameSecret(row.email_code_hash, emailCodeHash(challengeId, code))) return false;
+    const used: unknown[] = await this.dataSource.query(
+      `WITH u AS (UPDATE mfa_challenges SET email_code_hash = NULL WHERE id = $1 AND email_code_hash = $2
+                   RETURNING id) SELECT * FROM u`,
+      [challengeId, row.email_code_hash],
+    );
+    return used.length > 0;
   }
 
   async challengeFailed(id: string): Promise<void> {

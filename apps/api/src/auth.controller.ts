@@ -1,4 +1,15 @@
-import { Body, Controller, HttpCode, Inject, Logger, Post, Req, Res } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  HttpCode,
+  Inject,
+  Logger,
+  Post,
+  Req,
+  Res,
+  ServiceUnavailableException,
+} from '@nestjs/common';
+import { createTransport, type Transporter } from 'nodemailer';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { serialize } from 'cookie';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -6,7 +17,7 @@ import { DataSource } from 'typeorm';
 import { AccountsRepository } from '../../../core/accounts/accounts.repository';
 import { appendAudit } from '../../../core/accounts/audit';
 import { DirectoryLoginRefused, LdapDirectory } from '../../../core/accounts/ldap';
-import { MfaService, readCode } from '../../../core/accounts/mfa';
+import { codeKind, maskEmail, MfaService, readCode } from '../../../core/accounts/mfa';
 import type { UserEntity } from '../../../core/accounts/account.entities';
 import { rolesOf } from '../../../core/accounts/principal';
 import { hashSecret, sameSecret } from '../../../core/accounts/secrets';
@@ -49,7 +60,11 @@ export class AuthController {
     const perMinute = config.api.loginAttemptsPerMinute;
     this.attempts = new TokenBuckets(perMinute / 60, perMinute);
     this.directory = config.ldap ? new LdapDirectory(config.ldap) : null;
+    this.mailer = config.smtp ? createTransport(config.smtp.url) : null;
   }
+
+  /** Outgoing mail for e-mailed sign-in codes (SMTP_URL); null: off. */
+  private readonly mailer: Transporter | null;
 
   @Public()
   @Post('login')
@@ -164,7 +179,9 @@ export class AuthController {
       const answer = await this.signIn(user, meta, res, { username: user.username, mfa: 'enrolled' });
       return { ...answer, recoveryCodes };
     }
-    const method = await this.mfa.verifyCode(user.id, code);
+    let method: 'totp' | 'recovery' | 'email' | null = await this.mfa.verifyCode(user.id, code);
+    if (!method && codeKind(code) === 'totp' && (await this.mfa.verifyEmailCode(challenge.id, code)))
+      method = 'email';
     if (!method) return failed('wrong code');
     if (!(await this.mfa.useChallenge(challenge.id))) return failed('challenge used');
     if (method === 'recovery')
@@ -198,6 +215,53 @@ export class AuthController {
         'is not an enrollment challenge: your account has MFA already',
       );
     return this.mfa.beginEnrollment(user);
+  }
+
+  /**
+   * Instead of the authenticator: a six-digit code e-mailed to the account's address (SMTP_URL),
+   * for POST /auth/login/mfa; it lives 10 minutes and survives 5 tries; asking again replaces it.
+   */
+  @Public()
+  @Post('login/mfa/email')
+  @HttpCode(200)
+  async loginMfaEmail(
+    @Body() body: { mfaToken?: unknown },
+    @Req() req: IncomingMessage,
+    @Res({ passthrough: true }) res: ServerResponse,
+  ) {
+    const meta = this.meta(req);
+    this.rateLimit(meta, res);
+    const { challenge, user } = await this.challengeOf(body, meta);
+    if (challenge.purpose !== 'verify')
+      throw SwitchboardError.badInput(
+        'mfaToken',
+        'is an enrollment challenge: set up an authenticator first',
+      );
+    if (!this.mailer || !this.config.smtp)
+      throw SwitchboardError.badInput(
+        'mfaToken',
+        'e-mailed codes are off on this server (SMTP_URL is not set)',
+      );
+    if (!user.email) throw SwitchboardError.badInput('mfaToken', 'your account has no e-mail address');
+    const { code, expiresAt } = await this.mfa.issueEmailCode(challenge.id);
+    try {
+      await this.mailer.sendMail({
+        from: this.config.smtp.from,
+        to: user.email,
+        subject: 'Your Switchboard sign-in code',
+        text: `Your Switchboard sign-in code is ${code}. It expires in 10 minutes.\n\nIf you did not try to sign in, change your password.\n`,
+      });
+    } catch (error) {
+      // The server's message, never the SMTP_URL (it may hold a password).
+      this.logger.error(
+        `sending a sign-in code to ${maskEmail(user.email)} failed: ${(error as Error).message}`,
+      );
+      throw new ServiceUnavailableException(
+        'the e-mail could not be sent; try again later or use your authenticator',
+      );
+    }
+    await this.mfa.audit(this.mfa.actorOf(user), meta, 'mfa.email_sent', 'OK', { to: maskEmail(user.email) });
+    return { sent: true, to: maskEmail(user.email), expiresAt };
   }
 
   private async challengeOf(body: { mfaToken?: unknown } | undefined, meta: { address: string | null }) {

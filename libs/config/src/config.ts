@@ -74,6 +74,8 @@ const envSchema = z.object({
     .string()
     .regex(/^\/(?!\/)[^\s\\]*$/, { message: 'must be a path on this site, starting with a single /' })
     .default('/'),
+  SMTP_URL: url(['smtp:', 'smtps:']).optional(),
+  SMTP_FROM: z.string().min(3).max(320).optional(),
   DATABASE_URL: url(['postgres:', 'postgresql:']),
   DATABASE_POOL_SIZE: int(1, 200).default(10),
   DATABASE_MIGRATIONS_RUN: bool.default(true),
@@ -224,6 +226,8 @@ export interface AppConfig {
   };
   /** Directory sign-in (LDAP, Active Directory); null: off (LDAP_URL unset). */
   ldap: LdapConfig | null;
+  /** Outgoing mail (e-mailed sign-in codes); null: off (SMTP_URL unset). `url` may hold a password. */
+  smtp: { url: string; from: string } | null;
 }
 
 export class ConfigError extends Error {
@@ -262,6 +266,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
   }
   const { ldap, problems: ldapProblems } = ldapConfigOf(e);
   if (ldapProblems.length) throw new ConfigError(ldapProblems);
+  if (e.SMTP_URL && !e.SMTP_FROM) throw new ConfigError(['SMTP_FROM is required with SMTP_URL']);
   if (e.OIDC_PROVIDERS?.length && !e.API_PUBLIC_URL) {
     throw new ConfigError([
       'API_PUBLIC_URL is required with OIDC_PROVIDERS (the redirect URIs are built on it)',
@@ -329,6 +334,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     textfsmTemplatesDir: e.TEXTFSM_TEMPLATES_DIR ?? builtinTemplatesDir('textfsm'),
     volatileRulesFile: e.VOLATILE_RULES_FILE ?? null,
     ldap,
+    smtp: e.SMTP_URL ? { url: e.SMTP_URL, from: e.SMTP_FROM! } : null,
   };
 }
 
