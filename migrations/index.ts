@@ -16,6 +16,7 @@ import { CreateProfiles1764000000013 } from './1764000000013-CreateProfiles';
 import { OidcLogin1764000000015 } from './1764000000015-OidcLogin';
 import { LdapIdentities1764000000016 } from './1764000000016-LdapIdentities';
 import { Mfa1764000000017 } from './1764000000017-Mfa';
+import { AccountLinks1764000000018 } from './1764000000018-AccountLinks';
 
 export const MIGRATIONS = [
   CreateInventory1764000000000,
@@ -35,4 +36,5 @@ export const MIGRATIONS = [
   OidcLogin1764000000015,
   LdapIdentities1764000000016,
   Mfa1764000000017,
+  AccountLinks1764000000018,
 ];

@@ -1,0 +1,171 @@
+import { Body, Controller, HttpCode, Inject, Logger, Post, Req, Res } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { createTransport, type Transporter } from 'nodemailer';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { DataSource } from 'typeorm';
+import {
+  BAD_LINK,
+  createLink,
+  linkUrl,
+  linkUser,
+  readLinkConfirmation,
+  readResetRequest,
+  resettableUser,
+  RESET_LINK_TTL_MS,
+  useLink,
+} from '../../../core/accounts/account-links';
+import { AccountsRepository } from '../../../core/accounts/accounts.repository';
+import { appendAudit } from '../../../core/accounts/audit';
+import { maskEmail } from '../../../core/accounts/mfa';
+import { passwordProblems } from '../../../core/accounts/passwords';
+import { ErrorCode, SwitchboardError } from '../../../libs/common/src/errors';
+import { APP_CONFIG } from '../../../libs/config/src/config.module';
+import type { AppConfig } from '../../../libs/config/src/config';
+import { Public } from '../../../graphql/common/auth.guard';
+import { TokenBuckets } from './rate-limit';
+
+/** Reset requests per account (a burst of 5, then one every 12 minutes); more are dropped silently. */
+const RESETS_PER_ACCOUNT = { perSecond: 1 / 720, burst: 5 };
+
+/**
+ * Forgotten passwords: POST /auth/password-reset {username | email} always answers 202 the same
+ * way; an active person with an e-mail address gets a single-use link (30 minutes) by mail (SMTP_URL).
+ * POST /auth/password-reset/confirm {token, password} sets the password, ends every session and clears
+ * the lockout. Tokens are stored as SHA-256 only; every step is audited (kind 'account').
+ */
+@Controller('auth/password-reset')
+export class PasswordResetController {
+  private readonly logger = new Logger(PasswordResetController.name);
+  private readonly perAddress: TokenBuckets;
+  private readonly perAccount = new TokenBuckets(RESETS_PER_ACCOUNT.perSecond, RESETS_PER_ACCOUNT.burst);
+  private readonly mailer: Transporter | null;
+
+  constructor(
+    private readonly accounts: AccountsRepository,
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {
+    const perMinute = config.api.loginAttemptsPerMinute;
+    this.perAddress = new TokenBuckets(perMinute / 60, perMinute);
+    this.mailer = config.smtp ? createTransport(config.smtp.url) : null;
+  }
+
+  @Public()
+  @Post()
+  @HttpCode(202)
+  async request(
+    @Body() body: unknown,
+    @Req() req: IncomingMessage,
+    @Res({ passthrough: true }) res: ServerResponse,
+  ) {
+    const meta = this.meta(req);
+    this.rateLimit(meta, res);
+    const { login } = readResetRequest(body);
+    const answer = {
+      accepted: true,
+      message: 'if an active account with an e-mail address matches, a reset link is on its way',
+    };
+    const user = await resettableUser(this.dataSource, login);
+    if (!user) return answer;
+    if (this.perAccount.take(`account ${user.id}`) > 0) {
+      this.logger.warn(`password reset for ${user.username} dropped: too many requests for the account`);
+      return answer;
+    }
+    if (!this.mailer || !this.config.smtp) {
+      this.logger.warn(`password reset for ${user.username} not sent: SMTP_URL is not set`);
+      return answer;
+    }
+    // In the background: the answer takes as long whether or not the account exists.
+    void this.sendReset(user, meta, req, null).catch((error: Error) =>
+      this.logger.error(`password reset mail for ${user.username} failed: ${error.message}`),
+    );
+    return answer;
+  }
+
+  @Public()
+  @Post('confirm')
+  @HttpCode(200)
+  async confirm(
+    @Body() body: unknown,
+    @Req() req: IncomingMessage,
+    @Res({ passthrough: true }) res: ServerResponse,
+  ) {
+    const meta = this.meta(req);
+    this.rateLimit(meta, res);
+    const { token, password } = readLinkConfirmation(body);
+    const userId = await linkUser(this.dataSource, token, 'reset');
+    const user = userId ? await this.accounts.findById(userId) : null;
+    if (!user || user.status !== 'ACTIVE' || user.deletedAt || user.kind !== 'human')
+      throw SwitchboardError.badInput('token', BAD_LINK);
+    const problems = passwordProblems(password, user.username, 'password');
+    if (problems.length) throw SwitchboardError.invalidFields(problems);
+    if ((await useLink(this.dataSource, token, 'reset')) !== user.id)
+      throw SwitchboardError.badInput('token', BAD_LINK);
+    await this.accounts.setPassword(user.id, password);
+    await this.audit(user, meta, 'account.password_reset_done', null);
+    return { ok: true, username: user.username };
+  }
+
+  /** Create the link and mail it (also for Mutation.sendPasswordReset). */
+  private async sendReset(
+    user: { id: string; username: string; email: string },
+    meta: { address: string | null; userAgent: string | null },
+    req: IncomingMessage,
+    createdBy: string | null,
+  ): Promise<void> {
+    const { token } = await createLink(this.dataSource, user.id, 'reset', createdBy);
+    const url = linkUrl(this.baseUrl(req), '/auth/password-reset', token);
+    await this.mailer!.sendMail({
+      from: this.config.smtp!.from,
+      to: user.email,
+      subject: 'Reset your Switchboard password',
+      text:
+        `Someone asked to reset the password of the Switchboard account ${user.username}.\n\n` +
+        `To choose a new one, open this link within ${RESET_LINK_TTL_MS / 60_000} minutes (it works once):\n${url}\n\n` +
+        `If it was not you, ignore this message: your password stays as it is.\n`,
+    });
+    await this.audit(user, meta, 'account.password_reset_requested', { to: maskEmail(user.email) });
+  }
+
+  private baseUrl(req: IncomingMessage): string {
+    if (this.config.api.publicUrl) return this.config.api.publicUrl;
+    const host = req.headers.host ?? 'localhost';
+    return `${this.config.api.secureCookies ? 'https' : 'http'}://${host}`;
+  }
+
+  private audit(
+    user: { id: string; username: string },
+    meta: { address: string | null; userAgent: string | null },
+    operation: string,
+    args: Record<string, unknown> | null,
+  ) {
+    return appendAudit(this.dataSource, {
+      actorId: user.id,
+      actorName: user.username,
+      roles: [],
+      ...meta,
+      kind: 'account',
+      operation,
+      arguments: args,
+      outcome: 'OK',
+      errorCode: null,
+      durationMs: null,
+    });
+  }
+
+  private rateLimit(meta: { address: string | null }, res: ServerResponse): void {
+    const wait = this.perAddress.take(`address ${meta.address ?? 'unknown'}`);
+    if (wait > 0) {
+      res.setHeader('retry-after', String(wait));
+      throw new SwitchboardError(
+        ErrorCode.RATE_LIMITED,
+        `Too many password-reset requests from this address (API_LOGIN_ATTEMPTS_PER_MINUTE); retry after ${wait} s`,
+      );
+    }
+  }
+
+  private meta(req: IncomingMessage) {
+    const agent = req.headers['user-agent'];
+    return { address: req.socket.remoteAddress ?? null, userAgent: typeof agent === 'string' ? agent : null };
+  }
+}

@@ -1,0 +1,27 @@
+import { linkUrl, readLinkConfirmation, readResetRequest } from './account-links';
+
+describe('account links', () => {
+  it('builds the link on the base URL, the token encoded', () => {
+    expect(linkUrl('https://sb.example/', '/auth/password-reset', 'sbr_a-b_c')).toBe(
+      'https://sb.example/auth/password-reset?token=sbr_a-b_c',
+    );
+  });
+
+  it('reads a reset request by username or e-mail, lower-cased', () => {
+    expect(readResetRequest({ username: ' Alice ' })).toEqual({ login: 'alice' });
+    expect(readResetRequest({ email: 'A@Example.test' })).toEqual({ login: 'a@example.test' });
+    for (const bad of [null, {}, { username: 3 }, { email: '  ' }, 'x'])
+      expect(() => readResetRequest(bad)).toThrow(/username/);
+  });
+
+  it('names every missing field of a confirmation', () => {
+    expect(readLinkConfirmation({ token: 't', password: 'p' })).toEqual({ token: 't', password: 'p' });
+    try {
+      readLinkConfirmation({ token: 1 });
+      throw new Error('accepted');
+    } catch (error) {
+      expect(JSON.stringify(error)).toMatch(/token/);
+      expect(JSON.stringify(error)).toMatch(/password/);
+    }
+  });
+});

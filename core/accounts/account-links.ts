@@ -1,0 +1,97 @@
+import type { DataSource } from 'typeorm';
+import { SwitchboardError } from '../../libs/common/src/errors';
+import { hashSecret, newSecret } from './secrets';
+
+/** How long an e-mailed password-reset link works. */
+export const RESET_LINK_TTL_MS = 30 * 60_000;
+/** Prefix of a reset link's token (lets secret scanners recognise it). */
+export const RESET_PREFIX = 'sbr_';
+/** The one answer for an unknown, used, replaced or expired link. */
+export const BAD_LINK =
+  'the link is unknown, already used, replaced by a newer one or expired: ask for a new one';
+
+export type LinkPurpose = 'reset';
+
+/** The link a user opens: `${base}/auth/password-reset?token=…` (base: API_PUBLIC_URL or this API). */
+export function linkUrl(base: string, path: string, token: string): string {
+  return `${base.replace(/\/+$/, '')}${path}?token=${encodeURIComponent(token)}`;
+}
+
+/** The body of POST /auth/password-reset: {username} or {email} (one of them, a non-empty string). */
+export function readResetRequest(body: unknown): { login: string } {
+  const b = (body && typeof body === 'object' ? body : {}) as { username?: unknown; email?: unknown };
+  const value = b.username ?? b.email;
+  if (typeof value !== 'string' || !value.trim())
+    throw SwitchboardError.badInput('username', 'is required (or email): the account to reset');
+  return { login: value.trim().toLowerCase().slice(0, 254) };
+}
+
+/** {token, password} of a link's confirmation: both strings, else a named field error. */
+export function readLinkConfirmation(body: unknown): { token: string; password: string } {
+  const b = (body && typeof body === 'object' ? body : {}) as { token?: unknown; password?: unknown };
+  const fields = [];
+  if (typeof b.token !== 'string' || !b.token) fields.push({ field: 'token', message: 'is required' });
+  if (typeof b.password !== 'string' || !b.password)
+    fields.push({ field: 'password', message: 'is required' });
+  if (fields.length) throw SwitchboardError.invalidFields(fields);
+  return { token: (b.token as string).slice(0, 200), password: b.password as string };
+}
+
+/** A new link for the user: any earlier unused one of the same purpose is revoked. The token is returned once. */
+export async function createLink(
+  db: DataSource,
+  userId: string,
+  purpose: LinkPurpose,
+  createdBy: string | null,
+): Promise<{ token: string; expiresAt: Date }> {
+  const token = newSecret(RESET_PREFIX);
+  const expiresAt = new Date(Date.now() + RESET_LINK_TTL_MS);
+  await db.transaction(async (m) => {
+    await m.query(
+      `UPDATE account_links SET revoked_at = now()
+        WHERE user_id = $1 AND purpose = $2 AND used_at IS NULL AND revoked_at IS NULL`,
+      [userId, purpose],
+    );
+    await m.query(
+      `INSERT INTO account_links (token_hash, user_id, purpose, created_by, expires_at) VALUES ($1, $2, $3, $4, $5)`,
+      [hashSecret(token), userId, purpose, createdBy, expiresAt],
+    );
+  });
+  return { token, expiresAt };
+}
+
+/** The user a live link stands for, or null. Does not spend it. */
+export async function linkUser(db: DataSource, token: string, purpose: LinkPurpose): Promise<string | null> {
+  const rows: { user_id: string }[] = await db.query(
+    `SELECT user_id FROM account_links WHERE token_hash = $1 AND purpose = $2
+        AND used_at IS NULL AND revoked_at IS NULL AND expires_at > now()`,
+    [hashSecret(token), purpose],
+  );
+  return rows[0]?.user_id ?? null;
+}
+
+/** Spend a live link (once: a second caller gets null). */
+export async function useLink(db: DataSource, token: string, purpose: LinkPurpose): Promise<string | null> {
+  // TypeORM answers an UPDATE … RETURNING as [rows, count].
+  const [rows]: [{ user_id: string }[], number] = await db.query(
+    `UPDATE account_links SET used_at = now() WHERE token_hash = $1 AND purpose = $2
+        AND used_at IS NULL AND revoked_at IS NULL AND expires_at > now() RETURNING user_id`,
+    [hashSecret(token), purpose],
+  );
+  return rows[0]?.user_id ?? null;
+}
+
+/** The active human user with an e-mail address whose username or address is `login`, or null. */
+export async function resettableUser(
+  db: DataSource,
+  login: string,
+): Promise<{ id: string; username: string; email: string } | null> {
+  const rows: { id: string; username: string; email: string }[] = await db.query(
+    `SELECT id, username, email FROM users
+      WHERE (username = $1 OR lower(email) = $1) AND status = 'ACTIVE' AND kind = 'human'
+        AND deleted_at IS NULL AND email IS NOT NULL
+      ORDER BY (username = $1) DESC LIMIT 1`,
+    [login],
+  );
+  return rows[0] ?? null;
+}
