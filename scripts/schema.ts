@@ -1,3 +1,4 @@
+import { AccountLinksResolver } from '../graphql/accounts/account-links.resolver';
 import { NestFactory } from '@nestjs/core';
 import { GraphQLSchemaBuilderModule, GraphQLSchemaFactory } from '@nestjs/graphql';
 import { lexicographicSortSchema, printSchema } from 'graphql';
@@ -29,6 +30,7 @@ export const RESOLVERS = [
   NodesResolver,
   AccountsResolver,
   MfaResolver,
+  AccountLinksResolver,
   ProfilesResolver,
 ];
 

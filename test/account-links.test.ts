@@ -164,6 +164,29 @@ describe('password-reset links (integration)', () => {
     expect(expired.text).toMatch(/expired/);
   });
 
+  it('an administrator sends a reset link; clear errors for bad targets', async () => {
+    const rita = await stack.db.query(`SELECT id FROM users WHERE username = 'rita'`);
+    const sent = await stack.gql.request<{ sendPasswordReset: string }>(
+      `mutation ($id: ID!) { sendPasswordReset(id: $id) }`,
+      { id: rita.rows[0].id },
+    );
+    expect(sent.sendPasswordReset).toMatch(/^r.*@example\.test$/);
+    expect(sent.sendPasswordReset).not.toBe('rita@example.test');
+    const token = await tokenMailedTo('rita@example.test');
+    const done = await post('/auth/password-reset/confirm', { token, password: 'admin sent passphrase' });
+    expect(done.status).toBe(200);
+    await stack.gql.request(`mutation ($input: CreateUserInput!) { createUser(input: $input) { id } }`, {
+      input: { username: 'nomail', roles: ['operator'], password: PASSWORD },
+    });
+    const nomail = await stack.db.query(`SELECT id FROM users WHERE username = 'nomail'`);
+    await expect(
+      stack.gql.request(`mutation ($id: ID!) { sendPasswordReset(id: $id) }`, { id: nomail.rows[0].id }),
+    ).rejects.toThrow(/no e-mail address/);
+    await expect(
+      stack.gql.request(`mutation ($id: ID!) { sendPasswordReset(id: $id) }`, { id: 'not-a-uuid' }),
+    ).rejects.toThrow(/id/);
+  });
+
   it('keeps tokens out of the database and the audit log, and audits each step', async () => {
     const { rows } = await stack.db.query(`SELECT * FROM account_links`);
     expect(rows.length).toBeGreaterThan(0);
@@ -177,5 +200,31 @@ describe('password-reset links (integration)', () => {
     const operations = audit.rows.filter((r) => r.kind === 'account').map((r) => r.operation);
     expect(operations).toContain('account.password_reset_requested');
     expect(operations).toContain('account.password_reset_done');
+  });
+});
+
+describe('password-reset links without SMTP_URL (integration)', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack({ lab: { devices: 1 }, worker: false });
+  });
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  it('the public endpoint still answers 202; sendPasswordReset names SMTP_URL', async () => {
+    const created = await stack.gql.request<{ createUser: { id: string } }>(
+      `mutation ($input: CreateUserInput!) { createUser(input: $input) { id } }`,
+      { input: { username: 'sam', roles: ['operator'], password: PASSWORD, email: 'sam@example.test' } },
+    );
+    const response = await fetch(`${stack.url}/auth/password-reset`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'sam' }),
+    });
+    expect(response.status).toBe(202);
+    await expect(
+      stack.gql.request(`mutation ($id: ID!) { sendPasswordReset(id: $id) }`, { id: created.createUser.id }),
+    ).rejects.toThrow(/SMTP_URL/);
   });
 });

@@ -1,3 +1,4 @@
+import { createTransport, type Transporter } from 'nodemailer';
 import type { DataSource } from 'typeorm';
 import { SwitchboardError } from '../../libs/common/src/errors';
 import { hashSecret, newSecret } from './secrets';
@@ -94,4 +95,46 @@ export async function resettableUser(
     [login],
   );
   return rows[0] ?? null;
+}
+
+/** The base of links when API_PUBLIC_URL is not set: this API as the request reached it. */
+export function baseUrlOf(publicUrl: string | null, host: string | undefined, secure: boolean): string {
+  return publicUrl ?? `${secure ? 'https' : 'http'}://${host ?? 'localhost'}`;
+}
+
+/** Creates reset links and mails them (SMTP_URL); shared by the public endpoint and sendPasswordReset. */
+export class AccountLinksService {
+  private readonly mailer: Transporter | null;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly smtp: { url: string; from: string } | null,
+  ) {
+    this.mailer = smtp ? createTransport(smtp.url) : null;
+  }
+
+  get mailConfigured(): boolean {
+    return !!this.mailer;
+  }
+
+  /** Mail a new reset link to the user (the token is never returned). */
+  async sendReset(
+    user: { id: string; username: string; email: string },
+    base: string,
+    createdBy: string | null,
+  ): Promise<void> {
+    if (!this.mailer || !this.smtp)
+      throw SwitchboardError.badInput('id', 'password-reset links need e-mail: SMTP_URL is not set');
+    const { token } = await createLink(this.dataSource, user.id, 'reset', createdBy);
+    const url = linkUrl(base, '/auth/password-reset', token);
+    await this.mailer.sendMail({
+      from: this.smtp.from,
+      to: user.email,
+      subject: 'Reset your Switchboard password',
+      text:
+        `Someone asked to reset the password of the Switchboard account ${user.username}.\n\n` +
+        `To choose a new one, open this link within ${RESET_LINK_TTL_MS / 60_000} minutes (it works once):\n${url}\n\n` +
+        `If it was not you, ignore this message: your password stays as it is.\n`,
+    });
+  }
 }

@@ -3,6 +3,10 @@ import { getDataSourceToken } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { AccountsRepository } from '../../core/accounts/accounts.repository';
 import { MfaService } from '../../core/accounts/mfa';
+import { AccountLinksService } from '../../core/accounts/account-links';
+import { APP_CONFIG } from '../../libs/config/src/config.module';
+import type { AppConfig } from '../../libs/config/src/config';
+import { AccountLinksResolver } from './account-links.resolver';
 import { SecretBox } from '../../libs/crypto/src/secret-box';
 import { AccountsResolver } from './accounts.resolver';
 import { MfaResolver } from './mfa.resolver';
@@ -19,6 +23,7 @@ import { UsernameLoader } from './username.loader';
   providers: [
     AccountsResolver,
     MfaResolver,
+    AccountLinksResolver,
     ProfilesResolver,
     ProfileNotifications,
     UsernameLoader,
@@ -28,7 +33,13 @@ import { UsernameLoader } from './username.loader';
       useFactory: (dataSource: DataSource, secrets: SecretBox, accounts: AccountsRepository) =>
         new MfaService(dataSource, secrets, accounts),
     },
+    {
+      provide: AccountLinksService,
+      inject: [getDataSourceToken(), APP_CONFIG],
+      useFactory: (dataSource: DataSource, config: AppConfig) =>
+        new AccountLinksService(dataSource, config.smtp),
+    },
   ],
-  exports: [UsernameLoader, MfaService],
+  exports: [UsernameLoader, MfaService, AccountLinksService],
 })
 export class AccountsModule {}

@@ -1,17 +1,15 @@
 import { Body, Controller, HttpCode, Inject, Logger, Post, Req, Res } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { createTransport, type Transporter } from 'nodemailer';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { DataSource } from 'typeorm';
 import {
+  AccountLinksService,
   BAD_LINK,
-  createLink,
-  linkUrl,
+  baseUrlOf,
   linkUser,
   readLinkConfirmation,
   readResetRequest,
   resettableUser,
-  RESET_LINK_TTL_MS,
   useLink,
 } from '../../../core/accounts/account-links';
 import { AccountsRepository } from '../../../core/accounts/accounts.repository';
@@ -38,16 +36,15 @@ export class PasswordResetController {
   private readonly logger = new Logger(PasswordResetController.name);
   private readonly perAddress: TokenBuckets;
   private readonly perAccount = new TokenBuckets(RESETS_PER_ACCOUNT.perSecond, RESETS_PER_ACCOUNT.burst);
-  private readonly mailer: Transporter | null;
 
   constructor(
     private readonly accounts: AccountsRepository,
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly links: AccountLinksService,
   ) {
     const perMinute = config.api.loginAttemptsPerMinute;
     this.perAddress = new TokenBuckets(perMinute / 60, perMinute);
-    this.mailer = config.smtp ? createTransport(config.smtp.url) : null;
   }
 
   @Public()
@@ -71,7 +68,7 @@ export class PasswordResetController {
       this.logger.warn(`password reset for ${user.username} dropped: too many requests for the account`);
       return answer;
     }
-    if (!this.mailer || !this.config.smtp) {
+    if (!this.links.mailConfigured) {
       this.logger.warn(`password reset for ${user.username} not sent: SMTP_URL is not set`);
       return answer;
     }
@@ -106,31 +103,18 @@ export class PasswordResetController {
     return { ok: true, username: user.username };
   }
 
-  /** Create the link and mail it (also for Mutation.sendPasswordReset). */
   private async sendReset(
     user: { id: string; username: string; email: string },
     meta: { address: string | null; userAgent: string | null },
     req: IncomingMessage,
     createdBy: string | null,
   ): Promise<void> {
-    const { token } = await createLink(this.dataSource, user.id, 'reset', createdBy);
-    const url = linkUrl(this.baseUrl(req), '/auth/password-reset', token);
-    await this.mailer!.sendMail({
-      from: this.config.smtp!.from,
-      to: user.email,
-      subject: 'Reset your Switchboard password',
-      text:
-        `Someone asked to reset the password of the Switchboard account ${user.username}.\n\n` +
-        `To choose a new one, open this link within ${RESET_LINK_TTL_MS / 60_000} minutes (it works once):\n${url}\n\n` +
-        `If it was not you, ignore this message: your password stays as it is.\n`,
-    });
+    await this.links.sendReset(user, this.baseUrl(req), createdBy);
     await this.audit(user, meta, 'account.password_reset_requested', { to: maskEmail(user.email) });
   }
 
   private baseUrl(req: IncomingMessage): string {
-    if (this.config.api.publicUrl) return this.config.api.publicUrl;
-    const host = req.headers.host ?? 'localhost';
-    return `${this.config.api.secureCookies ? 'https' : 'http'}://${host}`;
+    return baseUrlOf(this.config.api.publicUrl, req.headers.host, this.config.api.secureCookies);
   }
 
   private audit(
