@@ -5,8 +5,9 @@
  * Unlike config templates there is no `lenientIf`: a condition on a missing value is a mistake
  * in a task, not an optional section.
  */
-import { Liquid, Token, TokenKind, Tokenizer } from 'liquidjs';
-import type { TagToken, Template, TopLevelToken, Variable } from 'liquidjs';
+import { Liquid, Token } from 'liquidjs';
+import { liquidNestingProblem } from '../../templating/src/nesting';
+import type { Template, Variable } from 'liquidjs';
 import { NETWORK_FILTERS } from '../../templating/src/filters';
 import { toTemplateIssues } from '../../templating/src/render';
 import type { TemplateIssue } from '../../templating/src/render';
@@ -33,86 +34,13 @@ export class LiquidNestingError extends Error {
   }
 }
 
-/** Tags that hold other tags until their `end<name>`. */
-const BLOCK_TAGS = new Set([
-  'if',
-  'unless',
-  'case',
-  'for',
-  'tablerow',
-  'capture',
-  'comment',
-  'block',
-  'layout',
-]);
-
-/** The deepest nesting of ( and [ in an expression, outside quoted strings. */
-function bracketDepth(text: string): number {
-  let depth = 0;
-  let deepest = 0;
-  let quote: string | undefined;
-  for (const c of text) {
-    if (quote) {
-      if (c === quote) quote = undefined;
-    } else if (c === '"' || c === "'") {
-      quote = c;
-    } else if (c === '(' || c === '[') {
-      deepest = Math.max(deepest, ++depth);
-    } else if ((c === ')' || c === ']') && depth > 0) {
-      depth--;
-    }
-  }
-  return deepest;
-}
-
 /**
  * Throws LiquidNestingError when block tags (and brackets inside them) nest deeper than
- * MAX_NESTING_DEPTH, before liquidjs parses the template: it parses, analyses and renders nested
- * tags and expressions by recursion, and near the stack limit V8 can abort the whole process
- * (compiling a regular expression) instead of throwing a RangeError. Reads liquidjs' own tokens
- * (found without recursion), so it throws liquidjs' syntax errors where liquid.parse would.
+ * MAX_NESTING_DEPTH, before liquidjs parses the template (libs/templating/src/nesting.ts, which
+ * config templates use too). A template liquidjs cannot tokenize passes: liquid.parse reports it.
  */
 export function checkLiquidNesting(source: string): void {
-  const options = liquid.options;
-  const tokenizer = new Tokenizer(
-    source,
-    options.operators,
-    undefined,
-    undefined,
-    options.groupedExpressions,
-  );
-  // Token lists still to read: the template's, and the lines of `liquid` tags (tags too, a level down).
-  const pending: { tokens: TopLevelToken[]; next: number }[] = [
-    { tokens: tokenizer.readTopLevelTokens(options), next: 0 },
-  ];
-  let depth = 0;
-  while (pending.length > 0) {
-    const list = pending[pending.length - 1];
-    if (list.next >= list.tokens.length) {
-      pending.pop();
-      if (pending.length > 0) depth--; // the end of a `liquid` tag's lines
-      continue;
-    }
-    const token = list.tokens[list.next++];
-    if (token.kind === TokenKind.Output) {
-      if (depth + bracketDepth(token.getText()) > MAX_NESTING_DEPTH) throw new LiquidNestingError();
-    } else if (token.kind === TokenKind.Tag) {
-      const tag = token as TagToken;
-      if (depth + bracketDepth(tag.args) > MAX_NESTING_DEPTH) throw new LiquidNestingError();
-      if (BLOCK_TAGS.has(tag.name) || tag.name === 'liquid') depth++;
-      else if (tag.name.startsWith('end') && depth > 0) depth--;
-      if (depth > MAX_NESTING_DEPTH) throw new LiquidNestingError();
-      if (tag.name === 'liquid') {
-        let lines: TopLevelToken[];
-        try {
-          lines = tag.tokenizer.readLiquidTagTokens(options);
-        } catch {
-          lines = []; // liquid.parse reports it, without reading further into this tag
-        }
-        pending.push({ tokens: lines, next: 0 });
-      }
-    }
-  }
+  if (liquidNestingProblem(source, liquid, MAX_NESTING_DEPTH)) throw new LiquidNestingError();
 }
 
 /**
