@@ -17,6 +17,13 @@ export function sameSecret(a: string, b: string): boolean {
   return timingSafeEqual(da, db);
 }
 
+/** Whether `presented` (a header's value, of any type) is the CSRF token whose hash a session holds. */
+export function csrfMatches(presented: unknown, csrfHash: string | undefined): boolean {
+  return (
+    typeof presented === 'string' && !!presented && !!csrfHash && sameSecret(hashSecret(presented), csrfHash)
+  );
+}
+
 /** Prefixes that say what a secret is (and let secret scanners recognise Switchboard tokens). */
 export const TOKEN_PREFIX = 'sbp_';
 export const SESSION_PREFIX = 'sbs_';

@@ -7,7 +7,7 @@ import { DataSource } from 'typeorm';
 import { appendAudit } from '../../core/accounts/audit';
 import { can, rolesOf, type Principal } from '../../core/accounts/principal';
 import { SELF, type Permission } from '../../core/accounts/permissions';
-import { hashSecret, sameSecret } from '../../core/accounts/secrets';
+import { csrfMatches } from '../../core/accounts/secrets';
 import { ErrorCode, SwitchboardError } from '../../libs/common/src/errors';
 
 export const IS_PUBLIC = 'switchboard:public';
@@ -91,9 +91,7 @@ export class AuthGuard implements CanActivate {
       return deny(`${operation} needs the permission ${required}, which ${principal.username} does not hold`);
     }
     if (principal.via === 'session' && info.operation.operation === 'mutation') {
-      const header = ctx.req?.headers?.['x-csrf-token'];
-      const presented = typeof header === 'string' ? header : '';
-      if (!presented || !principal.csrfHash || !sameSecret(hashSecret(presented), principal.csrfHash)) {
+      if (!csrfMatches(ctx.req?.headers?.['x-csrf-token'], principal.csrfHash)) {
         return deny('a mutation made with a session cookie needs its CSRF token in the x-csrf-token header');
       }
     }

@@ -20,7 +20,7 @@ import { DirectoryLoginRefused, LdapDirectory } from '../../../core/accounts/lda
 import { codeKind, maskEmail, MfaService, readCode } from '../../../core/accounts/mfa';
 import type { UserEntity } from '../../../core/accounts/account.entities';
 import { rolesOf } from '../../../core/accounts/principal';
-import { hashSecret, sameSecret } from '../../../core/accounts/secrets';
+import { csrfMatches } from '../../../core/accounts/secrets';
 import { ErrorCode, SwitchboardError, type FieldError } from '../../../libs/common/src/errors';
 import { APP_CONFIG } from '../../../libs/config/src/config.module';
 import type { AppConfig } from '../../../libs/config/src/config';
@@ -331,12 +331,7 @@ export class AuthController {
       res.setHeader('set-cookie', clear);
       return { ok: true };
     }
-    const header = req.headers[CSRF_HEADER];
-    if (
-      typeof header !== 'string' ||
-      !principal.csrfHash ||
-      !sameSecret(hashSecret(header), principal.csrfHash)
-    ) {
+    if (!csrfMatches(req.headers[CSRF_HEADER], principal.csrfHash)) {
       throw new SwitchboardError(
         ErrorCode.FORBIDDEN,
         `logging out needs the CSRF token in the ${CSRF_HEADER} header`,

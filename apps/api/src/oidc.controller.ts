@@ -8,7 +8,7 @@ import { appendAudit } from '../../../core/accounts/audit';
 import { publicView, type OidcProvider } from '../../../core/accounts/oidc';
 import { OIDC_FLOW_MS, OidcLogin, type OidcFlow } from '../../../core/accounts/oidc-login';
 import { rolesOf } from '../../../core/accounts/principal';
-import { hashSecret, sameSecret } from '../../../core/accounts/secrets';
+import { csrfMatches } from '../../../core/accounts/secrets';
 import { ErrorCode, SwitchboardError } from '../../../libs/common/src/errors';
 import type { AppConfig } from '../../../libs/config/src/config';
 import { APP_CONFIG } from '../../../libs/config/src/config.module';
@@ -86,12 +86,7 @@ export class OidcController {
         ErrorCode.UNAUTHENTICATED,
         'linking an identity needs a signed-in browser session',
       );
-    const header = req.headers[CSRF_HEADER];
-    if (
-      typeof header !== 'string' ||
-      !principal.csrfHash ||
-      !sameSecret(hashSecret(header), principal.csrfHash)
-    )
+    if (!csrfMatches(req.headers[CSRF_HEADER], principal.csrfHash))
       throw new SwitchboardError(
         ErrorCode.FORBIDDEN,
         `linking an identity needs the CSRF token in the ${CSRF_HEADER} header`,
