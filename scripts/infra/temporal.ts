@@ -91,8 +91,15 @@ export async function startTemporalDevServer(options: {
   if (options.namespace && options.namespace !== 'default') args.push('--namespace', options.namespace);
   for (const pragma of options.sqlitePragmas ?? []) args.push('--sqlite-pragma', pragma);
   // Task-queue priority (a run's priority 1-5 as the Temporal priorityKey) needs the
-  // priority-enabled matcher, off by default in server 1.29.
-  args.push('--dynamic-config-value', 'matching.useNewMatcher=true');
+  // priority-enabled matcher, off by default in server 1.29. Priority is strict within a task-queue
+  // partition and only approximate across them; a single-process server gains nothing from the
+  // default four partitions, so it gets one and urgent work always goes first.
+  for (const value of [
+    'matching.useNewMatcher=true',
+    'matching.numTaskqueueReadPartitions=1',
+    'matching.numTaskqueueWritePartitions=1',
+  ])
+    args.push('--dynamic-config-value', value);
   if (options.headless) args.push('--headless');
   else args.push('--ui-port', String(options.uiPort ?? 8233));
   const managed = startManaged('temporal', cli, args, { logFile: options.logFile });
