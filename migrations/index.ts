@@ -17,6 +17,7 @@ import { OidcLogin1764000000015 } from './1764000000015-OidcLogin';
 import { LdapIdentities1764000000016 } from './1764000000016-LdapIdentities';
 import { Mfa1764000000017 } from './1764000000017-Mfa';
 import { AccountLinks1764000000018 } from './1764000000018-AccountLinks';
+import { InvitedUsers1764000000019 } from './1764000000019-InvitedUsers';
 
 export const MIGRATIONS = [
   CreateInventory1764000000000,
@@ -37,4 +38,5 @@ export const MIGRATIONS = [
   LdapIdentities1764000000016,
   Mfa1764000000017,
   AccountLinks1764000000018,
+  InvitedUsers1764000000019,
 ];

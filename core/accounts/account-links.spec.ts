@@ -1,4 +1,4 @@
-import { linkUrl, readLinkConfirmation, readResetRequest } from './account-links';
+import { LINKS, linkUrl, readLinkConfirmation, readResetRequest } from './account-links';
 
 describe('account links', () => {
   it('builds the link on the base URL, the token encoded', () => {
@@ -23,5 +23,12 @@ describe('account links', () => {
       expect(JSON.stringify(error)).toMatch(/token/);
       expect(JSON.stringify(error)).toMatch(/password/);
     }
+  });
+});
+
+describe('link kinds', () => {
+  it('reset links live 30 minutes, invitations 72 hours, each with its own token prefix and path', () => {
+    expect(LINKS.reset).toEqual({ prefix: 'sbr_', ttlMs: 30 * 60_000, path: '/auth/password-reset' });
+    expect(LINKS.invite).toEqual({ prefix: 'sbi_', ttlMs: 72 * 3_600_000, path: '/auth/invite' });
   });
 });

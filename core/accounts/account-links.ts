@@ -5,13 +5,23 @@ import { hashSecret, newSecret } from './secrets';
 
 /** How long an e-mailed password-reset link works. */
 export const RESET_LINK_TTL_MS = 30 * 60_000;
+/** How long an invitation link works. */
+export const INVITE_LINK_TTL_MS = 72 * 3_600_000;
 /** Prefix of a reset link's token (lets secret scanners recognise it). */
 export const RESET_PREFIX = 'sbr_';
+/** Prefix of an invitation link's token. */
+export const INVITE_PREFIX = 'sbi_';
 /** The one answer for an unknown, used, replaced or expired link. */
 export const BAD_LINK =
   'the link is unknown, already used, replaced by a newer one or expired: ask for a new one';
 
-export type LinkPurpose = 'reset';
+export type LinkPurpose = 'reset' | 'invite';
+
+/** What each kind of link is: its token's prefix, how long it works, the path the mail points to. */
+export const LINKS: Record<LinkPurpose, { prefix: string; ttlMs: number; path: string }> = {
+  reset: { prefix: RESET_PREFIX, ttlMs: RESET_LINK_TTL_MS, path: '/auth/password-reset' },
+  invite: { prefix: INVITE_PREFIX, ttlMs: INVITE_LINK_TTL_MS, path: '/auth/invite' },
+};
 
 /** The link a user opens: `${base}/auth/password-reset?token=…` (base: API_PUBLIC_URL or this API). */
 export function linkUrl(base: string, path: string, token: string): string {
@@ -45,8 +55,8 @@ export async function createLink(
   purpose: LinkPurpose,
   createdBy: string | null,
 ): Promise<{ token: string; expiresAt: Date }> {
-  const token = newSecret(RESET_PREFIX);
-  const expiresAt = new Date(Date.now() + RESET_LINK_TTL_MS);
+  const token = newSecret(LINKS[purpose].prefix);
+  const expiresAt = new Date(Date.now() + LINKS[purpose].ttlMs);
   await db.transaction(async (m) => {
     await m.query(
       `UPDATE account_links SET revoked_at = now()
@@ -102,7 +112,7 @@ export function baseUrlOf(publicUrl: string | null, host: string | undefined, se
   return publicUrl ?? `${secure ? 'https' : 'http'}://${host ?? 'localhost'}`;
 }
 
-/** Creates reset links and mails them (SMTP_URL); shared by the public endpoint and sendPasswordReset. */
+/** Creates reset and invitation links and mails them (SMTP_URL); shared by the endpoints and the resolver. */
 export class AccountLinksService {
   private readonly mailer: Transporter | null;
 
@@ -117,24 +127,51 @@ export class AccountLinksService {
     return !!this.mailer;
   }
 
+  /** Refuses, naming `field`, when the server sends no mail (SMTP_URL not set). */
+  requireMail(field: string, what: string): void {
+    if (!this.mailer) throw SwitchboardError.badInput(field, `${what} need e-mail: SMTP_URL is not set`);
+  }
+
   /** Mail a new reset link to the user (the token is never returned). */
   async sendReset(
     user: { id: string; username: string; email: string },
     base: string,
     createdBy: string | null,
   ): Promise<void> {
-    if (!this.mailer || !this.smtp)
-      throw SwitchboardError.badInput('id', 'password-reset links need e-mail: SMTP_URL is not set');
+    this.requireMail('id', 'password-reset links');
     const { token } = await createLink(this.dataSource, user.id, 'reset', createdBy);
-    const url = linkUrl(base, '/auth/password-reset', token);
-    await this.mailer.sendMail({
-      from: this.smtp.from,
-      to: user.email,
-      subject: 'Reset your Switchboard password',
-      text:
-        `Someone asked to reset the password of the Switchboard account ${user.username}.\n\n` +
-        `To choose a new one, open this link within ${RESET_LINK_TTL_MS / 60_000} minutes (it works once):\n${url}\n\n` +
+    await this.send(
+      user.email,
+      'Reset your Switchboard password',
+      `Someone asked to reset the password of the Switchboard account ${user.username}.\n\n` +
+        `To choose a new one, open this link within ${RESET_LINK_TTL_MS / 60_000} minutes (it works once):\n` +
+        `${linkUrl(base, LINKS.reset.path, token)}\n\n` +
         `If it was not you, ignore this message: your password stays as it is.\n`,
-    });
+    );
+  }
+
+  /** Mail a new invitation link (any earlier one stops working; the token is never returned). */
+  async sendInvite(
+    user: { id: string; username: string; email: string },
+    invitedBy: string,
+    base: string,
+    createdBy: string | null,
+  ): Promise<{ expiresAt: Date }> {
+    this.requireMail('email', 'invitations');
+    const { token, expiresAt } = await createLink(this.dataSource, user.id, 'invite', createdBy);
+    await this.send(
+      user.email,
+      'Your Switchboard account',
+      `${invitedBy} invited you to Switchboard, as ${user.username}.\n\n` +
+        `To choose your password and activate the account, open this link within ` +
+        `${INVITE_LINK_TTL_MS / 3_600_000} hours (it works once):\n${linkUrl(base, LINKS.invite.path, token)}\n\n` +
+        `Then sign in with your username and that password.\n`,
+    );
+    return { expiresAt };
+  }
+
+  private async send(to: string, subject: string, text: string): Promise<void> {
+    if (!this.mailer || !this.smtp) throw new Error('SMTP_URL is not set');
+    await this.mailer.sendMail({ from: this.smtp.from, to, subject, text });
   }
 }

@@ -1,7 +1,7 @@
 import { Column, Entity, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
 
 export type UserKind = 'human' | 'service';
-export type UserStatus = 'ACTIVE' | 'DISABLED';
+export type UserStatus = 'ACTIVE' | 'DISABLED' | 'INVITED';
 
 /** A person, or a service account (the one API_TOKEN stands for). Deleted users stay, marked. */
 @Entity({ name: 'users' })

@@ -26,6 +26,8 @@ export const SESSION_ABSOLUTE_MS = 7 * 24 * 3_600_000;
 export const SERVICE_ACCOUNT = 'service';
 
 export const USERNAME_RULE = /^[a-z0-9][a-z0-9._@-]{1,63}$/;
+/** An e-mail address, loosely: something@domain.tld, no spaces, at most 254 characters. */
+const EMAIL_RULE = /^(?=.{3,254}$)[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 export interface NewUser {
   username: string;
@@ -35,6 +37,10 @@ export interface NewUser {
   kind?: 'human' | 'service';
   /** Roles given everywhere. */
   roles?: string[];
+  /** Role bindings, each everywhere or for some sites and tags (with or instead of `roles`). */
+  bindings?: { role: string; sites?: string[]; tags?: string[] }[];
+  /** INVITED: no password yet; the person activates the account through an invitation link. */
+  status?: 'ACTIVE' | 'INVITED';
 }
 
 export interface RequestMeta {
@@ -129,6 +135,10 @@ export class AccountsRepository {
       const [found] = await this.dataSource.query(`SELECT 1 FROM roles WHERE name = $1`, [role]);
       if (!found) throw SwitchboardError.badInput(`roles[${i}]`, `no role "${role}"`);
     }
+    for (const [i, binding] of (input.bindings ?? []).entries()) {
+      const [found] = await this.dataSource.query(`SELECT 1 FROM roles WHERE name = $1`, [binding.role]);
+      if (!found) throw SwitchboardError.badInput(`bindings[${i}].role`, `no role "${binding.role}"`);
+    }
     try {
       return await inTransaction(this.dataSource, (m) =>
         this.insertUser(m, { ...input, username }, createdBy),
@@ -140,26 +150,59 @@ export class AccountsRepository {
     }
   }
 
+  /**
+   * An invited account: no password, status INVITED (it cannot sign in) until its person accepts
+   * the invitation (activateInvited). The e-mail address is required: the link goes there.
+   */
+  async inviteUser(
+    input: Omit<NewUser, 'password' | 'kind' | 'status'> & { email: string },
+    createdBy: string | null,
+  ): Promise<UserEntity> {
+    const email = input.email.trim();
+    if (!EMAIL_RULE.test(email))
+      throw SwitchboardError.badInput('email', 'must be an e-mail address (the invitation is sent there)');
+    return this.createUser({ ...input, email, password: null, kind: 'human', status: 'INVITED' }, createdBy);
+  }
+
+  /**
+   * The invited person chose a password (the policy checked by the caller): the account becomes
+   * ACTIVE. False when it is no longer INVITED (disabled, deleted, activated meanwhile).
+   */
+  async activateInvited(userId: string, password: string): Promise<boolean> {
+    const hash = await hashPassword(password);
+    const rows: unknown[] = await this.dataSource.query(
+      `WITH a AS (UPDATE users SET password_hash = $2, password_changed_at = now(), status = 'ACTIVE'
+                   WHERE id = $1 AND status = 'INVITED' AND deleted_at IS NULL RETURNING id)
+       SELECT id FROM a`,
+      [userId, hash],
+    );
+    return rows.length > 0;
+  }
+
   private async insertUser(db: Db, input: NewUser, createdBy: string | null = null): Promise<UserEntity> {
     const passwordHash = input.password ? await hashPassword(input.password) : null;
     const [row]: { id: string }[] = await db.query(
-      `INSERT INTO users (username, display_name, email, kind, password_hash, password_changed_at, created_by)
-       VALUES ($1, $2, $3, $4, $5, CASE WHEN $5::text IS NULL THEN NULL ELSE now() END, $6) RETURNING id`,
+      `INSERT INTO users (username, display_name, email, kind, status, password_hash, password_changed_at, created_by)
+       VALUES ($1, $2, $3, $4, $5, $6, CASE WHEN $6::text IS NULL THEN NULL ELSE now() END, $7) RETURNING id`,
       [
         input.username,
         input.displayName?.trim() || input.username,
         input.email?.trim() || null,
         input.kind ?? 'human',
+        input.status ?? 'ACTIVE',
         passwordHash,
         createdBy,
       ],
     );
-    for (const role of input.roles ?? []) {
-      await db.query(`INSERT INTO role_bindings (user_id, role, created_by) VALUES ($1, $2, $3)`, [
-        row.id,
-        role,
-        createdBy,
-      ]);
+    const bindings: { role: string; sites?: string[]; tags?: string[] }[] = [
+      ...(input.roles ?? []).map((role) => ({ role })),
+      ...(input.bindings ?? []),
+    ];
+    for (const b of bindings) {
+      await db.query(
+        `INSERT INTO role_bindings (user_id, role, sites, tags, created_by) VALUES ($1, $2, $3, $4, $5)`,
+        [row.id, b.role, b.sites ?? [], b.tags ?? [], createdBy],
+      );
     }
     return (await this.findById(row.id, db))!;
   }
@@ -536,7 +579,10 @@ export class AccountsRepository {
   }
 
   async setStatus(userId: string, status: 'ACTIVE' | 'DISABLED'): Promise<UserEntity> {
-    await this.getUser(userId);
+    const user = await this.getUser(userId);
+    // An invited account becomes active only through its invitation (it has no password yet).
+    if (status === 'ACTIVE' && user.status === 'INVITED')
+      throw SwitchboardError.badInput('id', 'the user has not accepted the invitation yet (resendInvite)');
     await this.dataSource.query(`UPDATE users SET status = $2 WHERE id = $1`, [userId, status]);
     this.service = undefined;
     // A disabled user's tokens stop working (tokenPrincipal checks the status) and work again
@@ -581,7 +627,9 @@ export class AccountsRepository {
     const problems = passwordProblems(password, user.username, 'password');
     if (problems.length) throw SwitchboardError.invalidFields(problems);
     await this.dataSource.query(
-      `UPDATE users SET password_hash = $2, password_changed_at = now(), failed_logins = 0, locked_until = NULL WHERE id = $1`,
+      // An invited account whose password an administrator sets is active: the invitation is moot.
+      `UPDATE users SET password_hash = $2, password_changed_at = now(), failed_logins = 0, locked_until = NULL,
+              status = CASE WHEN status = 'INVITED' THEN 'ACTIVE' ELSE status END WHERE id = $1`,
       [userId, await hashPassword(password)],
     );
     await this.endSessions(userId);

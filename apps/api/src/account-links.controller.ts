@@ -26,14 +26,17 @@ import { TokenBuckets } from './rate-limit';
 const RESETS_PER_ACCOUNT = { perSecond: 1 / 720, burst: 5 };
 
 /**
+ * The public side of e-mailed links (core/accounts/account-links.ts).
  * Forgotten passwords: POST /auth/password-reset {username | email} always answers 202 the same
  * way; an active person with an e-mail address gets a single-use link (30 minutes) by mail (SMTP_URL).
  * POST /auth/password-reset/confirm {token, password} sets the password, ends every session and clears
- * the lockout. Tokens are stored as SHA-256 only; every step is audited (kind 'account').
+ * the lockout. Invitations (Mutation.inviteUser): POST /auth/invite/accept {token, password} sets the
+ * password of an invited account and activates it. Tokens are stored as SHA-256 only; every step is
+ * audited (kind 'account').
  */
-@Controller('auth/password-reset')
-export class PasswordResetController {
-  private readonly logger = new Logger(PasswordResetController.name);
+@Controller('auth')
+export class AccountLinksController {
+  private readonly logger = new Logger(AccountLinksController.name);
   private readonly perAddress: TokenBuckets;
   private readonly perAccount = new TokenBuckets(RESETS_PER_ACCOUNT.perSecond, RESETS_PER_ACCOUNT.burst);
 
@@ -48,7 +51,7 @@ export class PasswordResetController {
   }
 
   @Public()
-  @Post()
+  @Post('password-reset')
   @HttpCode(202)
   async request(
     @Body() body: unknown,
@@ -80,7 +83,7 @@ export class PasswordResetController {
   }
 
   @Public()
-  @Post('confirm')
+  @Post('password-reset/confirm')
   @HttpCode(200)
   async confirm(
     @Body() body: unknown,
@@ -100,6 +103,35 @@ export class PasswordResetController {
       throw SwitchboardError.badInput('token', BAD_LINK);
     await this.accounts.setPassword(user.id, password);
     await this.audit(user, meta, 'account.password_reset_done', null);
+    return { ok: true, username: user.username };
+  }
+
+  /**
+   * An invited person chooses a password: the account becomes ACTIVE; the person then signs in with
+   * POST /auth/login (and MFA, or its enrollment, when the policy requires it). No session is made here.
+   */
+  @Public()
+  @Post('invite/accept')
+  @HttpCode(200)
+  async acceptInvite(
+    @Body() body: unknown,
+    @Req() req: IncomingMessage,
+    @Res({ passthrough: true }) res: ServerResponse,
+  ) {
+    const meta = this.meta(req);
+    this.rateLimit(meta, res);
+    const { token, password } = readLinkConfirmation(body);
+    const userId = await linkUser(this.dataSource, token, 'invite');
+    const user = userId ? await this.accounts.findById(userId) : null;
+    if (!user || user.status !== 'INVITED' || user.deletedAt)
+      throw SwitchboardError.badInput('token', BAD_LINK);
+    const problems = passwordProblems(password, user.username, 'password');
+    if (problems.length) throw SwitchboardError.invalidFields(problems);
+    if ((await useLink(this.dataSource, token, 'invite')) !== user.id)
+      throw SwitchboardError.badInput('token', BAD_LINK);
+    if (!(await this.accounts.activateInvited(user.id, password)))
+      throw SwitchboardError.badInput('token', BAD_LINK);
+    await this.audit(user, meta, 'account.invite_accepted', null);
     return { ok: true, username: user.username };
   }
 
@@ -143,7 +175,7 @@ export class PasswordResetController {
       res.setHeader('retry-after', String(wait));
       throw new SwitchboardError(
         ErrorCode.RATE_LIMITED,
-        `Too many password-reset requests from this address (API_LOGIN_ATTEMPTS_PER_MINUTE); retry after ${wait} s`,
+        `Too many requests from this address (API_LOGIN_ATTEMPTS_PER_MINUTE); retry after ${wait} s`,
       );
     }
   }

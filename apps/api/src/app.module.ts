@@ -34,7 +34,7 @@ import { NodesModule } from '../../../graphql/nodes/nodes.graphql';
 import { TemplatesModule } from '../../../graphql/templates/templates.module';
 import { ReachabilityModule } from '../../../graphql/devices/reachability-schedule';
 import { AuthController } from './auth.controller';
-import { PasswordResetController } from './account-links.controller';
+import { AccountLinksController } from './account-links.controller';
 import { HealthController } from './health.controller';
 import { OidcController } from './oidc.controller';
 
@@ -144,7 +144,7 @@ export class ApiModule {
         TemplatesModule,
         ReachabilityModule,
       ],
-      controllers: [HealthController, AuthController, OidcController, PasswordResetController],
+      controllers: [HealthController, AuthController, OidcController, AccountLinksController],
       providers: [
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_INTERCEPTOR, useClass: AuditInterceptor },

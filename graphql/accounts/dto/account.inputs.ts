@@ -1,6 +1,16 @@
 import { Field, ID, InputType, Int } from '@nestjs/graphql';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsDate, IsInt, IsOptional, IsString, MaxLength, Min } from 'class-validator';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsDate,
+  IsInt,
+  IsOptional,
+  IsString,
+  MaxLength,
+  Min,
+  ValidateNested,
+} from 'class-validator';
 
 @InputType()
 export class CreateUserInput {
@@ -40,6 +50,38 @@ export class BindRoleInput {
   @ArrayMaxSize(20)
   @IsString({ each: true })
   tags?: string[] | null;
+}
+
+@InputType({ description: 'A role for an invited user, everywhere or only for some sites and device tags.' })
+export class InviteBindingInput {
+  @Field() @IsString() @MaxLength(40) role!: string;
+  @Field(() => [String], { nullable: true, description: 'Only for these sites (default: every site).' })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(100)
+  @IsString({ each: true })
+  sites?: string[] | null;
+  @Field(() => [String], { nullable: true, description: 'Only for devices carrying all these tags.' })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(20)
+  @IsString({ each: true })
+  tags?: string[] | null;
+}
+
+@InputType()
+export class InviteUserInput {
+  @Field() @IsString() @MaxLength(64) username!: string;
+  @Field({ description: 'Where the invitation link is sent.' }) @IsString() @MaxLength(320) email!: string;
+  @Field(() => String, { nullable: true }) @IsOptional() @IsString() @MaxLength(200) displayName?:
+    string | null;
+  @Field(() => [InviteBindingInput], { nullable: true, description: 'The roles the account gets.' })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(20)
+  @ValidateNested({ each: true })
+  @Type(() => InviteBindingInput)
+  bindings?: InviteBindingInput[] | null;
 }
 
 @InputType()

@@ -23,7 +23,8 @@ export class UserModel {
   @Field() displayName!: string;
   @Field(() => String, { nullable: true }) email!: string | null;
   @Field({ description: 'human, or service (the account API_TOKEN stands for).' }) kind!: string;
-  @Field({ description: 'ACTIVE or DISABLED.' }) status!: string;
+  @Field({ description: 'ACTIVE, DISABLED, or INVITED (invited: the invitation is not accepted yet).' })
+  status!: string;
   @Field({ description: 'Locked after repeated failed logins, until lockedUntil.' }) locked!: boolean;
   @Field(() => Date, { nullable: true }) lockedUntil!: Date | null;
   @Field(() => Date, { nullable: true }) lastLoginAt!: Date | null;
