@@ -8,6 +8,7 @@ import {
   UserIdentityEntity,
 } from './accounts/account.entities';
 import { ProfileEntity, ProfileVersionEntity } from './accounts/profile.entities';
+import { ArtifactEntity } from './artifacts/artifact.entity';
 import { ConfigBlobEntity } from './configs/config-blob.entity';
 import { ConfigSnapshotEntity } from './configs/config-snapshot.entity';
 import { CredentialEntity } from './devices/credential.entity';
@@ -47,6 +48,7 @@ export const ENTITIES_BY_MODULE = {
   schedules: [ScheduleEntity],
   safety: [DeviceLockEntity, DeviceLockWaiterEntity, MaintenanceWindowEntity],
   routing: [NodeEntity, NodeEventEntity],
+  artifacts: [ArtifactEntity],
 };
 
 export const ENTITIES = Object.values(ENTITIES_BY_MODULE).flat();

@@ -18,6 +18,7 @@ import { LdapIdentities1764000000016 } from './1764000000016-LdapIdentities';
 import { Mfa1764000000017 } from './1764000000017-Mfa';
 import { AccountLinks1764000000018 } from './1764000000018-AccountLinks';
 import { InvitedUsers1764000000019 } from './1764000000019-InvitedUsers';
+import { CreateArtifacts1764000000020 } from './1764000000020-CreateArtifacts';
 
 export const MIGRATIONS = [
   CreateInventory1764000000000,
@@ -39,4 +40,5 @@ export const MIGRATIONS = [
   Mfa1764000000017,
   AccountLinks1764000000018,
   InvitedUsers1764000000019,
+  CreateArtifacts1764000000020,
 ];

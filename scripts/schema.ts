@@ -14,6 +14,7 @@ import { NodesResolver } from '../graphql/nodes/nodes.graphql';
 import { AccountsResolver } from '../graphql/accounts/accounts.resolver';
 import { MfaResolver } from '../graphql/accounts/mfa.resolver';
 import { ProfilesResolver } from '../graphql/accounts/profiles.resolver';
+import { ArtifactsResolver } from '../graphql/artifacts/artifacts.resolver';
 
 /** Every resolver of the API; the schema is generated from them without starting anything. */
 export const RESOLVERS = [
@@ -32,6 +33,7 @@ export const RESOLVERS = [
   MfaResolver,
   AccountLinksResolver,
   ProfilesResolver,
+  ArtifactsResolver,
 ];
 
 export async function buildSchemaText(): Promise<string> {

@@ -27,6 +27,8 @@ export const PERMISSIONS = [
   'safety:write',
   'nodes:read',
   'nodes:write',
+  'artifacts:read',
+  'artifacts:write',
   'accounts:read',
   'accounts:write',
   'audit:read',
@@ -68,6 +70,7 @@ export const BUILTIN_ROLES: readonly RoleDefinition[] = [
       'tasks:write',
       'tasks:run',
       'schedules:write',
+      'artifacts:write',
     ],
   },
   {

@@ -37,6 +37,8 @@ import { AuthController } from './auth.controller';
 import { AccountLinksController } from './account-links.controller';
 import { HealthController } from './health.controller';
 import { OidcController } from './oidc.controller';
+import { ArtifactsModule } from '../../../graphql/artifacts/artifacts.module';
+import { ArtifactsController } from './artifacts.controller';
 
 /** The committed schema lives at the repository root; `npm run schema:print` regenerates it. */
 export const SCHEMA_FILE = path.resolve(__dirname, '../../../schema.gql');
@@ -143,8 +145,15 @@ export class ApiModule {
         ConfigsModule,
         TemplatesModule,
         ReachabilityModule,
+        ArtifactsModule,
       ],
-      controllers: [HealthController, AuthController, OidcController, AccountLinksController],
+      controllers: [
+        HealthController,
+        AuthController,
+        OidcController,
+        AccountLinksController,
+        ArtifactsController,
+      ],
       providers: [
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_INTERCEPTOR, useClass: AuditInterceptor },

@@ -29,15 +29,20 @@ function tooLarge(res: ServerResponse, limit: number, authenticated: boolean): v
  * limit holds for the Content-Length a request declares (413 at once, nothing read) and for the
  * bytes actually read (a chunked body, or one longer than it said), before JSON.parse sees them.
  *
- * Replaces Nest's body parsers: create the app with `bodyParser: false`.
+ * Replaces Nest's body parsers: create the app with `bodyParser: false`. Bodies under
+ * `streamedPaths` (artifact uploads) are neither limited nor parsed here: their handler streams
+ * them with its own limit.
  */
 export function useBodyLimits(
   app: NestExpressApplication,
   options: { anonymous: number; authenticated: number },
+  streamedPaths: string[] = [],
 ): void {
   const limitOf = (req: Request) => (req[AUTHENTICATED] ? options.authenticated : options.anonymous);
+  const streamed = (req: Request) => !!req.principal && streamedPaths.some((p) => req.url?.startsWith(p));
   app.use((req: Request, res: ServerResponse, next: () => void) => {
     req[AUTHENTICATED] = !!req.principal;
+    if (streamed(req)) return next();
     const declared = Number(req.headers['content-length']);
     // Node reads and drops the rest of a body we answer before reading.
     if (declared > limitOf(req)) return tooLarge(res, limitOf(req), !!req[AUTHENTICATED]);
@@ -45,11 +50,11 @@ export function useBodyLimits(
   });
   app.useBodyParser('json', {
     limit: options.anonymous,
-    type: (req: Request) => isJson(req) && !req[AUTHENTICATED],
+    type: (req: Request) => isJson(req) && !req[AUTHENTICATED] && !streamed(req),
   });
   app.useBodyParser('json', {
     limit: options.authenticated,
-    type: (req: Request) => isJson(req) && !!req[AUTHENTICATED],
+    type: (req: Request) => isJson(req) && !!req[AUTHENTICATED] && !streamed(req),
   });
   // body-parser counts the bytes it reads and stops at the limit with this error.
   app.use((error: { type?: string }, req: Request, res: ServerResponse, next: (error: unknown) => void) => {

@@ -32,7 +32,7 @@ export async function startApi(
   await accounts.ensureServiceAccount();
   app.use(authenticateMiddleware(accounts, token));
   if (rateLimit.perSecond > 0) app.use('/graphql', rateLimitMiddleware(rateLimit));
-  useBodyLimits(app, maxBodyBytes);
+  useBodyLimits(app, maxBodyBytes, ['/artifacts/']);
   app.use('/graphql', requestScopeMiddleware(app.get(Client)));
   app.enableShutdownHooks();
   await app.listen(config.api.port, config.api.host);

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import { z } from 'zod';
 import { builtinTemplatesDir } from '../../common/src/paths';
 import { MAX_NODE_CAPABILITIES } from '../../temporal/src/routing';
@@ -152,6 +153,9 @@ const envSchema = z.object({
       return seconds;
     })
     .default(300),
+  SWITCHBOARD_DATA_DIR: z.string().min(1).optional(),
+  ARTIFACTS_DIR: z.string().min(1).optional(),
+  ARTIFACTS_MAX_BYTES: int(1, 2 ** 50).default(64 * 1024 ** 3),
   ...ldapEnvShape,
 });
 
@@ -228,6 +232,11 @@ export interface AppConfig {
   ldap: LdapConfig | null;
   /** Outgoing mail (e-mailed sign-in codes); null: off (SMTP_URL unset). `url` may hold a password. */
   smtp: { url: string; from: string } | null;
+  /**
+   * The artifact store's blobs (absolute directory; the API writes, workers read: shared storage
+   * when they run on several machines), and the largest upload accepted.
+   */
+  artifacts: { dir: string; maxBytes: number };
 }
 
 export class ConfigError extends Error {
@@ -335,6 +344,10 @@ export function loadConfig(env: Env = process.env): AppConfig {
     volatileRulesFile: e.VOLATILE_RULES_FILE ?? null,
     ldap,
     smtp: e.SMTP_URL ? { url: e.SMTP_URL, from: e.SMTP_FROM! } : null,
+    artifacts: {
+      dir: path.resolve(e.ARTIFACTS_DIR ?? path.join(e.SWITCHBOARD_DATA_DIR ?? '.data', 'artifacts')),
+      maxBytes: e.ARTIFACTS_MAX_BYTES,
+    },
   };
 }
 

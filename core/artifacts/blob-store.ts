@@ -1,0 +1,89 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { createReadStream, createWriteStream, type ReadStream } from 'node:fs';
+import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { Transform, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+
+/** What a write saw: the content's SHA-256 and size, in a temporary file until committed. */
+export interface StagedBlob {
+  tmp: string;
+  sha256: string;
+  size: number;
+}
+
+/** Thrown when the source is longer than the store accepts; nothing is kept. */
+export class BlobTooLargeError extends Error {
+  constructor(readonly limit: number) {
+    super(`more than ${limit} bytes`);
+    this.name = 'BlobTooLargeError';
+  }
+}
+
+/**
+ * Content-addressed blobs on the local file system: `<dir>/sha256/<2 hex>/<64 hex>`. A write
+ * streams to a temporary file under `<dir>/tmp` while hashing (the content is never held whole in
+ * memory), and only a committed blob is renamed into place, so a reader never sees half a file.
+ */
+export class BlobStore {
+  constructor(readonly dir: string) {}
+
+  pathOf(sha256: string): string {
+    return path.join(this.dir, 'sha256', sha256.slice(0, 2), sha256);
+  }
+
+  /** Stream `source` into a temporary file, hashing and counting; refuse it past `maxBytes`. */
+  async stage(source: Readable, maxBytes: number): Promise<StagedBlob> {
+    const tmpDir = path.join(this.dir, 'tmp');
+    await mkdir(tmpDir, { recursive: true });
+    const tmp = path.join(tmpDir, randomUUID());
+    const hash = createHash('sha256');
+    let size = 0;
+    const meter = new Transform({
+      transform(chunk: Buffer, _encoding, done) {
+        size += chunk.length;
+        if (size > maxBytes) return done(new BlobTooLargeError(maxBytes));
+        hash.update(chunk);
+        done(null, chunk);
+      },
+    });
+    try {
+      await pipeline(source, meter, createWriteStream(tmp, { flags: 'wx' }));
+    } catch (error) {
+      await rm(tmp, { force: true });
+      throw error;
+    }
+    return { tmp, sha256: hash.digest('hex'), size };
+  }
+
+  /** Move a staged blob into place (a blob already there with the same content wins). */
+  async commit(staged: StagedBlob): Promise<void> {
+    const target = this.pathOf(staged.sha256);
+    if (await this.has(staged.sha256)) {
+      await this.discard(staged);
+      return;
+    }
+    await mkdir(path.dirname(target), { recursive: true });
+    await rename(staged.tmp, target);
+  }
+
+  async discard(staged: StagedBlob): Promise<void> {
+    await rm(staged.tmp, { force: true });
+  }
+
+  async has(sha256: string): Promise<boolean> {
+    return stat(this.pathOf(sha256)).then(
+      () => true,
+      () => false,
+    );
+  }
+
+  /** The blob's bytes from `start` (default 0). */
+  open(sha256: string, start = 0): ReadStream {
+    return createReadStream(this.pathOf(sha256), { start });
+  }
+
+  async remove(sha256: string): Promise<void> {
+    await rm(this.pathOf(sha256), { force: true });
+  }
+}
