@@ -66,6 +66,8 @@ export default tseslint.config(
       'eslint.config.mjs',
       'jest.config.js',
       'scripts/bootstrap.js',
+      'apps/portal/dist/',
+      'apps/portal/src/gql/',
     ],
   },
   js.configs.recommended,
@@ -135,6 +137,24 @@ export default tseslint.config(
           ],
         },
       ],
+    },
+  },
+  {
+    // The portal (apps/portal): browser code with its own tsconfig (DOM, JSX), found by the project service.
+    files: ['apps/portal/**/*.{ts,tsx,mts}'],
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+      globals: { ...globals.browser },
+    },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: false }],
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/consistent-type-imports': [
+        'error',
+        { prefer: 'type-imports', disallowTypeAnnotations: false, fixStyle: 'separate-type-imports' },
+      ],
+      'no-console': 'error',
     },
   },
 );

@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // Entry point of `npm start` and `npm test`. Plain JavaScript so it runs on a fresh clone before
 // any dependency is installed: it installs what the machine lacks (PostgreSQL server binaries and,
-// for the tests, OpenSSH's sshd from Debian; the Temporal CLI built with Go; see prerequisites.js),
-// then node_modules when missing or stale, then hands over to scripts/start.ts or scripts/test.ts.
+// for the tests, OpenSSH's sshd, Chromium and CJK fonts from Debian; the Temporal CLI built with Go;
+// see prerequisites.js), then node_modules when missing or stale, then the portal's build when
+// missing or stale (apps/portal), then hands over to scripts/start.ts or scripts/test.ts.
 // Prints nothing when everything is there.
 'use strict';
 const { spawnSync, spawn } = require('node:child_process');
@@ -79,9 +80,54 @@ function ensureDependencies() {
   fs.writeFileSync(stamp, createHash('sha256').update(fs.readFileSync(lock)).digest('hex'));
 }
 
+/** What the portal's build is made from: its sources and config, the GraphQL schema, the lock file. */
+function portalSourceHash() {
+  const hash = createHash('sha256');
+  const portal = path.join(root, 'apps', 'portal');
+  const skip = new Set([
+    path.join(portal, 'dist'),
+    path.join(portal, 'src', 'gql'),
+    path.join(portal, 'node_modules'),
+  ]);
+  const walk = (dir) => {
+    for (const entry of fs
+      .readdirSync(dir, { withFileTypes: true })
+      .sort((a, b) => a.name.localeCompare(b.name))) {
+      const file = path.join(dir, entry.name);
+      if (skip.has(file)) continue;
+      if (entry.isDirectory()) walk(file);
+      else hash.update(`${path.relative(root, file)}\0`).update(fs.readFileSync(file));
+    }
+  };
+  walk(portal);
+  for (const file of ['schema.gql', 'package-lock.json']) hash.update(fs.readFileSync(path.join(root, file)));
+  return hash.digest('hex');
+}
+
+/**
+ * The portal (apps/portal, served by the API at /) is built when its build is missing or older than
+ * its sources: `npm run portal:build` generates its GraphQL types from schema.gql, type-checks it
+ * (a schema change that breaks it stops here) and bundles it with Vite.
+ */
+function ensurePortalBuild() {
+  const stamp = path.join(root, 'apps', 'portal', 'dist', '.switchboard-sources-sha256');
+  const want = portalSourceHash();
+  const have = fs.existsSync(stamp) ? fs.readFileSync(stamp, 'utf8').trim() : '';
+  if (want === have) return;
+  console.log('[switchboard] building the portal (npm run portal:build)...');
+  const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+  const result = spawnSync(npm, ['run', '--silent', 'portal:build'], { cwd: root, stdio: 'inherit' });
+  if (result.status !== 0) {
+    console.error('[switchboard] the portal build failed; see the output above.');
+    process.exit(result.status ?? 1);
+  }
+  fs.writeFileSync(stamp, want);
+}
+
 installPackages();
 ensureDependencies();
 buildTemporalCli();
+ensurePortalBuild();
 const script = path.join(root, 'scripts', `${mode}.ts`);
 const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', script, ...args], {
   cwd: root,

@@ -10,6 +10,8 @@ const fs = require('node:fs');
 const path = require('node:path');
 
 const TEMPORAL_CLI_MODULE = 'github.com/temporalio/cli/cmd/temporal@v1.5.1';
+/** A file of Debian's fonts-noto-cjk. */
+const NOTO_CJK_FONT = '/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc';
 
 /** The probes the decisions use; tests pass fakes so that the answers do not depend on this machine. */
 function defaultProbes(env = process.env) {
@@ -161,6 +163,18 @@ function missingPrerequisites(options) {
     }
     if (!which('openssl')) {
       missing.push({ what: 'openssl', apt: 'openssl', why: 'the LDAP TLS tests make a throwaway CA' });
+    }
+    // The portal's end-to-end tests drive Debian's Chromium (Playwright's own browser download does not
+    // work everywhere); the Noto CJK fonts make its Chinese text render (test/support/browser.ts).
+    if (!which('chromium')) {
+      missing.push({ what: 'Chromium', apt: 'chromium', why: 'the portal tests drive a real browser' });
+    }
+    if (!exists(NOTO_CJK_FONT)) {
+      missing.push({
+        what: 'Noto CJK fonts',
+        apt: 'fonts-noto-cjk',
+        why: 'the portal tests render Chinese text',
+      });
     }
   }
   if (!env.TEMPORAL_ADDRESS) {

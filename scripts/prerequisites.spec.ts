@@ -37,7 +37,20 @@ const KEYGEN = '/usr/bin/ssh-keygen';
 const TEMPORAL = '/usr/local/bin/temporal';
 const SLAPD = '/usr/sbin/slapd';
 const OPENSSL = '/usr/bin/openssl';
-const everything = [PG, SSHD, KEYGEN, SLAPD, OPENSSL, TEMPORAL, '/usr/bin/apt-get', '/usr/bin/go'];
+const CHROMIUM = '/usr/bin/chromium';
+const CJK = '/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc';
+const everything = [
+  PG,
+  SSHD,
+  KEYGEN,
+  SLAPD,
+  OPENSSL,
+  CHROMIUM,
+  CJK,
+  TEMPORAL,
+  '/usr/bin/apt-get',
+  '/usr/bin/go',
+];
 const withPath = { PATH: '/usr/local/bin:/usr/bin:/bin' };
 
 const missing = (mode: 'start' | 'test', files: string[], env: NodeJS.ProcessEnv = {}, args: string[] = []) =>
@@ -49,13 +62,15 @@ describe('missingPrerequisites', () => {
     expect(missing('start', everything, withPath)).toEqual([]);
   });
 
-  it('on a bare machine, npm test needs PostgreSQL, sshd, ssh-keygen, slapd, openssl and the Temporal CLI', () => {
+  it('on a bare machine, npm test needs PostgreSQL, sshd, ssh-keygen, slapd, openssl, Chromium, CJK fonts and the Temporal CLI', () => {
     expect(missing('test', [])).toEqual([
       'postgresql',
       'openssh-server',
       'openssh-client',
       'slapd',
       'openssl',
+      'chromium',
+      'fonts-noto-cjk',
       TEMPORAL_CLI_MODULE,
     ]);
   });
@@ -70,6 +85,8 @@ describe('missingPrerequisites', () => {
       'openssh-client',
       'slapd',
       'openssl',
+      'chromium',
+      'fonts-noto-cjk',
       TEMPORAL_CLI_MODULE,
     ]);
     expect(missing('start', [], { TEMPORAL_ADDRESS: 'temporal:7233' })).toEqual(['postgresql']);
@@ -84,13 +101,13 @@ describe('missingPrerequisites', () => {
   });
 
   it('sshd counts in /usr/sbin or /usr/bin, not elsewhere', () => {
-    const rest = [PG, KEYGEN, SLAPD, OPENSSL, TEMPORAL];
+    const rest = [PG, KEYGEN, SLAPD, OPENSSL, CHROMIUM, CJK, TEMPORAL];
     expect(missing('test', [...rest, '/usr/bin/sshd'], withPath)).toEqual([]);
     expect(missing('test', [...rest, '/usr/local/sbin/sshd'], withPath)).toEqual(['openssh-server']);
   });
 
   it('slapd counts at /usr/sbin/slapd (where scripts/infra/slapd.ts runs it), for npm test only', () => {
-    const rest = [PG, SSHD, KEYGEN, OPENSSL, TEMPORAL];
+    const rest = [PG, SSHD, KEYGEN, OPENSSL, CHROMIUM, CJK, TEMPORAL];
     expect(missing('test', rest, withPath)).toEqual(['slapd']);
     expect(missing('test', [...rest, '/usr/bin/slapd'], withPath)).toEqual(['slapd']);
     expect(missing('test', [...rest, SLAPD], withPath)).toEqual([]);
@@ -98,7 +115,7 @@ describe('missingPrerequisites', () => {
   });
 
   it('PostgreSQL counts from PG_BIN_DIR, /usr/lib/postgresql/*/bin or a PATH entry with initdb and postgres', () => {
-    const rest = [SSHD, KEYGEN, SLAPD, OPENSSL, TEMPORAL];
+    const rest = [SSHD, KEYGEN, SLAPD, OPENSSL, CHROMIUM, CJK, TEMPORAL];
     expect(missing('test', [...rest, '/opt/pg/initdb'], { ...withPath, PG_BIN_DIR: '/opt/pg' })).toEqual([]);
     expect(missing('test', [...rest, '/usr/bin/initdb', '/usr/bin/postgres'], withPath)).toEqual([]);
     // initdb alone on PATH is not a server (scripts/infra/postgres.ts would not use it either).
@@ -155,7 +172,15 @@ describe('installPlan', () => {
   it('as root with apt-get and Go: installs the packages and builds the CLI', () => {
     const plan = installPlan(bare(), { ...machine(['/usr/bin/apt-get', '/usr/bin/go']), uid: 0 });
     expect(plan).toEqual({
-      packages: ['postgresql', 'openssh-server', 'openssh-client', 'slapd', 'openssl'],
+      packages: [
+        'postgresql',
+        'openssh-server',
+        'openssh-client',
+        'slapd',
+        'openssl',
+        'chromium',
+        'fonts-noto-cjk',
+      ],
       build: true,
       blocked: undefined,
     });

@@ -10,6 +10,7 @@ import { ApiModule } from './app.module';
 import { authenticateMiddleware } from './authenticate.middleware';
 import { useBodyLimits } from './body-limit';
 import { rateLimitMiddleware } from './rate-limit';
+import { servePortal } from './portal';
 import { requestScopeMiddleware } from './request-scope.middleware';
 
 /** Build and start the API; tests call this too (with port 0). */
@@ -30,6 +31,7 @@ export async function startApi(
   const { token, rateLimit, maxBodyBytes } = config.api;
   const accounts = app.get(AccountsRepository);
   await accounts.ensureServiceAccount();
+  servePortal(app);
   app.use(authenticateMiddleware(accounts, token));
   if (rateLimit.perSecond > 0) app.use('/graphql', rateLimitMiddleware(rateLimit));
   useBodyLimits(app, maxBodyBytes, ['/artifacts/']);

@@ -1,0 +1,74 @@
+import { Button, Layout, Menu, Select, Space, Typography } from 'antd';
+import { useApolloClient } from '@apollo/client/react';
+import { useTranslation } from 'react-i18next';
+import { Link, Outlet, useLocation } from 'react-router';
+import { logout } from '../features/auth/auth-api';
+import { isLanguage, LANGUAGES } from '../i18n';
+import { useSession } from './session';
+
+/** The pages of the navigation, each shown only to those holding its permission. */
+const NAVIGATION = [
+  { path: '/', key: 'nav.dashboard', permission: 'runs:read' },
+  { path: '/runs', key: 'nav.runs', permission: 'runs:read' },
+  { path: '/devices', key: 'nav.devices', permission: 'devices:read' },
+] as const;
+
+function selectedPath(pathname: string): string {
+  const match = NAVIGATION.filter((n) => n.path !== '/' && pathname.startsWith(n.path));
+  return match.length ? match[0].path : '/';
+}
+
+export function Shell(props: { onSignedOut: () => void }) {
+  const { t, i18n } = useTranslation();
+  const session = useSession();
+  const client = useApolloClient();
+  const location = useLocation();
+  const items = NAVIGATION.filter((n) => session.can(n.permission)).map((n) => ({
+    key: n.path,
+    label: <Link to={n.path}>{t(n.key)}</Link>,
+  }));
+  return (
+    <Layout style={{ minHeight: '100vh' }}>
+      <Layout.Sider breakpoint="lg" collapsedWidth={0} theme="dark">
+        <div style={{ color: '#fff', fontWeight: 600, fontSize: 18, padding: '16px 24px' }}>
+          {t('app.name')}
+        </div>
+        <nav aria-label={t('app.name')}>
+          <Menu theme="dark" mode="inline" selectedKeys={[selectedPath(location.pathname)]} items={items} />
+        </nav>
+      </Layout.Sider>
+      <Layout>
+        <Layout.Header
+          style={{ background: '#fff', display: 'flex', justifyContent: 'flex-end', alignItems: 'center' }}
+        >
+          <Space size="middle">
+            <Typography.Text>{t('nav.signedInAs', { name: session.displayName })}</Typography.Text>
+            <Select
+              aria-label={t('nav.language')}
+              value={i18n.language}
+              style={{ width: 120 }}
+              onChange={(value: string) => {
+                if (isLanguage(value)) void session.setLanguage(value);
+              }}
+              options={LANGUAGES.map((l) => ({ value: l, label: t(`language.${l}`) }))}
+            />
+            <Button
+              onClick={async () => {
+                await logout();
+                await client.clearStore();
+                props.onSignedOut();
+              }}
+            >
+              {t('nav.logout')}
+            </Button>
+          </Space>
+        </Layout.Header>
+        <Layout.Content style={{ margin: 24 }}>
+          <main>
+            <Outlet />
+          </main>
+        </Layout.Content>
+      </Layout>
+    </Layout>
+  );
+}
