@@ -14,7 +14,7 @@ import {
   artifactVersionProblem,
   formatArtifactRef,
   type ArtifactRef,
-} from './artifact-rules';
+} from '../../libs/common/src/artifact-refs';
 import { BlobStore, BlobTooLargeError } from './blob-store';
 
 /** An artifact as the API and the step kinds see it. */

@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream/promises';
 import { DataSource } from 'typeorm';
-import { normaliseSha256 } from '../../../core/artifacts/artifact-rules';
+import { normaliseSha256 } from '../../../libs/common/src/artifact-refs';
 import type { ArtifactsRepository } from '../../../core/artifacts/artifacts.repository';
 import { appendAudit } from '../../../core/accounts/audit';
 import type { Permission } from '../../../core/accounts/permissions';

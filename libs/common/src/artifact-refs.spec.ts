@@ -4,7 +4,7 @@ import {
   formatArtifactRef,
   normaliseSha256,
   parseArtifactRef,
-} from './artifact-rules';
+} from './artifact-refs';
 
 const HEX = 'ab'.repeat(32);
 
