@@ -4,6 +4,7 @@ import { DirectoryUnavailableError, LdapDirectory } from '../core/accounts/ldap'
 import type { LdapConfig } from '../libs/config/src/ldap';
 import { startSlapd, type Slapd } from '../scripts/infra/slapd';
 import type { GraphQLResponse } from '../scripts/graphql-client';
+import { Browser } from './support/accounts';
 import { startApi } from '../apps/api/src/bootstrap';
 import { loadConfig } from '../libs/config/src/config';
 import { startStack, waitFor, type Stack } from './support/harness';
@@ -14,46 +15,8 @@ const LOCAL_PASSWORD = 'correct horse battery';
 /** Every answer the API gave in this file (none may hold the service bind's password). */
 const answers: string[] = [];
 
-/** A browser: keeps the cookies the API sets and sends the CSRF header with what it posts. */
-class Browser {
-  cookies = new Map<string, string>();
-  csrf: string | null = null;
-
-  constructor(private readonly url: string) {}
-
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON from the API, checked by each test
-  async post(path: string, body: unknown): Promise<{ status: number; body: any; setCookie: string[] }> {
-    const response = await fetch(`${this.url}${path}`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        cookie: [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; '),
-        ...(this.csrf ? { 'x-csrf-token': this.csrf } : {}),
-      },
-      body: JSON.stringify(body),
-    });
-    const setCookie = response.headers.getSetCookie();
-    for (const line of setCookie) {
-      const [pair] = line.split(';');
-      const [name, value] = pair.split('=');
-      if (value) this.cookies.set(name.trim(), value.trim());
-    }
-    const text = await response.text();
-    answers.push(text);
-    return { status: response.status, body: text ? JSON.parse(text) : null, setCookie };
-  }
-
-  async login(username: string, password: string) {
-    const result = await this.post('/auth/login', { username, password });
-    if (result.status === 200) this.csrf = result.body.csrfToken;
-    return result;
-  }
-
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- as above
-  async gql<T = any>(query: string, variables?: Record<string, unknown>): Promise<GraphQLResponse<T>> {
-    return (await this.post('/graphql', { query, variables })).body as GraphQLResponse<T>;
-  }
-}
+/** A browser whose answers are all kept in `answers`. */
+const newBrowser = (url: string) => new Browser(url, (text) => answers.push(text));
 
 const codeOf = (r: GraphQLResponse<unknown>) => r.errors?.[0]?.extensions?.code;
 
@@ -66,7 +29,7 @@ describe('directory login (LDAP) against a real OpenLDAP slapd', () => {
     process.stderr.write,
   ];
 
-  const login = (username: string, password: string) => new Browser(stack.url).login(username, password);
+  const login = (username: string, password: string) => newBrowser(stack.url).login(username, password);
   const admin = <T>(query: string, variables?: Record<string, unknown>) =>
     stack.gql.request<T>(query, variables);
   const userId = async (username: string) =>
@@ -151,7 +114,7 @@ describe('directory login (LDAP) against a real OpenLDAP slapd', () => {
   });
 
   it('signs a directory user in, provisions the account and gives the mapped role', async () => {
-    const browser = new Browser(stack.url);
+    const browser = newBrowser(stack.url);
     const result = await browser.login('Alice', ALICE_PASSWORD);
     expect(result.status).toBe(200);
     expect(result.body.user).toMatchObject({ username: 'alice', displayName: 'Alice D.' });
@@ -204,12 +167,12 @@ describe('directory login (LDAP) against a real OpenLDAP slapd', () => {
     await admin(`mutation ($input: BindRoleInput!) { bindRole(input: $input) { id } }`, {
       input: { userId: id, role: 'change-approver', sites: ['lab-b'] },
     });
-    const session = new Browser(stack.url);
+    const session = newBrowser(stack.url);
     expect((await session.login('alice', ALICE_PASSWORD)).status).toBe(200);
 
     await slapd.removeMember('netops', 'alice');
     await slapd.addMember('auditors', 'alice');
-    const again = new Browser(stack.url);
+    const again = newBrowser(stack.url);
     expect((await again.login('alice', ALICE_PASSWORD)).status).toBe(200);
     expect(await bindingsOf('alice')).toEqual([
       { role: 'auditor', sites: [], source: 'ldap' },
@@ -304,12 +267,31 @@ describe('directory login (LDAP) against a real OpenLDAP slapd', () => {
     expect((await login('alice', ALICE_PASSWORD)).status).toBe(200);
   });
 
+  it('a right password before the MFA step leaves the failure count alone; the sign-in resets it', async () => {
+    const failures = async () =>
+      (await stack.db.query(`SELECT failed_logins FROM users WHERE username = 'bob'`)).rows[0].failed_logins;
+    await admin(`mutation { setMfaPolicy(input: { required: true, roles: ["auditor"] }) { required } }`);
+    try {
+      for (let i = 0; i < 2; i++) expect((await login('bob', `wrong password ${i}!`)).status).toBe(401);
+      expect(await failures()).toBe(2);
+      const challenged = await login('bob', 'bob directory pass 1');
+      expect(challenged.status).toBe(200);
+      expect(challenged.body).toMatchObject({ mfaEnrollmentRequired: true });
+      expect(challenged.setCookie).toEqual([]);
+      expect(await failures()).toBe(2);
+    } finally {
+      await admin(`mutation { setMfaPolicy(input: { required: false }) { required } }`);
+    }
+    expect((await login('bob', 'bob directory pass 1')).status).toBe(200);
+    expect(await failures()).toBe(0);
+  });
+
   it('with a filter on mail, signs the linked account in by e-mail; failures count against it', async () => {
     const config = loadConfig({ ...stack.env, LDAP_USER_FILTER: '(|(uid={username})(mail={username}))' });
     const api = await startApi(config);
     try {
       const url = (await api.getUrl()).replace('[::1]', '127.0.0.1');
-      const byMail = (password: string) => new Browser(url).login('alice@example.test', password);
+      const byMail = (password: string) => newBrowser(url).login('alice@example.test', password);
       const ok = await byMail(ALICE_PASSWORD);
       expect(ok.status).toBe(200);
       expect(ok.body.user.username).toBe('alice');

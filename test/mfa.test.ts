@@ -1,60 +1,16 @@
-import type { AddressInfo } from 'node:net';
 import * as OTPAuth from 'otpauth';
-import { SMTPServer } from 'smtp-server';
 import { graphqlClient, type GraphQLResponse } from '../scripts/graphql-client';
+import { Browser as SupportBrowser, MailCatcher } from './support/accounts';
 import { startStack, type Stack } from './support/harness';
 
 const PASSWORD = 'correct horse battery';
 const PERIOD_MS = 30_000;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** A browser: keeps the cookies the API sets and sends the CSRF header with what it posts. */
-class Browser {
-  cookies = new Map<string, string>();
-  csrf: string | null = null;
-
-  constructor(private readonly url: string) {}
-
-  private keep(response: Response): void {
-    for (const line of response.headers.getSetCookie()) {
-      const [pair, ...attributes] = line.split(';');
-      const [name, value] = pair.split('=');
-      const expired = attributes.some((a) => /^\s*expires=Thu, 01 Jan 1970/i.test(a));
-      if (expired || !value) this.cookies.delete(name.trim());
-      else this.cookies.set(name.trim(), value.trim());
-    }
-  }
-
-  async post(
-    path: string,
-    body: unknown,
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON from the API, checked by each test
-  ): Promise<{ status: number; body: any; setCookie: string[] }> {
-    const response = await fetch(`${this.url}${path}`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        cookie: [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; '),
-        ...(this.csrf ? { 'x-csrf-token': this.csrf } : {}),
-      },
-      body: JSON.stringify(body),
-    });
-    const setCookie = response.headers.getSetCookie();
-    this.keep(response);
-    const text = await response.text();
-    const answer = { status: response.status, body: text ? JSON.parse(text) : null, setCookie };
-    if (answer.status === 200 && answer.body?.csrfToken) this.csrf = answer.body.csrfToken;
-    return answer;
-  }
-
-  login(username: string, password = PASSWORD) {
-    return this.post('/auth/login', { username, password });
-  }
-
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- as above
-  async gql<T = any>(query: string, variables?: Record<string, unknown>): Promise<GraphQLResponse<T>> {
-    const result = await this.post('/graphql', { query, variables });
-    return result.body as GraphQLResponse<T>;
+/** A browser (test/support/accounts.ts) that signs in with PASSWORD unless told otherwise. */
+class Browser extends SupportBrowser {
+  override login(username: string, password = PASSWORD) {
+    return super.login(username, password);
   }
 }
 
@@ -100,9 +56,8 @@ describe('MFA: TOTP, recovery codes, the login step and the policy', () => {
   /** Every secret the API handed out: none may appear in the audit log or a later answer. */
   const secrets: string[] = [];
 
-  /** Every message the loopback SMTP server received. */
-  const mails: string[] = [];
-  let smtp: SMTPServer;
+  /** The loopback SMTP server. */
+  let smtp: MailCatcher;
 
   const createUser = async (username: string, roles: string[], email: string | null = null) => {
     const data = await stack.gql.request<{ createUser: { id: string } }>(
@@ -138,34 +93,20 @@ describe('MFA: TOTP, recovery codes, the login step and the policy', () => {
   };
 
   beforeAll(async () => {
-    smtp = new SMTPServer({
-      authOptional: true,
-      disabledCommands: ['STARTTLS', 'AUTH'],
-      logger: false,
-      onData(stream, _session, callback) {
-        let data = '';
-        stream.on('data', (chunk: Buffer) => (data += chunk.toString('utf8')));
-        stream.on('end', () => {
-          mails.push(data);
-          callback();
-        });
-      },
-    });
-    await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve));
-    const port = (smtp.server.address() as AddressInfo).port;
+    smtp = await MailCatcher.start();
     stack = await startStack({
       lab: { devices: 1 },
       worker: false,
       env: {
         API_LOGIN_ATTEMPTS_PER_MINUTE: '10000',
-        SMTP_URL: `smtp://127.0.0.1:${port}`,
+        SMTP_URL: smtp.url,
         SMTP_FROM: 'Switchboard <switchboard@example.test>',
       },
     });
   });
   afterAll(async () => {
     await stack?.stop();
-    await new Promise<void>((resolve) => (smtp ? smtp.close(() => resolve()) : resolve()));
+    await smtp?.close();
   });
 
   it('turns TOTP on: a wrong confirmation code is refused, the right one answers ten recovery codes', async () => {
@@ -440,6 +381,51 @@ describe('MFA: TOTP, recovery codes, the login step and the policy', () => {
     expect((await new Browser(stack.url).login('xia')).body.user.username).toBe('xia');
   }, 90_000);
 
+  it("turning TOTP on or off ends the other sessions of the user; an administrator's reset ends them all", async () => {
+    await createUser('olga', ['operator']);
+    const signedIn = async (browser: Browser) =>
+      (await browser.post('/graphql', { query: '{ me { username } }' })).status === 200;
+    const here = new Browser(stack.url);
+    const elsewhere = new Browser(stack.url);
+    expect((await here.login('olga')).status).toBe(200);
+    expect((await elsewhere.login('olga')).status).toBe(200);
+    const begun = await here.gql(`mutation { beginTotpEnrollment { otpauthUri } }`);
+    const app = new Authenticator(begun.data.beginTotpEnrollment.otpauthUri);
+    secrets.push(app.secret);
+    // Beginning changes nothing yet.
+    expect(await signedIn(elsewhere)).toBe(true);
+    const confirmed = await here.gql(`mutation ($code: String!) { confirmTotpEnrollment(code: $code) }`, {
+      code: await app.code(),
+    });
+    expect(confirmed.errors).toBeUndefined();
+    expect(await signedIn(here)).toBe(true);
+    expect(await signedIn(elsewhere)).toBe(false);
+
+    // A session with both factors, then TOTP off from the first one: the second ends.
+    const withCode = new Browser(stack.url);
+    const challenge = (await withCode.login('olga')).body.mfaToken as string;
+    secrets.push(challenge);
+    expect(
+      (await withCode.post('/auth/login/mfa', { mfaToken: challenge, code: await app.code() })).status,
+    ).toBe(200);
+    expect(await signedIn(withCode)).toBe(true);
+    const off = await here.gql(`mutation ($p: String) { disableTotp(password: $p) }`, { p: PASSWORD });
+    expect(off.data?.disableTotp).toBe(true);
+    expect(await signedIn(here)).toBe(true);
+    expect(await signedIn(withCode)).toBe(false);
+
+    // On again, then an administrator's reset: every session of olga's ends.
+    const again = await here.gql(`mutation { beginTotpEnrollment { otpauthUri } }`);
+    const app2 = new Authenticator(again.data.beginTotpEnrollment.otpauthUri);
+    secrets.push(app2.secret);
+    await here.gql(`mutation ($code: String!) { confirmTotpEnrollment(code: $code) }`, {
+      code: await app2.code(),
+    });
+    expect(await signedIn(here)).toBe(true);
+    await stack.gql.request(`mutation ($id: ID!) { resetUserMfa(id: $id) }`, { id: ids.get('olga') });
+    expect(await signedIn(here)).toBe(false);
+  });
+
   it('personal access tokens are not subject to MFA', async () => {
     const { browser } = await enroll('zed');
     const created = await browser.gql(`mutation { createApiToken(input: { name: "ci" }) { secret } }`);
@@ -463,10 +449,7 @@ describe('MFA: TOTP, recovery codes, the login step and the policy', () => {
     const sent = await browser.post('/auth/login/mfa/email', { mfaToken: challenge });
     expect(sent.status).toBe(200);
     expect(sent.body).toMatchObject({ sent: true, to: 'e***@example.test' });
-    const mail = await (async () => {
-      for (let i = 0; i < 100 && !mails.some((m) => /eve@example\.test/.test(m)); i++) await sleep(50);
-      return mails.find((m) => /eve@example\.test/.test(m))!;
-    })();
+    const mail = await smtp.next('eve@example.test');
     expect(mail).toMatch(/^From: Switchboard <switchboard@example\.test>/m);
     expect(mail).toMatch(/^Subject: Your Switchboard sign-in code/m);
     const code = /sign-in code is (\d{6})/.exec(mail)![1];
@@ -491,9 +474,7 @@ describe('MFA: TOTP, recovery codes, the login step and the policy', () => {
 
     // Five tries per code.
     await other.post('/auth/login/mfa/email', { mfaToken: next });
-    for (let i = 0; i < 100 && mails.filter((m) => /eve@example\.test/.test(m)).length < 2; i++)
-      await sleep(50);
-    const second = /sign-in code is (\d{6})/.exec(mails.filter((m) => /eve@example\.test/.test(m))[1])![1];
+    const second = /sign-in code is (\d{6})/.exec(await smtp.next('eve@example.test'))![1];
     secrets.push(second);
     await stack.db.query(`UPDATE mfa_challenges SET email_code_tries = 5 WHERE email_code_hash IS NOT NULL`);
     expect((await other.post('/auth/login/mfa', { mfaToken: next, code: second })).status).toBe(401);

@@ -453,7 +453,7 @@ export class AccountsRepository {
   }
 
   /** End every session of the user's (but `except`), and with `tokens` revoke their tokens too. */
-  private async endSessions(userId: string, opts: { except?: string | null; tokens?: boolean } = {}) {
+  async endSessions(userId: string, opts: { except?: string | null; tokens?: boolean } = {}) {
     await this.dataSource.query(
       `UPDATE sessions SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL AND id IS DISTINCT FROM $2`,
       [userId, opts.except ?? null],

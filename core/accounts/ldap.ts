@@ -428,10 +428,7 @@ export async function directoryLogin(
     );
     // Committed either way: a person removed from every group loses the directory's roles now.
     if (n === 0) return { refused: 'in no group of LDAP_ROLE_MAP, and no role bound by hand' };
-    await m.query(
-      `UPDATE users SET failed_logins = 0, locked_until = NULL, last_login_at = now() WHERE id = $1`,
-      [userId],
-    );
+    // The failure count is left alone: only a completed sign-in (every factor) resets it (loginSucceeded).
     return { userId };
   });
   const outcome = await sync.catch((error: unknown): Outcome => {

@@ -271,9 +271,16 @@ export class MfaService {
 
   /**
    * Turns the pending secret on with a current code of it; returns the ten recovery codes, shown
-   * this once (stored hashed; earlier ones stop working).
+   * this once (stored hashed; earlier ones stop working). The user's sessions but `keepSession` end:
+   * they were opened without the second factor.
    */
-  async confirmEnrollment(user: UserEntity, rawCode: unknown, meta: RequestMeta, field = 'code') {
+  async confirmEnrollment(
+    user: UserEntity,
+    rawCode: unknown,
+    meta: RequestMeta,
+    keepSession: string | null,
+    field = 'code',
+  ) {
     const code = readCode(field, rawCode);
     const row = await this.row(user.id);
     if (row?.totp_secret)
@@ -294,6 +301,7 @@ export class MfaService {
     );
     if (!updated.length) throw SwitchboardError.conflict('the enrollment changed meanwhile; begin again');
     const codes = await this.replaceRecoveryCodes(user.id);
+    await this.accounts.endSessions(user.id, { except: keepSession });
     await this.audit(this.actorOf(user), meta, 'mfa.enrolled', 'OK', { method: 'totp' });
     return codes;
   }
@@ -386,17 +394,19 @@ export class MfaService {
     );
   }
 
-  /** Turns TOTP off (the recovery codes go too), with the password or a code. */
+  /** Turns TOTP off (the recovery codes go too), with the password or a code; the other sessions end. */
   async disable(
     user: UserEntity,
     proof: { password?: string | null; code?: string | null },
     meta: RequestMeta,
+    keepSession: string | null,
   ): Promise<boolean> {
     const row = await this.row(user.id);
     if (!row?.totp_secret && !row?.pending_secret) return false;
     if (row.totp_secret) {
       const how = await this.prove(user, proof, meta, 'disable', { password: true, recovery: true });
       await this.dropMfa(user.id);
+      await this.accounts.endSessions(user.id, { except: keepSession });
       await this.audit(this.actorOf(user), meta, 'mfa.disabled', 'OK', { proof: how });
       return true;
     }
@@ -417,11 +427,15 @@ export class MfaService {
     return codes;
   }
 
-  /** An administrator turns a user's MFA off (a lost authenticator and no recovery code). */
-  async reset(userId: string, by: MfaActor, meta: RequestMeta): Promise<boolean> {
+  /**
+   * An administrator turns a user's MFA off (a lost authenticator and no recovery code); the user's
+   * sessions (but `keepSession`, the administrator's own when resetting themself) end.
+   */
+  async reset(userId: string, by: MfaActor, meta: RequestMeta, keepSession: string | null): Promise<boolean> {
     const user = await this.accounts.getUser(userId);
     const row = await this.row(userId);
     await this.dropMfa(userId);
+    if (row?.totp_secret) await this.accounts.endSessions(userId, { except: keepSession });
     await this.audit(by, meta, 'mfa.reset', 'OK', { userId, username: user.username });
     return !!row?.totp_secret;
   }

@@ -89,26 +89,36 @@ export class MfaResolver {
   @Requires(SELF)
   @Mutation(() => [String], {
     description:
-      'Turns TOTP on with a current code of the new authenticator; answers ten one-time recovery codes, shown this once.',
+      'Turns TOTP on with a current code of the new authenticator; answers ten one-time recovery codes, shown this once. Your other sessions end.',
   })
   async confirmTotpEnrollment(
     @Context() ctx: AuthContext,
     @Args('code', { type: () => String }) code: string,
   ): Promise<string[]> {
-    return this.mfa.confirmEnrollment(await this.self(ctx), code, requestMeta(ctx));
+    return this.mfa.confirmEnrollment(
+      await this.self(ctx),
+      code,
+      requestMeta(ctx),
+      principalOf(ctx).sessionId,
+    );
   }
 
   @Requires(SELF)
   @Mutation(() => Boolean, {
     description:
-      'Turns TOTP off (and its recovery codes), proven with your password or a code (TOTP or recovery); false when it was not on. A wrong proof counts toward the lockout.',
+      'Turns TOTP off (and its recovery codes), proven with your password or a code (TOTP or recovery); false when it was not on. A wrong proof counts toward the lockout. Your other sessions end.',
   })
   async disableTotp(
     @Context() ctx: AuthContext,
     @Args('password', { type: () => String, nullable: true }) password?: string | null,
     @Args('code', { type: () => String, nullable: true }) code?: string | null,
   ): Promise<boolean> {
-    return this.mfa.disable(await this.self(ctx), { password, code }, requestMeta(ctx));
+    return this.mfa.disable(
+      await this.self(ctx),
+      { password, code },
+      requestMeta(ctx),
+      principalOf(ctx).sessionId,
+    );
   }
 
   @Requires(SELF)
@@ -146,7 +156,7 @@ export class MfaResolver {
   @Requires('accounts:write')
   @Mutation(() => Boolean, {
     description:
-      "Turns off a user's TOTP and recovery codes (a lost authenticator); true when it was on. Under the policy, they enroll again at their next sign-in.",
+      "Turns off a user's TOTP and recovery codes (a lost authenticator); true when it was on, and then their sessions end. Under the policy, they enroll again at their next sign-in.",
   })
   resetUserMfa(@Context() ctx: AuthContext, @Args('id', { type: () => ID }) id: string): Promise<boolean> {
     const principal = principalOf(ctx);
@@ -154,6 +164,7 @@ export class MfaResolver {
       id,
       { id: principal.userId, name: principal.username, roles: rolesOf(principal) },
       requestMeta(ctx),
+      principal.sessionId,
     );
   }
 }

@@ -169,7 +169,8 @@ export class AuthController {
         );
       let recoveryCodes: string[];
       try {
-        recoveryCodes = await this.mfa.confirmEnrollment(user, code, meta);
+        // No session of this sign-in yet: every other session of the user ends.
+        recoveryCodes = await this.mfa.confirmEnrollment(user, code, meta, null);
       } catch (error) {
         if (error instanceof SwitchboardError && error.code === ErrorCode.BAD_USER_INPUT)
           return failed('wrong code');
