@@ -1,3 +1,4 @@
+import { ALERT_ENTITIES } from './alerts/alert.entities';
 import {
   ApiTokenEntity,
   AuditEntryEntity,
@@ -40,6 +41,7 @@ export const ENTITIES_BY_MODULE = {
     ProfileEntity,
     ProfileVersionEntity,
   ],
+  alerts: ALERT_ENTITIES,
   devices: [CredentialEntity, DeviceEntity, DeviceCheckEntity],
   runs: [RunEntity, RunDeviceEntity, CommandOutputEntity, RunEventEntity, RunStepEntity, RunStepItemEntity],
   configs: [ConfigSnapshotEntity, ConfigBlobEntity],

@@ -19,6 +19,7 @@ import { Mfa1764000000017 } from './1764000000017-Mfa';
 import { AccountLinks1764000000018 } from './1764000000018-AccountLinks';
 import { InvitedUsers1764000000019 } from './1764000000019-InvitedUsers';
 import { CreateArtifacts1764000000020 } from './1764000000020-CreateArtifacts';
+import { CreateAlerts1764000000021 } from './1764000000021-CreateAlerts';
 
 export const MIGRATIONS = [
   CreateInventory1764000000000,
@@ -41,4 +42,5 @@ export const MIGRATIONS = [
   AccountLinks1764000000018,
   InvitedUsers1764000000019,
   CreateArtifacts1764000000020,
+  CreateAlerts1764000000021,
 ];
