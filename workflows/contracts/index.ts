@@ -6,7 +6,14 @@ export type * from './change';
 export type * from './task';
 export type * from './schedule';
 export type * from './safety';
+export type * from './alerts';
 
 /** Workflow types the worker registers, by the name clients start them with. */
 export type WorkflowName =
-  'collectionWorkflow' | 'changeWorkflow' | 'taskRunWorkflow' | 'taskShardWorkflow' | 'scheduledTaskWorkflow';
+  | 'collectionWorkflow'
+  | 'changeWorkflow'
+  | 'taskRunWorkflow'
+  | 'taskShardWorkflow'
+  | 'scheduledTaskWorkflow'
+  | 'alertsEvaluatorWorkflow'
+  | 'alertWorkflow';

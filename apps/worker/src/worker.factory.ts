@@ -1,5 +1,6 @@
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { DataSource } from 'typeorm';
+import { createAlertActivities } from '../../../activities/alerts.activities';
 import { createChangeActivities } from '../../../activities/change.activities';
 import { createCollectionActivities } from '../../../activities/collection.activities';
 import { failureInterceptor } from '../../../activities/failures';
@@ -39,6 +40,7 @@ export function createActivities(
     ...createItemActivities(task),
     ...createSafetyActivities({ dataSource }),
     ...createScheduleActivities({ dataSource, config }),
+    ...createAlertActivities({ dataSource, secrets, config }),
   };
 }
 

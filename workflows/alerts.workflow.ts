@@ -1,0 +1,114 @@
+import {
+  ApplicationFailure,
+  ActivityFailure,
+  condition,
+  continueAsNew,
+  defineSignal,
+  getExternalWorkflowHandle,
+  ParentClosePolicy,
+  proxyActivities,
+  setHandler,
+  sleep,
+  startChild,
+  workflowInfo,
+  WorkflowIdReusePolicy,
+} from '@temporalio/workflow';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import { BOOKKEEPING_OPTIONS } from './activity-options';
+import type { AlertActivities, AlertsEvaluatorInput, AlertWakeSignal, AlertWorkflowInput } from './contracts';
+
+const bookkeeping = proxyActivities<AlertActivities>(BOOKKEEPING_OPTIONS);
+
+/**
+ * A delivery: retried with exponential backoff (2 s, 4 s, ... up to a minute, 8 attempts) while the
+ * provider is busy, rate-limits or cannot be reached; a refusal (bad token, bad signature) is not
+ * retried (`ALERT_DELIVERY_REJECTED`).
+ */
+const delivery = proxyActivities<AlertActivities>({
+  startToCloseTimeout: '1 minute',
+  retry: {
+    initialInterval: '2 seconds',
+    backoffCoefficient: 2,
+    maximumInterval: '1 minute',
+    maximumAttempts: 8,
+    nonRetryableErrorTypes: ['ALERT_DELIVERY_REJECTED'],
+  },
+});
+
+const WAKE: AlertWakeSignal = 'alertChanged';
+export const alertChangedSignal = defineSignal(WAKE);
+
+/** Passes of the evaluator per execution before it continues as new (a short history). */
+const PASSES_PER_RUN = 200;
+/** An alert with nothing scheduled still looks again this often (a lost signal costs at most this). */
+const IDLE_WAKE_MS = 3600_000;
+
+/** The workflow id of an alert's workflow. */
+export const alertWorkflowId = (alertId: string) => `alert-${alertId}`;
+
+/**
+ * The evaluator loop (one per task queue): a pass (recorded events → alerts), then the workflow
+ * of each new alert, a wake-up for each resolved one, a pause. Child workflows are abandoned: they
+ * outlive this execution when it continues as new.
+ */
+export async function alertsEvaluatorWorkflow(input: AlertsEvaluatorInput): Promise<void> {
+  for (let pass = 0; pass < PASSES_PER_RUN && !workflowInfo().continueAsNewSuggested; pass++) {
+    const result = await bookkeeping.evaluateAlerts({});
+    for (const alertId of result.start) {
+      try {
+        await startChild(alertWorkflow, {
+          workflowId: alertWorkflowId(alertId),
+          args: [{ alertId }],
+          parentClosePolicy: ParentClosePolicy.ABANDON,
+          workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+        });
+      } catch (error) {
+        // Started by an earlier pass whose bookkeeping did not land: it runs, or ran, already.
+        if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+      }
+    }
+    if (result.start.length) await bookkeeping.markAlertWorkflowsStarted({ alertIds: result.start });
+    for (const alertId of result.wake) {
+      await getExternalWorkflowHandle(alertWorkflowId(alertId))
+        .signal(alertChangedSignal)
+        .catch(() => undefined); // its workflow has ended (acknowledged): nothing to wake
+    }
+    await sleep(input.intervalMs);
+  }
+  await continueAsNew<typeof alertsEvaluatorWorkflow>(input);
+}
+
+/**
+ * One alert, from firing to acknowledged or resolved: each round (decided and stored by
+ * `planAlertRound`) sends its deliveries, then the workflow sleeps until the next repeat or
+ * escalation, or until the alert changes (`alertChanged`).
+ */
+export async function alertWorkflow(input: AlertWorkflowInput): Promise<void> {
+  let changed = false;
+  setHandler(alertChangedSignal, () => {
+    changed = true;
+  });
+  let round = input.round ?? 0;
+  for (;;) {
+    const plan = await bookkeeping.planAlertRound({ alertId: input.alertId, round });
+    if (plan.deliveryIds.length) {
+      await Promise.all(
+        plan.deliveryIds.map((deliveryId) =>
+          delivery.deliverAlertNotification({ deliveryId }).catch(async (error: unknown) => {
+            const cause = error instanceof ActivityFailure ? error.cause : error;
+            const message =
+              cause instanceof ApplicationFailure || cause instanceof Error ? cause.message : String(cause);
+            await bookkeeping.alertDeliveryFailed({ deliveryId, error: message });
+          }),
+        ),
+      );
+    }
+    if (plan.notified) round++;
+    if (plan.nextWakeMs === null && (plan.status === 'ACKNOWLEDGED' || plan.status === 'RESOLVED')) return;
+    if (workflowInfo().continueAsNewSuggested) {
+      await continueAsNew<typeof alertWorkflow>({ alertId: input.alertId, round });
+    }
+    changed = false;
+    await condition(() => changed, plan.nextWakeMs ?? IDLE_WAKE_MS);
+  }
+}
