@@ -99,6 +99,7 @@ const envSchema = z.object({
   TEXTFSM_TEMPLATES_DIR: z.string().min(1).optional(),
   VOLATILE_RULES_FILE: z.string().min(1).optional(),
   RUNS_RECONCILE_INTERVAL_MS: int(0, 3_600_000).default(60_000),
+  ALERTS_EVALUATE_INTERVAL_MS: int(0, 3_600_000).default(5000),
   SCHEDULE_DEFAULT_TIMEZONE: z
     .string()
     .refine(
