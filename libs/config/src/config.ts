@@ -221,9 +221,9 @@ export interface AppConfig {
   volatileRulesFile: string | null;
   /** How often the API looks for runs whose workflow was never started (0: never). */
   runsReconcileIntervalMs: number;
-  /** Time zone of a schedule that names none (cron expressions and calendars are read in it). */
   /** Alerts: the pause between two passes of the evaluator over recorded events (0: no evaluator). */
   alerts: { evaluateIntervalMs: number };
+  /** Time zone of a schedule that names none (cron expressions and calendars are read in it). */
   scheduleDefaultTimezone: string;
   /** The built-in device reachability schedule: every this many seconds; null (`off`): none is created. */
   reachability: {
@@ -341,8 +341,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
       heartbeatMs: e.NODE_HEARTBEAT_MS,
     },
     runsReconcileIntervalMs: e.RUNS_RECONCILE_INTERVAL_MS,
-    scheduleDefaultTimezone: e.SCHEDULE_DEFAULT_TIMEZONE,
     alerts: { evaluateIntervalMs: e.ALERTS_EVALUATE_INTERVAL_MS },
+    scheduleDefaultTimezone: e.SCHEDULE_DEFAULT_TIMEZONE,
     reachability: { intervalSeconds: e.REACHABILITY_INTERVAL, historyDays: e.REACHABILITY_HISTORY_DAYS },
     textfsmTemplatesDir: e.TEXTFSM_TEMPLATES_DIR ?? builtinTemplatesDir('textfsm'),
     volatileRulesFile: e.VOLATILE_RULES_FILE ?? null,
