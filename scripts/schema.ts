@@ -15,6 +15,12 @@ import { AccountsResolver } from '../graphql/accounts/accounts.resolver';
 import { MfaResolver } from '../graphql/accounts/mfa.resolver';
 import { ProfilesResolver } from '../graphql/accounts/profiles.resolver';
 import { ArtifactsResolver } from '../graphql/artifacts/artifacts.resolver';
+import {
+  AlertChannelsResolver,
+  AlertDeliveriesResolver,
+  AlertRulesResolver,
+  AlertsResolver,
+} from '../graphql/alerts/alerts.resolver';
 
 /** Every resolver of the API; the schema is generated from them without starting anything. */
 export const RESOLVERS = [
@@ -34,6 +40,10 @@ export const RESOLVERS = [
   AccountLinksResolver,
   ProfilesResolver,
   ArtifactsResolver,
+  AlertRulesResolver,
+  AlertChannelsResolver,
+  AlertsResolver,
+  AlertDeliveriesResolver,
 ];
 
 export async function buildSchemaText(): Promise<string> {

@@ -18,6 +18,9 @@ export const PERMISSIONS = [
   'configs:write',
   'templates:read',
   'templates:write',
+  'alerts:read',
+  'alerts:write',
+  'alerts:acknowledge',
   'tasks:read',
   'tasks:write',
   'tasks:run',
@@ -61,6 +64,7 @@ export const BUILTIN_ROLES: readonly RoleDefinition[] = [
     description: 'Runs collections, backups, tasks and changes; manages devices and schedules.',
     permissions: [
       ...READ,
+      'alerts:acknowledge',
       'devices:write',
       'runs:start',
       'runs:control',

@@ -33,6 +33,7 @@ import { SafetyModule } from '../../../graphql/safety/safety.graphql';
 import { NodesModule } from '../../../graphql/nodes/nodes.graphql';
 import { TemplatesModule } from '../../../graphql/templates/templates.module';
 import { ReachabilityModule } from '../../../graphql/devices/reachability-schedule';
+import { AlertsModule } from '../../../graphql/alerts/alerts.module';
 import { AuthController } from './auth.controller';
 import { AccountLinksController } from './account-links.controller';
 import { HealthController } from './health.controller';
@@ -145,6 +146,7 @@ export class ApiModule {
         ConfigsModule,
         TemplatesModule,
         ReachabilityModule,
+        AlertsModule,
         ArtifactsModule,
       ],
       controllers: [

@@ -1,0 +1,117 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { Client } from '@temporalio/client';
+import { DataSource } from 'typeorm';
+import type { AlertLanguage, ChannelKind } from '../../core/alerts/alert-rules';
+import {
+  acknowledgeAlert,
+  resolveAlert,
+  silenceAlert,
+  type AlertRuleInput,
+  type AlertView,
+} from '../../core/alerts/alerts';
+import { renderMessage, sampleInput, templateFor } from '../../core/alerts/messages';
+import type { AppConfig } from '../../libs/config/src/config';
+import { APP_CONFIG } from '../../libs/config/src/config.module';
+import type { AlertsEvaluatorWorkflow, AlertWakeSignal } from '../../workflows/contracts';
+
+/** How long to wait before trying again when Temporal refused the evaluator's start at boot. */
+const RETRY_MS = 30_000;
+
+const WAKE: AlertWakeSignal = 'alertChanged';
+
+/**
+ * The API's side of alerts: it keeps the evaluator workflow running (one per task queue, started
+ * at boot, idempotently), and after an operator acknowledges, silences or resolves an alert it
+ * wakes the alert's workflow so that repeats and escalation stop at once (the workflow also
+ * reads the alert's status on its own, so a lost signal only delays that).
+ */
+@Injectable()
+export class AlertsService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('Alerts');
+  private timer?: NodeJS.Timeout;
+  /** Settles when the boot-time start has been tried; for tests. */
+  ready: Promise<void> = Promise.resolve();
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly temporal: Client,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  get evaluatorWorkflowId(): string {
+    return `alerts-evaluator@${this.config.temporal.taskQueue}`;
+  }
+
+  onApplicationBootstrap(): void {
+    const intervalMs = this.config.alerts.evaluateIntervalMs;
+    if (intervalMs === 0) return;
+    const attempt = (): Promise<void> =>
+      this.temporal.workflow
+        .start<AlertsEvaluatorWorkflow>('alertsEvaluatorWorkflow', {
+          taskQueue: this.config.temporal.taskQueue,
+          workflowId: this.evaluatorWorkflowId,
+          workflowIdConflictPolicy: 'USE_EXISTING',
+          args: [{ intervalMs }],
+        })
+        .then(
+          () => undefined,
+          (error: Error) => {
+            this.logger.warn(
+              `could not start the alert evaluator (trying again in ${RETRY_MS / 1000} s): ${error.message}`,
+            );
+            this.timer = setTimeout(() => void attempt(), RETRY_MS);
+            this.timer.unref();
+          },
+        );
+    this.ready = attempt();
+  }
+
+  onApplicationShutdown(): void {
+    clearTimeout(this.timer);
+  }
+
+  private async wake(alert: AlertView): Promise<void> {
+    await this.temporal.workflow
+      .getHandle(`alert-${alert.id}`)
+      .signal(WAKE)
+      .catch(() => undefined); // its workflow ended already, or is not started yet: it reads the status itself
+  }
+
+  async acknowledge(id: string, userId: string | null, via: 'api' | 'link'): Promise<AlertView> {
+    const { alert, changed } = await acknowledgeAlert(this.dataSource, id, { userId, via });
+    if (changed) await this.wake(alert);
+    return alert;
+  }
+
+  async silence(id: string, until: Date, reason: string, userId: string): Promise<AlertView> {
+    const { alert, changed } = await silenceAlert(this.dataSource, id, until, reason, userId);
+    if (changed) await this.wake(alert);
+    return alert;
+  }
+
+  async resolve(id: string, reason: string | null, userId: string): Promise<AlertView> {
+    const { alert, changed } = await resolveAlert(this.dataSource, id, reason, userId);
+    if (changed) await this.wake(alert);
+    return alert;
+  }
+
+  /** A rule's message for a channel kind and language, rendered against a sample event of its kind. */
+  preview(
+    rule: AlertRuleInput,
+    channelKind: ChannelKind,
+    language: AlertLanguage,
+  ): { subject: string; body: string } {
+    const templates = (rule.templates ?? []).map((t) => ({ ...t, channelKind: t.channelKind ?? null }));
+    const template = templateFor(templates, channelKind, language);
+    const index = templates.indexOf(template as (typeof templates)[number]);
+    const input = sampleInput({ name: rule.name, severity: rule.severity, eventKind: rule.eventKind });
+    return renderMessage(template, input, language, index >= 0 ? `rule.templates[${index}]` : 'template');
+  }
+}
