@@ -8,7 +8,7 @@ import { BrowserRouter, Navigate, Route, Routes, useLocation } from 'react-route
 import { csrfToken } from '../features/auth/auth-api';
 import { LoginPage } from '../features/auth/LoginPage';
 import { createApolloClient } from './apollo';
-import { SessionProvider } from './session';
+import { SessionProvider, useSession } from './session';
 import { Shell } from './Shell';
 import { RequirePermission } from './RequirePermission';
 
@@ -31,7 +31,7 @@ export function Loading() {
 export function App() {
   const { i18n } = useTranslation();
   return (
-    <ConfigProvider locale={i18n.language === 'en' ? enUS : zhCN}>
+    <ConfigProvider locale={i18n.language === 'en' ? enUS : zhCN} button={{ autoInsertSpace: false }}>
       <AntApp>
         <BrowserRouter>
           <Signed />
@@ -69,7 +69,7 @@ function Signed() {
         <Routes>
           <Route path="/login" element={<AfterLogin />} />
           <Route element={<Shell onSignedOut={signOut} />}>
-            <Route index element={<Page permission="runs:read" page={<DashboardPage />} />} />
+            <Route index element={<Home />} />
             <Route path="runs" element={<Page permission="runs:read" page={<RunsPage />} />} />
             <Route path="runs/:id" element={<Page permission="runs:read" page={<RunPage />} />} />
             <Route path="devices" element={<Page permission="devices:read" page={<DevicesPage />} />} />
@@ -87,6 +87,13 @@ function Page(props: { permission: string; page: React.ReactNode }) {
       <Suspense fallback={<Loading />}>{props.page}</Suspense>
     </RequirePermission>
   );
+}
+
+/** The dashboard, or the first page of the navigation the user may see. */
+function Home() {
+  const { can } = useSession();
+  if (!can('runs:read') && can('devices:read')) return <Navigate to="/devices" replace />;
+  return <Page permission="runs:read" page={<DashboardPage />} />;
 }
 
 /** Just signed in: go where the user was headed. */

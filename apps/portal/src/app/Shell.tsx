@@ -1,9 +1,9 @@
-import { Button, Layout, Menu, Select, Space, Typography } from 'antd';
+import { Button, Layout, Menu, Space, Typography } from 'antd';
 import { useApolloClient } from '@apollo/client/react';
 import { useTranslation } from 'react-i18next';
 import { Link, Outlet, useLocation } from 'react-router';
 import { logout } from '../features/auth/auth-api';
-import { isLanguage, LANGUAGES } from '../i18n';
+import { LanguageSwitch } from './LanguageSwitch';
 import { useSession } from './session';
 
 /** The pages of the navigation, each shown only to those holding its permission. */
@@ -19,7 +19,7 @@ function selectedPath(pathname: string): string {
 }
 
 export function Shell(props: { onSignedOut: () => void }) {
-  const { t, i18n } = useTranslation();
+  const { t } = useTranslation();
   const session = useSession();
   const client = useApolloClient();
   const location = useLocation();
@@ -43,15 +43,7 @@ export function Shell(props: { onSignedOut: () => void }) {
         >
           <Space size="middle">
             <Typography.Text>{t('nav.signedInAs', { name: session.displayName })}</Typography.Text>
-            <Select
-              aria-label={t('nav.language')}
-              value={i18n.language}
-              style={{ width: 120 }}
-              onChange={(value: string) => {
-                if (isLanguage(value)) void session.setLanguage(value);
-              }}
-              options={LANGUAGES.map((l) => ({ value: l, label: t(`language.${l}`) }))}
-            />
+            <LanguageSwitch onChange={(language) => void session.setLanguage(language)} />
             <Button
               onClick={async () => {
                 await logout();

@@ -1,14 +1,15 @@
-import { Alert, Button, Card, Form, Input, Select, Typography } from 'antd';
+import { Alert, Button, Card, Form, Input, Typography } from 'antd';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { applyLanguage, isLanguage, LANGUAGES } from '../../i18n';
+import { LanguageSwitch } from '../../app/LanguageSwitch';
+import { applyLanguage } from '../../i18n';
 import { login, verifyMfa, type LoginOutcome } from './auth-api';
 
 type Problem = 'credentials' | 'rateLimited' | 'code' | 'expired' | 'enrollmentRequired' | null;
 
 /** Local sign-in: username and password, then a TOTP or recovery code when the account has MFA on. */
 export function LoginPage(props: { onSignedIn: () => void }) {
-  const { t, i18n } = useTranslation();
+  const { t } = useTranslation();
   const [mfaToken, setMfaToken] = useState<string | null>(null);
   const [problem, setProblem] = useState<Problem>(null);
   const [busy, setBusy] = useState(false);
@@ -88,15 +89,9 @@ export function LoginPage(props: { onSignedIn: () => void }) {
             </Button>
           </Form>
         )}
-        <Select
-          aria-label={t('nav.language')}
-          value={i18n.language}
-          style={{ width: 120, marginTop: 16 }}
-          onChange={(value: string) => {
-            if (isLanguage(value)) void applyLanguage(value);
-          }}
-          options={LANGUAGES.map((l) => ({ value: l, label: t(`language.${l}`) }))}
-        />
+        <div style={{ marginTop: 16 }}>
+          <LanguageSwitch onChange={(language) => void applyLanguage(language)} />
+        </div>
       </Card>
     </main>
   );

@@ -14,7 +14,7 @@ import {
   Tag,
   Typography,
 } from 'antd';
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useParams } from 'react-router';
 import { Pager, useCursorPages } from '../../app/paging';
@@ -35,6 +35,7 @@ import { FINAL_STATUSES, StatusTag } from './StatusTag';
 
 type RunEvent = PortalRunUpdatedSubscription['runUpdated']['events'][number];
 const DEVICES_PAGE = 100;
+const FALLBACK_POLL_MS = 10_000;
 
 /**
  * One run, live: its state and progress (pushed by runUpdated, which also brings the event log),
@@ -45,7 +46,14 @@ export default function RunPage() {
   const { id = '' } = useParams();
   const { t } = useTranslation();
   const format = useFormat();
-  const { data, error } = useQuery(RunQuery, { variables: { id } });
+  const { data, error, startPolling, stopPolling } = useQuery(RunQuery, { variables: { id } });
+  const status = data?.run.status;
+  // The subscription pushes every change; a slow poll until the run ends covers a socket that dropped.
+  useEffect(() => {
+    if (!status || FINAL_STATUSES.has(status)) return stopPolling();
+    startPolling(FALLBACK_POLL_MS);
+    return stopPolling;
+  }, [status, startPolling, stopPolling]);
   const pages = useCursorPages();
   const devices = useQuery(RunDevicesQuery, { variables: { id, first: DEVICES_PAGE, after: pages.after } });
   const [events, setEvents] = useState<RunEvent[]>([]);

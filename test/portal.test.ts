@@ -1,0 +1,282 @@
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import * as OTPAuth from 'otpauth';
+import type { Browser as Chromium } from 'playwright-core';
+import { portalDirectory } from '../apps/api/src/portal';
+import { Browser } from './support/accounts';
+import { launchChromium, openPage, type WatchedPage } from './support/browser';
+import { startStack, waitForRunEnd, type Stack } from './support/harness';
+
+const PASSWORD = 'correct horse battery';
+const PERIOD_MS = 30_000;
+
+/**
+ * The portal in a real browser (Debian's Chromium driven by playwright-core) against the real stack:
+ * the API serving the built portal, the worker, Temporal, PostgreSQL and the device lab. Every page
+ * fails the test on a console error, an uncaught exception or a failed request; screenshots of each
+ * page go to the test's temporary directory (printed at the end).
+ */
+describe('portal: sign in, collect a site, watch it live, read a device output (zh-CN and en)', () => {
+  let stack: Stack;
+  let chromium: Chromium;
+  const shots = mkdtempSync(path.join(os.tmpdir(), 'switchboard-portal-'));
+  const pages: WatchedPage[] = [];
+  const ids = new Map<string, string>();
+  const authenticators = new Map<string, OTPAuth.TOTP>();
+
+  const createUser = async (username: string, roles: string[]) => {
+    const data = await stack.gql.request<{ createUser: { id: string } }>(
+      `mutation ($input: CreateUserInput!) { createUser(input: $input) { id } }`,
+      { input: { username, roles, password: PASSWORD } },
+    );
+    ids.set(username, data.createUser.id);
+  };
+
+  /** Turns TOTP on for `username` (with a code of this 30 s step; the sign-in will use the next). */
+  const enrollTotp = async (username: string, language: 'zh-CN' | 'en') => {
+    const http = new Browser(stack.url);
+    expect((await http.login(username, PASSWORD)).status).toBe(200);
+    const begun = await http.gql(`mutation { beginTotpEnrollment { otpauthUri } }`);
+    const totp = OTPAuth.URI.parse(begun.data.beginTotpEnrollment.otpauthUri) as OTPAuth.TOTP;
+    const confirmed = await http.gql(`mutation ($code: String!) { confirmTotpEnrollment(code: $code) }`, {
+      code: totp.generate({ timestamp: Date.now() }),
+    });
+    expect(confirmed.errors).toBeUndefined();
+    const saved = await http.gql(
+      `mutation { updateMyProfile(input: { language: "${language}" }) { language } }`,
+    );
+    expect(saved.data.updateMyProfile.language).toBe(language);
+    authenticators.set(username, totp);
+  };
+  /** A code of the next step: accepted (±1 step of drift), and never used before. */
+  const nextCode = (username: string) =>
+    authenticators.get(username)!.generate({ timestamp: Date.now() + PERIOD_MS });
+
+  const open = async (locale: string, name: string) => {
+    const watched = await openPage(chromium, { baseURL: stack.url, locale, dir: path.join(shots, name) });
+    pages.push(watched);
+    return watched;
+  };
+
+  const profileLanguage = async (username: string) =>
+    (
+      await stack.gql.request<{ userProfile: { language: string } }>(
+        `query ($id: ID!) { userProfile(userId: $id) { language } }`,
+        { id: ids.get(username) },
+      )
+    ).userProfile.language;
+
+  beforeAll(async () => {
+    if (!portalDirectory())
+      throw new Error('the portal is not built: run `npm run portal:build` (npm test does it when stale)');
+    // Four Cisco IOS devices: sites lab-a and lab-b get two each.
+    stack = await startStack({ lab: { devices: 4, mix: { cisco_ios: 1 } } });
+    chromium = await launchChromium();
+    await createUser('li', ['operator']);
+    await createUser('lee', ['operator']);
+    await createUser('vera', ['viewer']);
+    await stack.gql.request(
+      `mutation { createRole(input: { name: "inventory-only", permissions: ["devices:read"] }) { name } }`,
+    );
+    await createUser('ina', ['inventory-only']);
+    await enrollTotp('li', 'zh-CN');
+    await enrollTotp('lee', 'en');
+  });
+
+  afterEach(() => {
+    // Every page of the test: no console error, no uncaught exception, no failed request.
+    const problems = pages.flatMap((p) => p.problems);
+    pages.length = 0;
+    expect(problems).toEqual([]);
+  });
+
+  afterAll(async () => {
+    await chromium?.close();
+    await stack?.stop();
+    console.log(`portal screenshots: ${shots}`);
+  });
+
+  /** Signs in through the login page, with the MFA step when `mfa`. */
+  const signIn = async (
+    w: WatchedPage,
+    username: string,
+    text: { username: string; password: string; submit: string; code?: string; verify?: string },
+  ) => {
+    const { page } = w;
+    await page.goto('/');
+    await page.waitForURL('**/login');
+    await page.getByLabel(text.username).fill(username);
+    await page.getByLabel(text.password).fill(PASSWORD);
+    await w.screenshot('login');
+    await page.getByRole('button', { name: text.submit }).click();
+    if (text.code) {
+      await page.getByLabel(text.code).fill(nextCode(username));
+      await w.screenshot('login-mfa');
+      await page.getByRole('button', { name: text.verify }).click();
+    }
+  };
+
+  /** Starts a collection of lab-a from the devices page, watches the run end, opens a device's output. */
+  const collectAndWatch = async (
+    w: WatchedPage,
+    text: {
+      devices: string;
+      collect: string;
+      start: string;
+      completed: string;
+      progress: string;
+      showOutput: string;
+      outputOf: (device: string) => string;
+    },
+  ) => {
+    const { page } = w;
+    await page.getByRole('link', { name: text.devices }).click();
+    await page.getByRole('cell', { name: 'lab-cisco-ios-001' }).waitFor();
+    await w.screenshot('devices');
+    await page.getByRole('button', { name: text.collect }).click();
+    await page.getByRole('dialog').getByText('lab-a').waitFor();
+    await w.screenshot('collect-dialog');
+    await page.getByRole('button', { name: text.start }).click();
+    await page.waitForURL(/\/runs\/[0-9a-f-]{36}$/);
+    const runId = page.url().split('/').pop()!;
+    // Live: the page is never reloaded; the run's end arrives over the runUpdated subscription.
+    const finished = await waitForRunEnd(stack, runId);
+    expect(finished.status).toBe('COMPLETED');
+    await page.getByRole('heading', { level: 1 }).getByText(text.completed).waitFor();
+    await page.getByText(text.progress).waitFor();
+    await w.screenshot('run');
+    const devices = page
+      .getByRole('row')
+      .filter({ has: page.getByRole('button', { name: text.showOutput }) });
+    expect(await devices.count()).toBe(2);
+    await page.getByRole('button', { name: `${text.showOutput} lab-cisco-ios-001` }).click();
+    const drawer = page.getByRole('dialog', { name: text.outputOf('lab-cisco-ios-001') });
+    const output = drawer.getByTestId('device-output').first();
+    await output.waitFor();
+    expect(await output.textContent()).toMatch(/lab-cisco-ios-001# show version[\s\S]*Cisco IOS/);
+    await w.screenshot('device-output');
+    return runId;
+  };
+
+  it('zh-CN: an operator signs in with MFA, collects lab-a, watches it finish and reads an output; the language switch is saved in the profile', async () => {
+    const w = await open('zh-CN', 'zh-CN');
+    const { page } = w;
+    await signIn(w, 'li', {
+      username: '用户名',
+      password: '密码',
+      submit: '登录',
+      code: '验证码',
+      verify: '验证',
+    });
+    await page.getByRole('heading', { name: '仪表盘' }).waitFor();
+    const nav = page.getByRole('navigation');
+    for (const item of ['仪表盘', '运行', '设备']) await nav.getByRole('link', { name: item }).waitFor();
+    await w.screenshot('dashboard');
+    await collectAndWatch(w, {
+      devices: '设备',
+      collect: '采集站点',
+      start: '开始采集',
+      completed: '已完成',
+      progress: '2 / 2 台设备已完成',
+      showOutput: '查看输出',
+      outputOf: (d) => `${d} 的输出`,
+    });
+    await page.keyboard.press('Escape');
+    // The runs list shows it (server-side paging), filtered by status.
+    await nav.getByRole('link', { name: '运行' }).click();
+    await page.getByRole('heading', { name: '运行' }).waitFor();
+    await page.getByText('共 1 项').waitFor();
+    await w.screenshot('runs');
+
+    expect(await profileLanguage('li')).toBe('zh-CN');
+    await page.getByText('English', { exact: true }).click();
+    await nav.getByRole('link', { name: 'Runs' }).waitFor();
+    expect(await profileLanguage('li')).toBe('en');
+  });
+
+  it('en: an operator whose profile says English signs in with MFA and does the same in English', async () => {
+    const w = await open('en-US', 'en');
+    const { page } = w;
+    // The login page speaks Chinese until the user chooses (zh-CN is the default).
+    await page.goto('/login');
+    await page.getByRole('heading', { name: '登录 Switchboard' }).waitFor();
+    await page.getByText('English', { exact: true }).click();
+    await page.getByRole('heading', { name: 'Sign in to Switchboard' }).waitFor();
+    await signIn(w, 'lee', {
+      username: 'Username',
+      password: 'Password',
+      submit: 'Sign in',
+      code: 'Code',
+      verify: 'Verify',
+    });
+    await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
+    await w.screenshot('dashboard');
+    await collectAndWatch(w, {
+      devices: 'Devices',
+      collect: 'Collect a site',
+      start: 'Start collection',
+      completed: 'Completed',
+      progress: '2 of 2 devices finished',
+      showOutput: 'Show output',
+      outputOf: (d) => `Output of ${d}`,
+    });
+    expect(await profileLanguage('lee')).toBe('en');
+  });
+
+  it('a viewer is offered no action; an operator may cancel a run that has not ended', async () => {
+    // lab-b's devices answer after a minute: a run that stays unfinished, something to cancel.
+    for (const name of ['lab-cisco-ios-002', 'lab-cisco-ios-004'])
+      stack.lab.setFaults(name, { commandLatencyMs: 60_000 });
+    const started = await stack.gql.request<{ startCollection: { id: string } }>(
+      `mutation { startCollection(input: { selector: { site: "lab-b" }, commands: ["show version"] }) { id } }`,
+    );
+    const runId = started.startCollection.id;
+
+    const viewer = await open('zh-CN', 'viewer');
+    await signIn(viewer, 'vera', { username: '用户名', password: '密码', submit: '登录' });
+    await viewer.page.getByRole('heading', { name: '仪表盘' }).waitFor();
+    await viewer.page.getByRole('link', { name: '设备' }).click();
+    await viewer.page.getByRole('cell', { name: 'lab-cisco-ios-001' }).waitFor();
+    expect(await viewer.page.getByRole('button', { name: '采集站点' }).count()).toBe(0);
+    await viewer.page.goto(`/runs/${runId}`);
+    await viewer.page
+      .getByRole('heading', { level: 1 })
+      .getByText(/等待中|运行中/)
+      .waitFor();
+    await viewer.screenshot('run');
+    for (const action of ['取消运行', '暂停', '继续', '从失败处重试', '重新运行'])
+      expect(await viewer.page.getByRole('button', { name: action }).count()).toBe(0);
+
+    // An operator without a second factor (li's and lee's codes of this step are used up).
+    const operator = await open('zh-CN', 'operator-cancel');
+    await createUser('olga', ['operator']);
+    await signIn(operator, 'olga', { username: '用户名', password: '密码', submit: '登录' });
+    await operator.page.getByRole('heading', { name: '仪表盘' }).waitFor();
+    await operator.page.goto(`/runs/${runId}`);
+    await operator.page.getByRole('button', { name: '取消运行' }).click();
+    await operator.page.getByRole('button', { name: '确定' }).click();
+    await operator.page
+      .getByRole('heading', { level: 1 })
+      .getByText(/取消中|已取消/)
+      .waitFor();
+    await operator.screenshot('run-cancelling');
+    expect((await waitForRunEnd(stack, runId)).status).toBe('CANCELLED');
+    await operator.page.getByRole('heading', { level: 1 }).getByText('已取消').waitFor();
+    for (const name of ['lab-cisco-ios-002', 'lab-cisco-ios-004']) stack.lab.clearFaults(name);
+  });
+
+  it('navigation shows only the pages a role may see; the others answer 403', async () => {
+    const w = await open('en-US', 'inventory-only');
+    await signIn(w, 'ina', { username: '用户名', password: '密码', submit: '登录' });
+    // The dashboard needs runs:read: the first page the role may see instead.
+    await w.page.waitForURL('**/devices');
+    const nav = w.page.getByRole('navigation');
+    await nav.getByRole('link', { name: '设备' }).waitFor();
+    expect(await nav.getByRole('link', { name: '运行' }).count()).toBe(0);
+    expect(await nav.getByRole('link', { name: '仪表盘' }).count()).toBe(0);
+    await w.page.goto('/runs');
+    await w.page.getByText('您没有查看此页面的权限。').waitFor();
+    await w.screenshot('forbidden');
+  });
+});
