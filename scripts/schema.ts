@@ -13,6 +13,7 @@ import { SafetyResolver } from '../graphql/safety/safety.graphql';
 import { NodesResolver } from '../graphql/nodes/nodes.graphql';
 import { AccountsResolver } from '../graphql/accounts/accounts.resolver';
 import { MfaResolver } from '../graphql/accounts/mfa.resolver';
+import { IdentitiesResolver } from '../graphql/accounts/identities.resolver';
 import { ProfilesResolver } from '../graphql/accounts/profiles.resolver';
 import { ArtifactsResolver } from '../graphql/artifacts/artifacts.resolver';
 import {
@@ -37,6 +38,7 @@ export const RESOLVERS = [
   NodesResolver,
   AccountsResolver,
   MfaResolver,
+  IdentitiesResolver,
   AccountLinksResolver,
   ProfilesResolver,
   ArtifactsResolver,

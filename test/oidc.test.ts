@@ -553,6 +553,47 @@ describe('OIDC sign-in (authorization code + PKCE) against a real provider', () 
     expect(conflict.status).toBe(409);
   });
 
+  it('lists the identities of the signed-in user and unlinks one, never the last way to sign in', async () => {
+    const IDS = `{ me { username identities { id provider kind subject linkedAt } } }`;
+    // Alice was provisioned by the provider: no password, one identity.
+    const alice = new Browser(api);
+    expect((await alice.signIn('alice-sub')).status).toBe(302);
+    const aliceIds = (await alice.gql(IDS)).data.me.identities;
+    expect(aliceIds).toMatchObject([{ provider: 'oidc:test', kind: 'oidc', subject: 'alice-sub' }]);
+    const last = await alice.gql(`mutation ($id: ID!) { unlinkIdentity(id: $id) { provider } }`, {
+      id: aliceIds[0].id,
+    });
+    expect(last.errors[0].extensions.code).toBe('BAD_USER_INPUT');
+    expect(last.errors[0].message).toMatch(/^id: oidc:test is the only way this account signs in/);
+    expect(await identities('alice')).toEqual([{ provider: 'oidc:test', subject: 'alice-sub' }]);
+
+    // Bob has a password too: he unlinks the identity, and the roles its groups gave go with it.
+    const bob = new Browser(api);
+    expect((await bob.signIn('bob-sub')).status).toBe(302);
+    const bobIds = (await bob.gql(IDS)).data.me.identities;
+    expect(bobIds).toHaveLength(1);
+    const notHis = await bob.gql(`mutation ($id: ID!) { unlinkIdentity(id: $id) { provider } }`, {
+      id: aliceIds[0].id,
+    });
+    expect(notHis.errors[0].extensions.code).toBe('NOT_FOUND');
+    const garbage = await bob.gql(`mutation { unlinkIdentity(id: "nonsense") { provider } }`);
+    expect(garbage.errors[0].extensions.code).toBe('NOT_FOUND');
+    const unlinked = await bob.gql(`mutation ($id: ID!) { unlinkIdentity(id: $id) { provider subject } }`, {
+      id: bobIds[0].id,
+    });
+    expect(unlinked.data.unlinkIdentity).toEqual({ provider: 'oidc:test', subject: 'bob-sub' });
+    expect(await identities('bob')).toEqual([]);
+    const me = await bob.gql(`{ me { identities { id } roles { role } } }`);
+    expect(me.data.me).toEqual({ identities: [], roles: [{ role: 'viewer' }] });
+    // The identity no longer signs Bob in (his e-mail is not linked behind his back either).
+    expect((await new Browser(api).signIn('bob-sub')).status).toBe(409);
+    // An administrator sees the identities of any account.
+    const listed = await stack.gql.request<{
+      users: { username: string; identities: { provider: string }[] }[];
+    }>(`{ users { username identities { provider } } }`);
+    expect(listed.users.find((u) => u.username === 'alice')?.identities).toEqual([{ provider: 'oidc:test' }]);
+  });
+
   it('never shows the client secret: not in answers, nor in the audit log', async () => {
     expect(Browser.seen.length).toBeGreaterThan(20);
     for (const text of Browser.seen) {

@@ -58,6 +58,41 @@ export interface IssuedSession {
 
 const INVALID_LOGIN = 'invalid username or password';
 
+/** A sign-in identity outside Switchboard linked to an account (user_identities). */
+export interface LinkedIdentity {
+  /** Opaque: the provider and subject, encoded (the table's key). */
+  id: string;
+  /** `ldap`, or `<protocol>:<name>` (`oidc:google`, `qq:qq`, `wechat:wechat`). */
+  provider: string;
+  /** ldap, oidc, qq or wechat. */
+  kind: string;
+  /** The provider's id of the person (OIDC `sub`, QQ/WeChat open id or union id, the directory entry). */
+  subject: string;
+  linkedAt: Date;
+}
+
+const identityId = (provider: string, subject: string): string =>
+  Buffer.from(JSON.stringify([provider, subject])).toString('base64url');
+
+function identityKey(id: string): [string, string] | null {
+  try {
+    const key: unknown = JSON.parse(Buffer.from(id, 'base64url').toString('utf8'));
+    return Array.isArray(key) && key.length === 2 && key.every((k) => typeof k === 'string')
+      ? (key as [string, string])
+      : null;
+  } catch {
+    return null;
+  }
+}
+
+const toIdentity = (r: { provider: string; subject: string; created_at: Date }): LinkedIdentity => ({
+  id: identityId(r.provider, r.subject),
+  provider: r.provider,
+  kind: r.provider.split(':')[0],
+  subject: r.subject,
+  linkedAt: r.created_at,
+});
+
 /**
  * People and how they sign in: the only code that writes `users`, `user_identities`, `sessions`,
  * `api_tokens`, `roles` and `role_bindings`. Passwords are Argon2id; session cookies, CSRF tokens
@@ -519,6 +554,54 @@ export class AccountsRepository {
 
   revokeApiToken(userId: string, tokenId: string): Promise<boolean> {
     return this.revokeOwned('api_tokens', userId, tokenId);
+  }
+
+  /** The external identities linked to the user, oldest first. */
+  async listIdentities(userId: string): Promise<LinkedIdentity[]> {
+    const rows: { provider: string; subject: string; created_at: Date }[] = await this.dataSource.query(
+      `SELECT provider, subject, created_at FROM user_identities WHERE user_id = $1 ORDER BY created_at, provider`,
+      [userId],
+    );
+    return rows.map(toIdentity);
+  }
+
+  /**
+   * Unlink one of the user's identities, and the role bindings its provider granted (source =
+   * provider). Refused when it is the last way the account signs in (no password, no other identity).
+   * NOT_FOUND for an id that is not one of the user's.
+   */
+  async unlinkIdentity(userId: string, id: string): Promise<LinkedIdentity> {
+    const key = identityKey(id);
+    if (!key) throw SwitchboardError.notFound('identity', id);
+    return inTransaction(this.dataSource, async (m) => {
+      // Locks the account: two unlinks at once cannot both remove "the other" way in.
+      const [user]: { has_password: boolean }[] = await m.query(
+        `SELECT password_hash IS NOT NULL AS has_password FROM users WHERE id = $1 FOR UPDATE`,
+        [userId],
+      );
+      const rows: { provider: string; subject: string; created_at: Date }[] = await m.query(
+        `SELECT provider, subject, created_at FROM user_identities WHERE user_id = $1`,
+        [userId],
+      );
+      const target = rows.find((r) => r.provider === key[0] && r.subject === key[1]);
+      if (!user || !target) throw SwitchboardError.notFound('identity', id);
+      if (!user.has_password && rows.length === 1)
+        throw SwitchboardError.badInput(
+          'id',
+          `${target.provider} is the only way this account signs in: link another identity or get a password ` +
+            `first (POST /auth/password-reset mails a link)`,
+        );
+      await m.query(`DELETE FROM user_identities WHERE user_id = $1 AND provider = $2 AND subject = $3`, [
+        userId,
+        target.provider,
+        target.subject,
+      ]);
+      await m.query(`DELETE FROM role_bindings WHERE user_id = $1 AND source = $2`, [
+        userId,
+        target.provider,
+      ]);
+      return toIdentity(target);
+    });
   }
 
   /** Give a role to a user, everywhere or for some sites and tags. */

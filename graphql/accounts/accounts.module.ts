@@ -9,6 +9,7 @@ import type { AppConfig } from '../../libs/config/src/config';
 import { AccountLinksResolver } from './account-links.resolver';
 import { SecretBox } from '../../libs/crypto/src/secret-box';
 import { AccountsResolver } from './accounts.resolver';
+import { IdentitiesResolver } from './identities.resolver';
 import { MfaResolver } from './mfa.resolver';
 import { ProfileNotifications } from './profile-notifications';
 import { ProfilesResolver } from './profiles.resolver';
@@ -22,6 +23,7 @@ import { UsernameLoader } from './username.loader';
 @Module({
   providers: [
     AccountsResolver,
+    IdentitiesResolver,
     MfaResolver,
     AccountLinksResolver,
     ProfilesResolver,

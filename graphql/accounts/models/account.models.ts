@@ -142,3 +142,16 @@ export class AuditVerificationModel {
   @Field(() => ID, { nullable: true }) firstBadId!: string | null;
   @Field(() => String, { nullable: true }) reason!: string | null;
 }
+
+@ObjectType('Identity', {
+  description: 'A sign-in identity outside Switchboard linked to the account (OIDC, LDAP, QQ, WeChat).',
+})
+export class IdentityModel {
+  @Field(() => ID, { description: 'Opaque; for unlinkIdentity.' }) id!: string;
+  @Field({ description: 'ldap, or <protocol>:<name> as configured (oidc:google, qq:qq, wechat:wechat).' })
+  provider!: string;
+  @Field({ description: 'ldap, oidc, qq or wechat.' }) kind!: string;
+  @Field({ description: "The provider's id of the person (OIDC sub, open id or union id, directory entry)." })
+  subject!: string;
+  @Field() linkedAt!: Date;
+}
