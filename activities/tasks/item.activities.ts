@@ -17,6 +17,7 @@ import { parseAndNormalise, type NormalisedOutput } from '../../libs/textfsm/src
 import type { ItemActivities } from '../../workflows/contracts';
 import { withDeviceSession } from '../device-session';
 import { toActivityFailure } from '../failures';
+import { STEP_KIND_HANDLERS } from './kinds';
 import { loadTaskRun, type TaskActivityDeps } from './task-context';
 
 /** What one item does: a kind and its resolved params, on a device when the kind needs one. */
@@ -26,6 +27,8 @@ interface ItemWork {
   deviceId?: string;
   /** The task run, for work that records it (device.check). */
   runId?: string;
+  /** The step (or compensation) the item belongs to, for kinds that run their own items. */
+  stepKey?: string;
 }
 
 /**
@@ -59,7 +62,8 @@ export function createItemActivities(deps: TaskActivityDeps): ItemActivities {
   async function workOf(runId: string, stepKey: string, index: number, item: unknown): Promise<ItemWork> {
     const step = await stepParams(runId, stepKey);
     const device = (item as { id?: string } | null)?.id;
-    if (step.kind !== 'fanout') return { kind: step.kind, params: step.params, deviceId: device, runId };
+    if (step.kind !== 'fanout')
+      return { kind: step.kind, params: step.params, deviceId: device, runId, stepKey };
     const sub = step.params.step as { kind: string; params: Record<string, unknown> };
     const scope = await runScope(dataSource, await loadTaskRun(dataSource, runId));
     let params: Record<string, unknown>;
@@ -140,6 +144,11 @@ export function createItemActivities(deps: TaskActivityDeps): ItemActivities {
         nodeId: deps.identity,
         probe: (target) => probeSsh({ ...target, timeoutMs, signal }),
       });
+    }
+    const runItem = STEP_KIND_HANDLERS[work.kind as keyof typeof STEP_KIND_HANDLERS]?.runItem;
+    if (runItem && work.runId && work.stepKey) {
+      const { runId, stepKey, deviceId, params } = work;
+      return runItem({ deps, runId, stepKey, deviceId, params, attempt: ctx.info.attempt, signal });
     }
     const device = await loadDeviceTarget(dataSource, secrets, work.deviceId);
     if (work.kind === 'script') {

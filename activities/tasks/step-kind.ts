@@ -14,6 +14,8 @@ export interface StepKindHandler {
   prepare(ctx: PrepareContext): Promise<StepPlan>;
   /** Build the step's output from what was stored, and say whether it failed. Default: the workflow's output. */
   complete?(ctx: CompleteContext): Promise<StepResult>;
+  /** The work of one device item, for kinds that bring their own (runStepItem calls it). */
+  runItem?: ItemRunner;
 }
 
 export interface StepResult {
@@ -61,6 +63,23 @@ export interface CompleteContext extends StepContext {
   /** What the workflow itself reports (a sleep's duration, an approval's decision). */
   output: unknown;
 }
+
+/** One item of a per-device step whose kind does its own work (file transfer, releases). */
+export interface ItemRunContext {
+  deps: TaskActivityDeps;
+  runId: string;
+  stepKey: string;
+  deviceId: string;
+  /** The step's resolved params. */
+  params: Record<string, unknown>;
+  /** The activity's attempt (events name it). */
+  attempt: number;
+  /** Aborted when the activity is cancelled. */
+  signal: AbortSignal;
+}
+
+/** A kind's own per-device work (see StepKindHandler.runItem): the item's output, as stored. */
+export type ItemRunner = (ctx: ItemRunContext) => Promise<Record<string, unknown>>;
 
 /** A number param, or a default. */
 export const num = (v: unknown, fallback: number): number => (typeof v === 'number' ? v : fallback);

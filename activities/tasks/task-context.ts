@@ -17,7 +17,7 @@ import type { TaskRunInput } from '../../workflows/contracts';
 export interface TaskActivityDeps {
   dataSource: DataSource;
   secrets: SecretBox;
-  config: Pick<AppConfig, 'collection' | 'ssh' | 'temporal' | 'nodes'>;
+  config: Pick<AppConfig, 'collection' | 'ssh' | 'temporal' | 'nodes' | 'artifacts'>;
   /** Recorded on each item it works on (which worker did what). */
   identity: string;
   /** TextFSM templates: `ssh.commands` items parse their outputs as collection runs do. */

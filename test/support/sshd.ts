@@ -12,6 +12,8 @@ export interface Sshd {
   username: string;
   /** The client key that sshd accepts (OpenSSH format). */
   privateKey: string;
+  /** The listening sshd; its children serve the connections. */
+  pid: number;
   stop(): void;
 }
 
@@ -60,6 +62,7 @@ export async function startSshd(extraConfig: string[] = []): Promise<Sshd> {
     port,
     username: os.userInfo().username,
     privateKey: readFileSync(path.join(dir, 'client_key'), 'utf8'),
+    pid: sshd.pid!,
     stop: () => sshd.kill(),
   };
 }

@@ -1,8 +1,10 @@
 import type { StepKind } from '../../../libs/tasks/src';
 import type { StepKindHandler } from '../step-kind';
 import { deviceCheck } from './device-check';
+import { deployRelease } from './deploy-release';
 import { deviceStep } from './device-steps';
 import { fanout } from './fanout';
+import { fileDownload, fileUpload } from './file-transfer';
 import { httpRequest } from './http';
 import { sshCommands } from './ssh-commands';
 import { subtask } from './subtask';
@@ -19,4 +21,7 @@ export const STEP_KIND_HANDLERS: Record<StepKind, StepKindHandler> = {
   subtask,
   fanout,
   'device.check': deviceCheck,
+  'file.upload': fileUpload,
+  'file.download': fileDownload,
+  'deploy.release': deployRelease,
 };

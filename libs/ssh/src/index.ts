@@ -25,3 +25,5 @@ export { SshSession, TAIL_KEEP } from './session';
 export type { CommandResult, ConfigureResult, RunOptions, SshSessionOptions, SshTarget } from './session';
 export { EXEC_MAX_OUTPUT_BYTES, sshExec } from './exec';
 export type { ExecOptions, ExecResult } from './exec';
+export { SshFiles, partPathOf, shellQuote, uploadFile } from './sftp';
+export type { RemoteStat, SshFilesOptions, UploadResult, UploadSpec } from './sftp';

@@ -13,6 +13,9 @@ export const STEP_KINDS = [
   'subtask',
   'fanout',
   'device.check',
+  'file.upload',
+  'file.download',
+  'deploy.release',
 ] as const;
 export type StepKind = (typeof STEP_KINDS)[number];
 
@@ -71,6 +74,9 @@ export const ROUTED_KINDS: readonly StepKind[] = [
   'http.request',
   'fanout',
   'device.check',
+  'file.upload',
+  'file.download',
+  'deploy.release',
 ];
 
 /** A capability tag, as in NODE_CAPABILITIES. */
@@ -160,7 +166,7 @@ export const DEFAULT_SAFETY: SafetyPolicy = {
 };
 
 /** Step kinds that change devices: they lock their devices for the run and respect maintenance windows. */
-export const CHANGE_KINDS: readonly StepKind[] = ['ssh.configure', 'script'];
+export const CHANGE_KINDS: readonly StepKind[] = ['ssh.configure', 'script', 'file.upload', 'deploy.release'];
 
 export const DEFAULT_RETRY: RetryPolicy = {
   maximumAttempts: 3,
@@ -214,6 +220,9 @@ export const STEP_OUTPUT_FIELDS: Record<StepKind, readonly string[]> = {
   subtask: ['runId', 'status', 'outputs'],
   fanout: ['total', 'succeeded', 'failed', 'failures', 'result'],
   'device.check': ['total', 'up', 'down', 'devices'],
+  'file.upload': ['total', 'succeeded', 'failed', 'devices'],
+  'file.download': ['total', 'succeeded', 'failed', 'devices'],
+  'deploy.release': ['total', 'succeeded', 'failed', 'devices'],
 };
 
 /** Fields of `run` in references. */

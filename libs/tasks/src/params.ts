@@ -7,6 +7,7 @@
  * plain code after the zod pass, so they are reported even when a sibling key is also wrong.
  */
 import { z } from 'zod';
+import { ARTIFACT_REF_HINT, artifactNameProblem, parseArtifactRef } from '../../common/src/artifact-refs';
 import { PLATFORMS } from '../../common/src/platforms';
 import { FANOUT_ITEM_KINDS, STEP_KINDS, TASK_NAME } from './definition';
 import type { StepKind } from './definition';
@@ -67,6 +68,47 @@ const deviceTarget = ref(
 /** device.check: a selector as above, or none (or `{}`) for every device in the inventory. */
 const deviceTargetOrAll = ref(deviceTargetShape);
 
+/** An artifact of the store: `name@version` or `sha256:<hex>`. */
+const artifactRef = ref(z.string().refine((v) => parseArtifactRef(v) !== null, ARTIFACT_REF_HINT));
+/** A path on a Linux host: absolute, or relative to the login directory; no NUL or newline. */
+const hostPath = ref(
+  z.string().regex(/^[^\0\n]+$/, 'must be a path on the host (absolute, or relative to the login directory)'),
+);
+/** Octal permission bits as text, e.g. "0644" or "755". */
+const fileMode = ref(z.string().regex(/^0?[0-7]{3,4}$/, 'must be octal permission bits such as "0644"'));
+/** chown's `user`, `user:group` or `:group`. */
+const fileOwner = ref(
+  z
+    .string()
+    .regex(
+      /^[A-Za-z0-9_.][A-Za-z0-9_.-]*(:[A-Za-z0-9_.][A-Za-z0-9_.-]*)?$|^:[A-Za-z0-9_.][A-Za-z0-9_.-]*$/,
+      'must be user, user:group or :group',
+    ),
+);
+const artifactName = ref(
+  z.string().refine((v) => artifactNameProblem(v) === null, 'must be an artifact name'),
+);
+const port = int(1, 65535);
+const healthCheck = ref(
+  z.strictObject({
+    http: ref(
+      z.strictObject({
+        port,
+        path: ref(z.string().regex(/^\//, 'must start with /')).optional(),
+        host: nonEmpty.optional(),
+        scheme: ref(z.enum(['http', 'https'])).optional(),
+        expectStatus: ref(z.array(int(100, 599)).min(1)).optional(),
+        bodyContains: nonEmpty.optional(),
+      }),
+    ).optional(),
+    tcp: ref(z.strictObject({ port, host: nonEmpty.optional() })).optional(),
+    command: ref(z.strictObject({ run: nonEmpty, expectOutput: nonEmpty.optional() })).optional(),
+    retries: int(0, 1000).optional(),
+    intervalSeconds: int(1, 3600).optional(),
+    timeoutSeconds: int(1, 86_400).optional(),
+  }),
+);
+
 export const HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD'] as const;
 export const AGGREGATE_MODES = ['collect', 'count', 'merge', 'reduce'] as const;
 
@@ -113,6 +155,51 @@ function schemaFor(kind: StepKind, options: SchemaOptions): z.ZodType {
         devices: deviceTargetOrAll.optional(),
         timeoutSeconds: int(1, 300).optional(),
         concurrency: int(1, 1000).optional(),
+      });
+    case 'file.upload':
+      return z.strictObject({
+        devices: devices(options),
+        artifact: artifactRef,
+        path: hostPath,
+        mode: fileMode.optional(),
+        owner: fileOwner.optional(),
+        createDirs: ref(z.boolean()).optional(),
+        bandwidthLimitKBps: int(1).optional(),
+        concurrency: int(1, 1000).optional(),
+        maxFailedDevices: int(0).optional(),
+      });
+    case 'file.download':
+      return z.strictObject({
+        devices: devices(options),
+        path: hostPath,
+        name: artifactName,
+        version: ref(
+          z
+            .string()
+            .regex(/^[A-Za-z0-9][A-Za-z0-9._+-]{0,63}$/, 'must be letters, digits, ".", "_", "+" or "-"'),
+        ).optional(),
+        retainDays: int(1, 36_500).optional(),
+        concurrency: int(1, 1000).optional(),
+        maxFailedDevices: int(0).optional(),
+      });
+    case 'deploy.release':
+      return z.strictObject({
+        devices: devices(options),
+        artifact: artifactRef,
+        baseDir: hostPath,
+        version: ref(
+          z
+            .string()
+            .regex(/^[A-Za-z0-9][A-Za-z0-9._+-]{0,127}$/, 'must be letters, digits, ".", "_", "+" or "-"'),
+        ).optional(),
+        preStart: nonEmpty.optional(),
+        restart: nonEmpty,
+        healthCheck,
+        keepReleases: int(1, 100).optional(),
+        commandTimeoutSeconds: int(1).optional(),
+        bandwidthLimitKBps: int(1).optional(),
+        concurrency: int(1, 1000).optional(),
+        maxFailedDevices: int(0).optional(),
       });
     case 'http.request':
       return z.strictObject({
@@ -257,6 +344,13 @@ function crossChecks(kind: StepKind, params: Record<string, unknown>): Issue[] {
     case 'fanout':
       crossChecksFanout(params, issues);
       break;
+    case 'deploy.release': {
+      const check = params.healthCheck;
+      if (isPlainObject(check) && ['http', 'tcp', 'command'].filter((k) => has(check, k)).length !== 1) {
+        issues.push({ path: ['healthCheck'], message: 'must have exactly one of http, tcp or command' });
+      }
+      break;
+    }
     default:
       break;
   }

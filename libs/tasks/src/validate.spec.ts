@@ -260,7 +260,7 @@ describe('validateDefinition', () => {
       {
         field: 'steps[0].kind',
         message:
-          'step "s": unknown kind "ssh.command" (known kinds: ssh.commands, ssh.configure, http.request, script, approval, sleep, subtask, fanout, device.check)',
+          'step "s": unknown kind "ssh.command" (known kinds: ssh.commands, ssh.configure, http.request, script, approval, sleep, subtask, fanout, device.check, file.upload, file.download, deploy.release)',
       },
     ]);
   });
@@ -971,5 +971,94 @@ describe('device.check params', () => {
       ],
     });
     expect(errors.map((e) => e.field)).toEqual(['steps[0].params.step.kind']);
+  });
+});
+
+describe('file transfer and release params', () => {
+  const health = {
+    http: { port: 8080, path: '/health', expectStatus: [200], bodyContains: 'ok' },
+    retries: 5,
+  };
+
+  it('accepts file.upload, file.download and deploy.release as documented', () => {
+    expect(
+      errorsOf(
+        single('file.upload', {
+          devices: { platform: 'linux' },
+          artifact: 'web@1.2.3',
+          path: '/opt/web/web.tar.gz',
+          mode: '0644',
+          owner: 'web:web',
+          bandwidthLimitKBps: 1024,
+        }),
+      ),
+    ).toEqual([]);
+    expect(
+      errorsOf(
+        single('file.upload', { devices: { site: 'a' }, artifact: `sha256:${'a'.repeat(64)}`, path: 'x' }),
+      ),
+    ).toEqual([]);
+    expect(
+      errorsOf(
+        single('file.download', {
+          devices: { site: 'a' },
+          path: '/var/log/syslog',
+          name: 'syslog',
+          retainDays: 7,
+        }),
+      ),
+    ).toEqual([]);
+    expect(
+      errorsOf(
+        single('deploy.release', {
+          devices: { tags: ['web'] },
+          artifact: 'web@{{ inputs.version }}',
+          baseDir: '/srv/web',
+          preStart: 'npm ci',
+          restart: 'systemctl restart web',
+          healthCheck: health,
+          keepReleases: 3,
+        }),
+      ),
+    ).toEqual([]);
+  });
+
+  it('names each bad param', () => {
+    const fields = (kind: string, params: unknown) => errorsOf(single(kind, params)).map((e) => e.field);
+    expect(
+      fields('file.upload', { devices: { site: 'a' }, artifact: 'web', path: '', mode: '9', owner: 'a b' }),
+    ).toEqual([
+      'steps[0].params.artifact',
+      'steps[0].params.path',
+      'steps[0].params.mode',
+      'steps[0].params.owner',
+    ]);
+    expect(fields('file.download', { devices: { site: 'a' }, path: '/x', name: '../x' })).toEqual([
+      'steps[0].params.name',
+    ]);
+    expect(
+      fields('deploy.release', { devices: { site: 'a' }, artifact: 'web@1', baseDir: '/srv', restart: 'x' }),
+    ).toEqual(['steps[0].params.healthCheck']);
+  });
+
+  it('wants exactly one of http, tcp or command in a health check', () => {
+    const release = (healthCheck: unknown) =>
+      errorsOf(
+        single('deploy.release', {
+          devices: { site: 'a' },
+          artifact: 'web@1',
+          baseDir: '/srv',
+          restart: 'x',
+          healthCheck,
+        }),
+      );
+    expect(release({ tcp: { port: 80 }, command: { run: 'true' } })).toEqual([
+      {
+        field: 'steps[0].params.healthCheck',
+        message: 'step "s": must have exactly one of http, tcp or command',
+      },
+    ]);
+    expect(release({})).toHaveLength(1);
+    expect(release({ command: { run: 'curl -fs localhost/health', expectOutput: 'ok' } })).toEqual([]);
   });
 });
