@@ -11,7 +11,7 @@ import type { AlertActivities } from '../workflows/contracts';
 export interface AlertActivityDeps {
   dataSource: DataSource;
   secrets: SecretBox;
-  config: Pick<AppConfig, 'credentialsKey' | 'api' | 'smtp'>;
+  config: Pick<AppConfig, 'credentialsKey' | 'api' | 'smtp' | 'temporal'>;
 }
 
 /** What the alert workflows (workflows/alerts.workflow.ts) do outside their sandbox: thin shells over core/alerts. */
@@ -22,6 +22,7 @@ export function createAlertActivities(deps: AlertActivityDeps): AlertActivities 
     secrets: deps.secrets,
     credentialsKey: config.credentialsKey,
     publicUrl: config.api.publicUrl,
+    temporal: config.temporal,
     mail: config.smtp ? { mailer: createTransport(config.smtp.url), from: config.smtp.from } : null,
   };
   return {

@@ -391,6 +391,8 @@ describe('alerts', () => {
     expect(hook.body).toMatchObject({ alert: { id: alert.id, severity: 'CRITICAL', rule: 'push failed' } });
     expect(byChannel('dingtalk')[0].text).toContain(`运行 ${run.id}（nightly-push）结束，状态 FAILED`);
     expect(byChannel('dingtalk')[0].text).toContain('@13800000000');
+    // The built-in template links the run in the Temporal Web UI.
+    expect(byChannel('feishu')[0].text).toContain(`/workflows/${encodeURIComponent(run.workflowId)}`);
     expect((byChannel('dingtalk')[0].body.at as { atMobiles: string[] }).atMobiles).toEqual(['13800000000']);
     expect(byChannel('feishu')[0].text).toContain(`Run ${run.id}`);
     expect(providers.rejected).toEqual([]);

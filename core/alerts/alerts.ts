@@ -512,6 +512,16 @@ export async function listAlerts(db: Db, q: AlertQuery): Promise<ConnectionShape
   const page = [...where];
   if (q.after) {
     const [at, id] = decodeCursor(q.after, 2);
+    const iso = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+    if (
+      typeof at !== 'string' ||
+      !iso.test(at) ||
+      Number.isNaN(Date.parse(at)) ||
+      typeof id !== 'string' ||
+      !isUuid(id)
+    ) {
+      throw SwitchboardError.badInput('after', 'is not a cursor returned by this API');
+    }
     page.push(`(a.first_at, a.id) < (${p(String(at))}::timestamptz, ${p(String(id))}::uuid)`);
   }
   const rows: AlertView[] = await db.query(
@@ -646,6 +656,7 @@ export function silenceAlert(db: Db, id: string, until: Date, reason: string, us
 }
 
 export function resolveAlert(db: Db, id: string, reason: string | null, userId: string | null) {
+  if (reason && reason.length > 1000) throw SwitchboardError.badInput('reason', 'at most 1000 characters');
   return transitionAlert(db, id, 'resolve', {
     resolved_at: new Date(),
     resolved_by: userId,

@@ -40,9 +40,10 @@ async function runEvents(db: Db, from: Date, to: Date): Promise<AlertEvent[]> {
     ts: Date;
     error: string | null;
     schedule_id: string | null;
+    workflow_id: string;
     sites: string[];
   }[] = await db.query(
-    `SELECT r.id, r.kind, r.status, r.task_id, t.name AS task_name, r.finished_at AS ts, r.error, r.schedule_id,
+    `SELECT r.id, r.kind, r.status, r.task_id, t.name AS task_name, r.finished_at AS ts, r.error, r.schedule_id, r.workflow_id,
             ARRAY(SELECT DISTINCT d.site FROM run_devices rd JOIN devices d ON d.id = rd.device_id
                    WHERE rd.run_id = r.id AND d.site IS NOT NULL ORDER BY d.site) AS sites
        FROM runs r LEFT JOIN tasks t ON t.id = r.task_id
@@ -66,6 +67,7 @@ async function runEvents(db: Db, from: Date, to: Date): Promise<AlertEvent[]> {
         taskId: r.task_id,
         taskName: r.task_name,
         scheduleId: r.schedule_id,
+        workflowId: r.workflow_id,
         sites: r.sites,
         error: r.error,
       },
@@ -80,8 +82,9 @@ async function approvalEvents(db: Db, from: Date, to: Date): Promise<AlertEvent[
     ts: Date;
     task_id: string | null;
     task_name: string | null;
+    workflow_id: string;
   }[] = await db.query(
-    `SELECT s.run_id, s.step_id, s.started_at AS ts, r.task_id, t.name AS task_name
+    `SELECT s.run_id, s.step_id, s.started_at AS ts, r.task_id, t.name AS task_name, r.workflow_id
          FROM run_steps s JOIN runs r ON r.id = s.run_id LEFT JOIN tasks t ON t.id = r.task_id
         WHERE s.status = 'WAITING_APPROVAL' AND s.started_at > $1 AND s.started_at <= $2`,
     [from, to],
@@ -93,7 +96,13 @@ async function approvalEvents(db: Db, from: Date, to: Date): Promise<AlertEvent[
     clears: [],
     ts: r.ts,
     labels: { task: r.task_name, run: r.run_id, step: r.step_id },
-    data: { runId: r.run_id, stepId: r.step_id, taskId: r.task_id, taskName: r.task_name },
+    data: {
+      runId: r.run_id,
+      stepId: r.step_id,
+      taskId: r.task_id,
+      taskName: r.task_name,
+      workflowId: r.workflow_id,
+    },
   }));
 }
 

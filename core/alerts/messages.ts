@@ -114,7 +114,7 @@ export const DEFAULT_TEMPLATES: Record<AlertLanguage, { subject: string; body: s
       '[{{ alert.severityText }}] {{ rule.name }}{% if alert.eventCount > 1 %} ({{ alert.eventCount }} events){% endif %}',
     body:
       '**{{ rule.name }}** ({{ alert.severityText }}{% if alert.level > 0 %}, escalated to level {{ alert.level }}{% endif %})\n\n' +
-      '{% for e in events %}- {{ e.summary }}\n{% endfor %}' +
+      '{% for e in events %}- {{ e.summary }}{% if e.link != blank %} ({{ e.link }}){% endif %}\n{% endfor %}' +
       '{% if alert.eventCount > events.size %}- ... {{ alert.eventCount | minus: events.size }} more\n{% endif %}' +
       '\nFiring since {{ alert.firstAt }}. Alert {{ alert.id }}.' +
       '{% if alert.ackUrl != "" %}\n\nAcknowledge: {{ alert.ackUrl }}{% endif %}\n',
@@ -124,7 +124,7 @@ export const DEFAULT_TEMPLATES: Record<AlertLanguage, { subject: string; body: s
       '【{{ alert.severityText }}】{{ rule.name }}{% if alert.eventCount > 1 %}（{{ alert.eventCount }} 个事件）{% endif %}',
     body:
       '**{{ rule.name }}**（{{ alert.severityText }}{% if alert.level > 0 %}，已升级到第 {{ alert.level }} 级{% endif %}）\n\n' +
-      '{% for e in events %}- {{ e.summary }}\n{% endfor %}' +
+      '{% for e in events %}- {{ e.summary }}{% if e.link != blank %}（{{ e.link }}）{% endif %}\n{% endfor %}' +
       '{% if alert.eventCount > events.size %}- …… 另有 {{ alert.eventCount | minus: events.size }} 个\n{% endif %}' +
       '\n开始时间 {{ alert.firstAt }}，告警 {{ alert.id }}。' +
       '{% if alert.ackUrl != "" %}\n\n确认告警：{{ alert.ackUrl }}{% endif %}\n',

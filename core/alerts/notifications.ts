@@ -7,6 +7,7 @@
  * same idempotency key. A delivery already SENT is never sent again.
  */
 import type { Transporter } from 'nodemailer';
+import { temporalWorkflowUrl, type AppConfig } from '../../libs/config/src/config';
 import type { SecretBox } from '../../libs/crypto/src/secret-box';
 import { TemplateError } from '../../libs/templating/src';
 import { inTransaction, type Db } from '../runs/run-log';
@@ -37,6 +38,8 @@ export interface NotificationDeps {
   credentialsKey: Buffer;
   /** Base of acknowledge links (API_PUBLIC_URL); null: messages carry none. */
   publicUrl: string | null;
+  /** Links to a run's workflow in the Temporal Web UI. */
+  temporal: AppConfig['temporal'] | null;
   /** Outgoing mail (SMTP_URL); null: e-mail deliveries fail with a clear error. */
   mail: { mailer: Transporter; from: string } | null;
 }
@@ -126,7 +129,7 @@ async function targetsOf(db: Db, rule: StoredAlertRule, levels: number[]): Promi
 /** The alert as templates see it, with its newest events. */
 export async function messageInputOf(
   db: Db,
-  deps: Pick<NotificationDeps, 'credentialsKey' | 'publicUrl'>,
+  deps: Pick<NotificationDeps, 'credentialsKey' | 'publicUrl' | 'temporal'>,
   alert: AlertRow,
   rule: StoredAlertRule,
   now: Date,
@@ -148,7 +151,13 @@ export async function messageInputOf(
       labels: alert.labels,
       ackUrl: deps.publicUrl ? ackUrl(deps.publicUrl, deps.credentialsKey, alert.id, now) : '',
     },
-    events: events.map((e) => ({ kind: e.kind, ts: e.ts, data: e.data, labels: {} })),
+    // `link`: the run in the Temporal Web UI ('' for events that are not about a run).
+    events: events.map((e) => ({
+      kind: e.kind,
+      ts: e.ts,
+      data: { ...e.data, link: linkOf(deps, e.data) },
+      labels: {},
+    })),
   };
 }
 
@@ -168,6 +177,11 @@ function wordsFor(
   }
 }
 
+const linkOf = (deps: Pick<NotificationDeps, 'temporal'>, data: Record<string, unknown>): string =>
+  deps.temporal && typeof data.workflowId === 'string'
+    ? temporalWorkflowUrl(deps.temporal, data.workflowId)
+    : '';
+
 const msUntil = (at: number, now: Date) => Math.max(0, at - now.getTime());
 
 /**
@@ -177,7 +191,7 @@ const msUntil = (at: number, now: Date) => Math.max(0, at - now.getTime());
  */
 export async function planRound(
   db: Db,
-  deps: Pick<NotificationDeps, 'credentialsKey' | 'publicUrl'>,
+  deps: Pick<NotificationDeps, 'credentialsKey' | 'publicUrl' | 'temporal'>,
   input: { alertId: string; round: number },
   now = new Date(),
 ): Promise<RoundPlan> {
