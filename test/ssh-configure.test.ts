@@ -34,6 +34,35 @@ const TWELVE_LINES: Record<Exclude<Platform, 'linux'>, (bad?: number) => string[
     'description sb-mgmt',
   ],
   hp_comware: () => TWELVE_LINES.huawei(),
+  cisco_nxos: () => [
+    'vlan 310',
+    'name sb-users',
+    'exit',
+    'vlan 311',
+    'name sb-voice',
+    'exit',
+    'ntp server 10.9.9.1 use-vrf management',
+    'ntp server 10.9.9.2 use-vrf management',
+    'logging server 10.9.9.3 5 use-vrf management',
+    'snmp-server community sb-ro group network-operator',
+    'vlan 312',
+    'name sb-mgmt',
+  ],
+  // Global commands typed in a sub-mode leave it, as on IOS: no `exit` lines, every line unique.
+  cisco_xr: () => [
+    'interface Loopback310',
+    'description sb-users',
+    'interface Loopback311',
+    'description sb-voice',
+    'ntp',
+    'server 10.9.9.1',
+    'server 10.9.9.2',
+    'interface Loopback312',
+    'description sb-mgmt',
+    'logging 10.9.9.3 vrf default severity info',
+    'snmp-server community sb-ro RO',
+    'interface Loopback313',
+  ],
   juniper_junos: () => [
     'set vlans sb-users vlan-id 310',
     'set vlans sb-voice vlan-id 311',
@@ -54,8 +83,17 @@ describe('SshSession.configure against the lab', () => {
   let lab: DeviceLab;
   beforeAll(async () => {
     lab = await DeviceLab.start({
-      devices: 12,
-      mix: { cisco_ios: 1, arista_eos: 1, huawei: 1, hp_comware: 1, juniper_junos: 1, linux: 1 },
+      devices: 16,
+      mix: {
+        cisco_ios: 1,
+        arista_eos: 1,
+        huawei: 1,
+        hp_comware: 1,
+        juniper_junos: 1,
+        linux: 1,
+        cisco_nxos: 1,
+        cisco_xr: 1,
+      },
     });
   });
   afterAll(async () => {
@@ -87,7 +125,7 @@ describe('SshSession.configure against the lab', () => {
         const result = await session.configure(TWELVE_LINES[platform as keyof typeof TWELVE_LINES]());
         expect(result.failed).toBeNull();
         expect(result.applied).toBe(12);
-        expect(result.committed).toBe(platform === 'juniper_junos');
+        expect(result.committed).toBe(platform === 'juniper_junos' || platform === 'cisco_xr');
       } finally {
         await session.close();
       }
@@ -113,12 +151,12 @@ describe('SshSession.configure against the lab', () => {
       }
       expect(result.applied).toBe(6);
       expect(result.failed).toMatchObject({ index: 6, line: lines[6] });
-      expect(result.failed!.error).toMatch(/Invalid input|Unrecognized command|syntax error/);
+      expect(result.failed!.error).toMatch(/Invalid input|Invalid command|Unrecognized command|syntax error/);
       const sent = lab.commandLog(device.name);
       for (const line of lines.slice(7)) expect(sent).not.toContain(line);
-      // Junos discards the uncommitted candidate; the others applied lines 1-6 as they came.
+      // Junos and IOS XR discard the uncommitted candidate; the others applied lines 1-6 as they came.
       const config = lab.runningConfig(device.name);
-      if (platform === 'juniper_junos') expect(config).not.toContain('sb-users');
+      if (platform === 'juniper_junos' || platform === 'cisco_xr') expect(config).not.toContain('sb-users');
       else expect(config).toContain('sb-voice');
     },
   );

@@ -8,6 +8,8 @@ export const THREE_COMMANDS: Record<Platform, string[]> = {
   hp_comware: ['display version', 'display current-configuration', 'display interface brief'],
   juniper_junos: ['show version', 'show configuration', 'show interfaces terse'],
   linux: ['uname -a', 'cat /etc/os-release', 'ip -brief address'],
+  cisco_nxos: ['show version', 'show running-config', 'show interface brief'],
+  cisco_xr: ['show version', 'show running-config', 'show ip interface brief'],
 };
 
 export const RUNNING_CONFIG: Record<Platform, string> = {
@@ -17,6 +19,8 @@ export const RUNNING_CONFIG: Record<Platform, string> = {
   hp_comware: 'display current-configuration',
   juniper_junos: 'show configuration',
   linux: 'cat /etc/os-release',
+  cisco_nxos: 'show running-config',
+  cisco_xr: 'show running-config',
 };
 
 /** startCollection input fields: cisco_ios's list as the default, the others as per-platform overrides. */

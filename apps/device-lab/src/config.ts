@@ -45,6 +45,8 @@ const CHILD_SINGLETONS = [
   'mtu',
   'authentication-mode',
   'transport input',
+  'ipv4 address',
+  'vrf member',
 ];
 
 function keyOf(line: string, singletons: readonly string[]): string | null {
@@ -157,12 +159,13 @@ export class BlockConfig {
   }
 }
 
-export type BlockStyle = 'ios' | 'eos' | 'vrp' | 'comware';
+export type BlockStyle = 'ios' | 'eos' | 'vrp' | 'comware' | 'nxos' | 'xr';
 
 /** Renders items with separators: one after every block, duplicates collapsed. */
 export function renderItems(items: readonly ConfigItem[], style: BlockStyle, out: string[]): void {
-  const sep = style === 'vrp' || style === 'comware' ? '#' : '!';
-  const indent = style === 'eos' ? '   ' : ' ';
+  // NX-OS separates sections with blank lines and indents by two.
+  const sep = style === 'vrp' || style === 'comware' ? '#' : style === 'nxos' ? '' : '!';
+  const indent = style === 'eos' ? '   ' : style === 'nxos' ? '  ' : ' ';
   const leafIndent = style === 'comware' ? ' ' : '';
   let lastSep = out.length > 0 && out[out.length - 1] === sep;
   for (const item of items) {

@@ -4,6 +4,9 @@ import { eosInitialConfig, iosInitialConfig, renderEosConfig, renderIosConfig } 
 import { junosInitialConfig, renderJunosConfig } from './outputs/junos';
 import { linuxOsRelease } from './outputs/linux';
 import type { ConfigMeta } from './outputs/meta';
+import { nxosInitialConfig, renderNxosConfig } from './outputs/nxos';
+import { renderXrConfig, xrInitialConfig } from './outputs/xr';
+import type { XrCommit } from './outputs/xr';
 import {
   comwareInitialConfig,
   huaweiInitialConfig,
@@ -22,7 +25,12 @@ export const CONFIG_COMMAND: Record<Platform, string> = {
   hp_comware: 'display current-configuration',
   juniper_junos: 'show configuration',
   linux: 'cat /etc/os-release',
+  cisco_nxos: 'show running-config',
+  cisco_xr: 'show running-config',
 };
+
+/** IOS XR commit ids start here, as on the routers. */
+const FIRST_COMMIT_ID = 1000000001;
 
 /** Per-device state shared by all its sessions: profile, stateful config, faults, counters, output cache. */
 export class SimDevice {
@@ -85,6 +93,12 @@ export class SimDevice {
         case 'hp_comware':
           this.blockValue = comwareInitialConfig(p);
           break;
+        case 'cisco_nxos':
+          this.blockValue = nxosInitialConfig(p);
+          break;
+        case 'cisco_xr':
+          this.blockValue = xrInitialConfig(p);
+          break;
         default:
           this.blockValue = new BlockConfig([], []);
       }
@@ -100,6 +114,74 @@ export class SimDevice {
   commitJunos(candidate: JunosConfig, user: string): void {
     this.junosValue = candidate.clone();
     this.changed(user);
+  }
+
+  /** IOS XR: the commits made in the lab, oldest first, each with the configuration it replaced. */
+  readonly commits: Array<XrCommit & { before: BlockConfig }> = [];
+  /** IOS XR `commit confirmed`: the configuration to return to unless confirmed in time. */
+  private confirm: { timer: NodeJS.Timeout; before: BlockConfig } | null = null;
+
+  /**
+   * IOS XR `commit` (block config with a candidate): the candidate becomes the running config and a
+   * rollback point is recorded. With `confirmSeconds` the commit is undone unless a plain `commit`
+   * follows in time; a plain commit while one is pending confirms it. Returns the commit id.
+   */
+  commitBlock(candidate: BlockConfig, user: string, confirmSeconds?: number): number {
+    const before = this.config.clone();
+    if (this.confirm && confirmSeconds === undefined) {
+      clearTimeout(this.confirm.timer);
+      this.confirm = null;
+    }
+    this.blockValue = candidate.clone();
+    const id = this.recordCommit(user, before, confirmSeconds === undefined ? 'CLI' : 'Confirmed');
+    if (confirmSeconds !== undefined) {
+      const target = this.confirm?.before ?? before;
+      if (this.confirm) clearTimeout(this.confirm.timer);
+      const timer = setTimeout(() => {
+        this.confirm = null;
+        const current = this.config.clone();
+        this.blockValue = target.clone();
+        this.recordCommit('system', current, 'Rollback');
+      }, confirmSeconds * 1000);
+      timer.unref();
+      this.confirm = { timer, before: target };
+    }
+    return id;
+  }
+
+  /** A plain `commit` after `commit confirmed`, without new changes: keeps what was committed. */
+  confirmCommit(): void {
+    if (!this.confirm) return;
+    clearTimeout(this.confirm.timer);
+    this.confirm = null;
+  }
+
+  /** True while a `commit confirmed` waits for its confirmation. */
+  get commitPending(): boolean {
+    return this.confirm !== null;
+  }
+
+  /** IOS XR `rollback configuration last N`: back to the configuration before the last N commits. */
+  rollbackBlock(count: number, user: string): boolean {
+    if (count < 1 || count > this.commits.length) return false;
+    const target = this.commits[this.commits.length - count]!.before;
+    const current = this.config.clone();
+    this.blockValue = target.clone();
+    this.recordCommit(user, current, 'Rollback');
+    return true;
+  }
+
+  private recordCommit(user: string, before: BlockConfig, comment: string): number {
+    const id = FIRST_COMMIT_ID + this.commits.length;
+    this.commits.push({ id, user, at: new Date(), comment, before });
+    this.changed(user);
+    return id;
+  }
+
+  /** The device clock as outputs print it: the profile epoch, one second further per change. */
+  clock(): Date {
+    const p = this.profile;
+    return new Date(p.bootTime.getTime() + p.uptimeMinutes * 60_000 + this.version * 1000);
   }
 
   /** Current hostname as the prompt shows it (follows `hostname`/`sysname`/`host-name` changes). */
@@ -172,6 +254,10 @@ export class SimDevice {
           return renderJunosConfig(this.junos, this.meta, padBytes);
         case 'linux':
           return linuxOsRelease(this.profile, padBytes);
+        case 'cisco_nxos':
+          return renderNxosConfig(this.config, this.meta, padBytes);
+        case 'cisco_xr':
+          return renderXrConfig(this.config, this.meta, this.profile, this.clock(), padBytes);
       }
     });
   }

@@ -1,7 +1,7 @@
 import type { Platform } from '../../../libs/common/src/platforms';
 import { PLATFORMS } from '../../../libs/common/src/platforms';
 import { CONFIG_COMMAND } from './device';
-import { DeviceLab } from './lab';
+import { DeviceLab, platformSequence } from './lab';
 import { LabShellClient, tryLogin, waitUntil } from './testing';
 import type { LabDeviceInfo } from './types';
 
@@ -181,6 +181,59 @@ const CASES: Record<Platform, Case> = {
     invalid: { command: 'bogus', column: 0, error: 'bash: bogus: command not found' },
     anyPrompt: /[$#] $/,
   },
+  cisco_nxos: {
+    banner: /Cisco Nexus Operating System \(NX-OS\) Software/,
+    prompt: (h) => `${h}#`,
+    long: 'show interface brief',
+    pager: ' --More-- ',
+    pagingOff: 'terminal length 0',
+    enable: null,
+    change: {
+      commands: [
+        'configure terminal',
+        'interface loopback77',
+        'description lab-spec-change',
+        'ip address 10.77.77.1 255.255.255.255',
+        'exit',
+        'ntp server 10.99.99.99 use-vrf management',
+        'hostname N77',
+        'end',
+      ],
+      expect: [
+        'interface loopback77\n  description lab-spec-change\n  ip address 10.77.77.1/32',
+        'ntp server 10.99.99.99 use-vrf management',
+        'hostname N77',
+      ],
+    },
+    invalid: { command: 'show bogus', column: 5, error: "% Invalid command at '^' marker." },
+    anyPrompt: /#$/,
+  },
+  cisco_xr: {
+    banner: /RP\/0\/RP0\/CPU0:/,
+    prompt: (h) => `RP/0/RP0/CPU0:${h}#`,
+    long: 'show running-config',
+    pager: ' --More-- ',
+    pagingOff: 'terminal length 0',
+    enable: null,
+    change: {
+      commands: [
+        'configure terminal',
+        'interface Loopback77',
+        'description lab-spec-change',
+        'ipv4 address 10.77.77.1 255.255.255.255',
+        'exit',
+        'hostname XR77',
+        'commit',
+        'end',
+      ],
+      expect: [
+        'interface Loopback77\n description lab-spec-change\n ipv4 address 10.77.77.1 255.255.255.255',
+        'hostname XR77',
+      ],
+    },
+    invalid: { command: 'show bogus', column: 5, error: "% Invalid input detected at '^' marker." },
+    anyPrompt: /#$/,
+  },
 };
 
 const crlf = (text: string): string => text.replace(/\r\n/g, '\n');
@@ -189,7 +242,10 @@ describe('DeviceLab over SSH', () => {
   let lab: DeviceLab;
 
   beforeAll(async () => {
-    lab = await DeviceLab.start({ devices: 12 });
+    lab = await DeviceLab.start({
+      devices: 2 * PLATFORMS.length,
+      mix: Object.fromEntries(PLATFORMS.map((p) => [p, 1])),
+    });
   });
   afterAll(async () => {
     await lab?.stop();
@@ -206,7 +262,14 @@ describe('DeviceLab over SSH', () => {
       enableSecret: 'enable123',
       hostname: 'lab-cisco-ios-001',
     });
-    expect(new Set(devices.map((d) => d.port)).size).toBe(12);
+    expect(new Set(devices.map((d) => d.port)).size).toBe(2 * PLATFORMS.length);
+  });
+
+  it('spreads devices over the first six platforms when no mix is given', () => {
+    expect(platformSequence(12)).toEqual([
+      ...['cisco_ios', 'huawei', 'hp_comware', 'juniper_junos', 'arista_eos', 'linux'],
+      ...['cisco_ios', 'huawei', 'hp_comware', 'juniper_junos', 'arista_eos', 'linux'],
+    ]);
   });
 
   describe.each(PLATFORMS.map((p) => [p]))('%s', (platform) => {

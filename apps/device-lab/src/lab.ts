@@ -16,7 +16,7 @@ import type { LabDeviceInfo, LabDeviceSpec, LabFaults } from './types';
 
 export interface DeviceLabOptions {
   devices: number | LabDeviceSpec[];
-  /** Weights per platform for numbered devices (default: all six equally). */
+  /** Weights per platform for numbered devices (default: the six DEFAULT_MIX_PLATFORMS equally). */
   mix?: Partial<Record<Platform, number>>;
   host?: string;
   /** First port; device i listens on basePort + i. 0 or undefined: ephemeral ports. */
@@ -36,6 +36,8 @@ const IDENT: Record<Platform, string> = {
   hp_comware: 'Comware-7.1.070',
   juniper_junos: 'OpenSSH_7.5',
   linux: 'OpenSSH_8.9p1 Ubuntu-3ubuntu0.6',
+  cisco_nxos: 'OpenSSH_8.3',
+  cisco_xr: 'Cisco-2.0',
 };
 
 interface LabNode {
@@ -46,9 +48,24 @@ interface LabNode {
   clis: Set<CliSession>;
 }
 
+/**
+ * The platforms numbered devices are spread over without a `mix`: the first six, so suites and
+ * benchmarks written for them keep their shape. Every other platform is opted in with `mix`.
+ */
+export const DEFAULT_MIX_PLATFORMS: readonly Platform[] = [
+  'cisco_ios',
+  'huawei',
+  'hp_comware',
+  'juniper_junos',
+  'arista_eos',
+  'linux',
+];
+
 /** Platforms for `count` numbered devices, interleaved by weight (smooth weighted round-robin). */
 export function platformSequence(count: number, mix?: Partial<Record<Platform, number>>): Platform[] {
-  const weights = PLATFORMS.map((p) => [p, mix ? (mix[p] ?? 0) : 1] as const).filter(([, w]) => w > 0);
+  const weights = PLATFORMS.map(
+    (p) => [p, mix ? (mix[p] ?? 0) : DEFAULT_MIX_PLATFORMS.includes(p) ? 1 : 0] as const,
+  ).filter(([, w]) => w > 0);
   if (mix) {
     for (const [key, w] of Object.entries(mix)) {
       if (!isPlatform(key))

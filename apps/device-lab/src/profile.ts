@@ -106,6 +106,21 @@ const ARISTA_MODELS: ModelDef[] = [
   { model: 'DCS-7020SR-24C2', family: 'DCS-7020', ports: 24 },
 ];
 const EOS_VERSIONS = ['4.28.3M', '4.29.2F', '4.30.4M'];
+const NXOS_MODELS: ModelDef[] = [
+  { model: 'N9K-C93180YC-EX', family: 'C93180YC-EX', ports: 48 },
+  { model: 'N9K-C93108TC-FX', family: 'C93108TC-FX', ports: 48 },
+  { model: 'N9K-C9336C-FX2', family: 'C9336C-FX2', ports: 36 },
+  { model: 'N3K-C3172PQ-10GE', family: 'C3172PQ-10GE', ports: 48 },
+  { model: 'N9K-C92348GC-X', family: 'C92348GC-X', ports: 24 },
+];
+const NXOS_VERSIONS = ['9.3(10)', '9.3(12)', '10.2(5)', '10.3(4a)'];
+const XR_MODELS: ModelDef[] = [
+  { model: 'N540-24Z8Q2C-M', family: 'NCS-540', ports: 24 },
+  { model: 'N540X-8Z16G-SYS-A', family: 'NCS-540', ports: 16 },
+  { model: 'ASR-9901', family: 'ASR9K', ports: 12 },
+  { model: 'NCS-55A1-24H', family: 'NCS-5500', ports: 8 },
+];
+const XR_VERSIONS = ['7.5.2', '7.7.21', '7.9.2', '7.3.2'];
 const LINUX_KERNELS = ['5.15.0-91-generic', '5.15.0-105-generic', '6.8.0-45-generic'];
 
 const VLAN_POOL: VlanFacts[] = [
@@ -172,6 +187,12 @@ function interfaceNames(platform: Platform, family: string, count: number): Arra
         break;
       case 'linux':
         out.push([`ens${i + 2}`, `ens${i + 2}`]);
+        break;
+      case 'cisco_nxos':
+        out.push([`Ethernet1/${i}`, `Eth1/${i}`]);
+        break;
+      case 'cisco_xr':
+        out.push([`GigabitEthernet0/0/0/${i - 1}`, `Gi0/0/0/${i - 1}`]);
         break;
     }
   }
@@ -256,6 +277,27 @@ export function generateProfile(
       ouiHex = rng.pick(['001c73', '444ca8', '985d82', 'c0d682']);
       break;
     }
+    case 'cisco_nxos': {
+      def = rng.pick(NXOS_MODELS);
+      const v = rng.pick(NXOS_VERSIONS);
+      version = {
+        version: v,
+        family: def.family,
+        model: def.model,
+        image: `nxos${v.startsWith('9') ? '' : '64-cs'}.${v.replace(/[()]/g, '.').replace(/\.$/, '')}${v.startsWith('9') ? '' : '.M'}.bin`,
+      };
+      serial = `FDO${rng.int(20, 27)}${rng.int(10, 52)}${rng.chars(alnum, 4)}`;
+      ouiHex = rng.pick(['00defb', 'd4c93c', '7cad4f', 'f87b20']);
+      break;
+    }
+    case 'cisco_xr': {
+      def = rng.pick(XR_MODELS);
+      const v = rng.pick(XR_VERSIONS);
+      version = { version: v, family: def.family, model: def.model, image: `iox-ucs-0${rng.int(10, 49)}` };
+      serial = `FOC${rng.int(2100, 2650)}${rng.chars(alnum, 4)}`;
+      ouiHex = rng.pick(['008a96', '10f311', 'bc4a56', '5c710d']);
+      break;
+    }
     case 'linux': {
       const kernel = rng.pick(LINUX_KERNELS);
       def = { model: 'Standard PC (Q35 + ICH9, 2009)', family: 'ubuntu', ports: rng.int(1, 3) };
@@ -276,7 +318,8 @@ export function generateProfile(
   const c = rng.int(1, 250);
   const mgmtIp = `10.${a}.${b}.${c}`;
   const gateway = `10.${a}.${b}.254`;
-  const vlanCount = platform === 'linux' ? 0 : rng.int(2, 7);
+  // Hosts and IOS XR routers have no VLAN database.
+  const vlanCount = platform === 'linux' || platform === 'cisco_xr' ? 0 : rng.int(2, 7);
   const vlans = [...VLAN_POOL]
     .map((v) => ({ v, k: rng.next() }))
     .sort((x, y) => x.k - y.k)
@@ -287,7 +330,11 @@ export function generateProfile(
   const interfaces: InterfaceFacts[] = names.map(([ifName, short], index) => {
     const used = rng.next() < 0.7;
     const routed =
-      platform === 'linux' || platform === 'juniper_junos' ? index === 0 || rng.next() < 0.15 : index === 0;
+      platform === 'linux' || platform === 'juniper_junos'
+        ? index === 0 || rng.next() < 0.15
+        : platform === 'cisco_xr'
+          ? index === 0 || rng.next() < 0.35
+          : index === 0;
     const description = used
       ? rng.pick(DESCRIPTIONS).replace('{n}', String(rng.int(1, 40)).padStart(2, '0'))
       : null;

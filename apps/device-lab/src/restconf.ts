@@ -24,6 +24,8 @@ const OS_NAME: Record<Platform, string> = {
   hp_comware: 'H3C Comware',
   juniper_junos: 'Junos',
   linux: 'Linux',
+  cisco_nxos: 'Cisco NX-OS',
+  cisco_xr: 'Cisco IOS XR',
 };
 
 const CONTENT_TYPE = 'application/yang-data+json';

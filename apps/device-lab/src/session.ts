@@ -18,6 +18,8 @@ export function createShell(device: SimDevice, username: string): Shell {
   switch (device.platform) {
     case 'cisco_ios':
     case 'arista_eos':
+    case 'cisco_nxos':
+    case 'cisco_xr':
       return new CiscoShell(device, username);
     case 'huawei':
     case 'hp_comware':

@@ -9,6 +9,8 @@ export const PLATFORMS = [
   'juniper_junos',
   'arista_eos',
   'linux',
+  'cisco_nxos',
+  'cisco_xr',
 ] as const;
 
 export type Platform = (typeof PLATFORMS)[number];
@@ -24,4 +26,6 @@ export const PLATFORM_VENDOR: Record<Platform, string> = {
   juniper_junos: 'Juniper Junos',
   arista_eos: 'Arista EOS',
   linux: 'Linux',
+  cisco_nxos: 'Cisco NX-OS',
+  cisco_xr: 'Cisco IOS XR',
 };

@@ -8,4 +8,6 @@ export const RUNNING_CONFIG_COMMAND: Record<Platform, string> = {
   hp_comware: 'display current-configuration',
   juniper_junos: 'show configuration',
   linux: 'cat /etc/os-release',
+  cisco_nxos: 'show running-config',
+  cisco_xr: 'show running-config',
 };

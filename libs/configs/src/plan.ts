@@ -3,8 +3,9 @@
  * `exitConfig`) to reach an intended state. Pure: text in, command lines out.
  *
  * Assumptions, and what negation cannot express:
- * - Block vendors (cisco_ios, arista_eos, huawei, hp_comware): a line is removed with its vendor
- *   negation, `no <line>` (IOS/EOS) or `undo <line>` (VRP/Comware), typed in the line's block. A
+ * - Block vendors (cisco_ios, arista_eos, cisco_nxos, cisco_xr, huawei, hp_comware): a line is
+ *   removed with its vendor negation, `no <line>` (IOS/EOS/NX-OS/XR) or `undo <line>`
+ *   (VRP/Comware), typed in the line's block. IOS XR edits a candidate: exitConfig commits it. A
  *   few commands are negated by their key only (`no description`, `no username X`,
  *   `no snmp-server community X`, `no banner motd`, `undo description`). A line that is itself a
  *   negation (`no ip http server`, `undo portswitch`) is removed by typing the positive form,
@@ -63,6 +64,8 @@ export function enterConfig(platform: Platform): string[] {
   switch (platform) {
     case 'cisco_ios':
     case 'arista_eos':
+    case 'cisco_nxos':
+    case 'cisco_xr':
       return ['configure terminal'];
     case 'huawei':
     case 'hp_comware':
@@ -74,12 +77,15 @@ export function enterConfig(platform: Platform): string[] {
   }
 }
 
-/** Commands that apply (Junos) and leave configuration mode, back to the privileged prompt. */
+/** Commands that apply (Junos, IOS XR) and leave configuration mode, back to the privileged prompt. */
 export function exitConfig(platform: Platform): string[] {
   switch (platform) {
     case 'cisco_ios':
     case 'arista_eos':
+    case 'cisco_nxos':
       return ['end'];
+    case 'cisco_xr':
+      return ['commit', 'end'];
     case 'huawei':
     case 'hp_comware':
       return ['return'];
@@ -93,7 +99,7 @@ export function exitConfig(platform: Platform): string[] {
 // ---------------------------------------------------------------------------------------------
 // Block vendors
 
-type BlockPlatform = 'cisco_ios' | 'arista_eos' | 'huawei' | 'hp_comware';
+type BlockPlatform = Exclude<Platform, 'juniper_junos' | 'linux'>;
 
 const isVrp = (p: BlockPlatform): boolean => p === 'huawei' || p === 'hp_comware';
 
@@ -125,6 +131,8 @@ const CHILD_SINGLETONS = [
   'mtu',
   'authentication-mode',
   'transport input',
+  'ipv4 address',
+  'vrf member',
 ];
 
 function singletonKey(line: string, topLevel: boolean): string | null {
@@ -135,7 +143,7 @@ function singletonKey(line: string, topLevel: boolean): string | null {
 }
 
 const UNDELETABLE =
-  /^(interface (GigabitEthernet|FastEthernet|TenGigabitEthernet|TwentyFiveGigE|FortyGigabitEthernet|HundredGigE|Ethernet|XGigabitEthernet|Ten-GigabitEthernet|MEth|M-GigabitEthernet|Management|NULL)\S*$|interface (Vlan1|Vlanif1|Vlan-interface1)$|line |user-interface |aaa$)/;
+  /^(interface (GigabitEthernet|FastEthernet|TenGigabitEthernet|TwentyFiveGigE|FortyGigabitEthernet|HundredGigE|TenGigE|Ethernet|XGigabitEthernet|Ten-GigabitEthernet|MEth|M-GigabitEthernet|Management|MgmtEth|mgmt|NULL)\S*$|interface (Vlan1|Vlanif1|Vlan-interface1)$|line |user-interface |aaa$)/;
 
 const IOS_SHORT_NEGATIONS: [RegExp, string][] = [
   [/^(username \S+) [\s\S]*$/, '$1'],

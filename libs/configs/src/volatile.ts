@@ -59,6 +59,18 @@ export const DEFAULT_VOLATILE_RULES: Readonly<Record<Platform, readonly RegExp[]
   ],
   juniper_junos: [/^## Last commit: /, /^## Last changed: /, /^## Image name: /],
   linux: [],
+  cisco_nxos: [
+    /^!Command: show running-config/,
+    /^!Running configuration last done at: /,
+    /^!Time: /,
+    /^!No configuration change since last restart$/,
+  ],
+  cisco_xr: [
+    // Every XR show command starts with the router's clock: `Mon Nov 23 10:21:33.123 UTC`.
+    /^\w{3} \w{3} [ \d]\d \d{2}:\d{2}:\d{2}\.\d{3} \S+$/,
+    /^Building configuration\.\.\.$/,
+    /^!! Last configuration change at /,
+  ],
 };
 
 let configured: readonly VolatileRule[] = [];

@@ -42,8 +42,19 @@ export interface PlatformProfile {
   pagerPrompts: RegExp[];
   /** The same pager prompts where they leaked into output, at the start of a line. */
   pagerLeaks: RegExp[];
-  /** Configuration mode commands (not used by the collector yet). */
-  config: { enter: string; exit: string; up: string };
+  /**
+   * Configuration mode commands. Commit-based platforms (Junos, IOS XR) also name `commit`, the
+   * command that discards the uncommitted candidate while staying in configuration mode
+   * (`discard`), and how to ask for a commit that rolls itself back unless confirmed.
+   */
+  config: {
+    enter: string;
+    exit: string;
+    up: string;
+    commit?: string;
+    discard?: string;
+    commitConfirmed?: (seconds: number) => string;
+  };
   /** Lines (cleaned, whole line) that mean the device rejected the command. */
   errorPatterns: RegExp[];
   /** Context lines printed just before the prompt that are not output (Junos `[edit]`). */
@@ -74,7 +85,11 @@ const CISCO_ERRORS: RegExp[] = [
   /^% ?Unavailable command.*$/,
 ];
 
-const ciscoStyle = (platform: 'cisco_ios' | 'arista_eos', examples: PlatformProfile['promptExamples']) =>
+const ciscoStyle = (
+  platform: 'cisco_ios' | 'arista_eos' | 'cisco_nxos' | 'cisco_xr',
+  examples: PlatformProfile['promptExamples'],
+  overrides: Partial<PlatformProfile> = {},
+) =>
   ({
     platform,
     // Hostnames: letters, digits, `-`, `_`, `.`, `/`, `:`; then an optional mode in parentheses.
@@ -93,7 +108,29 @@ const ciscoStyle = (platform: 'cisco_ios' | 'arista_eos', examples: PlatformProf
     config: { enter: 'configure terminal', exit: 'end', up: 'exit' },
     errorPatterns: CISCO_ERRORS,
     contextLines: [],
+    ...overrides,
   }) satisfies PlatformProfile;
+
+/**
+ * NX-OS: the role decides what a user may do (network-admin lands at `N9K1#`, there is no user
+ * EXEC mode); every error ends with `at '^' marker.`; configuration errors from features start
+ * with `ERROR:`.
+ */
+const NXOS_ERRORS: RegExp[] = [
+  /^% ?(?:Invalid|Incomplete|Ambiguous) (?:command|input|number|ip address|value|interface).* at '\^' marker\.?$/,
+  /^% ?Invalid (?:command|input)\b.*$/,
+  /^% ?Permission denied.*$/,
+  /^ERROR: .*$/,
+  /^Syntax error while parsing .*$/,
+];
+
+/** IOS XR: IOS-style parser errors, plus the commit failure of a pseudo-atomic commit. */
+const XR_ERRORS: RegExp[] = [
+  ...CISCO_ERRORS,
+  /^% ?Failed to commit .*$/,
+  /^% ?Commit failed.*$/,
+  /^% ?This command is not authorized.*$/,
+];
 
 /** Huawei VRP and H3C Comware share the `<host>` / `[host-view]` style. */
 const vrpPromptFor = (base: string) =>
@@ -114,6 +151,31 @@ const PROFILES: Record<Platform, PlatformProfile> = {
     privileged: 'sw1#',
     config: 'sw1(config-if-Et1)#',
   }),
+  cisco_nxos: ciscoStyle(
+    'cisco_nxos',
+    { privileged: 'N9K1#', config: 'N9K1(config-if)#' },
+    {
+      privileged: null,
+      errorPatterns: NXOS_ERRORS,
+    },
+  ),
+  cisco_xr: ciscoStyle(
+    'cisco_xr',
+    // The base prompt includes the node the session runs on: `RP/0/RP0/CPU0:R1`.
+    { privileged: 'RP/0/RP0/CPU0:xr1#', config: 'RP/0/RP0/CPU0:xr1(config-if)#' },
+    {
+      privileged: null,
+      errorPatterns: XR_ERRORS,
+      config: {
+        enter: 'configure terminal',
+        exit: 'end',
+        up: 'exit',
+        commit: 'commit',
+        discard: 'clear',
+        commitConfirmed: (seconds) => `commit confirmed ${seconds}`,
+      },
+    },
+  ),
   huawei: {
     platform: 'huawei',
     anyPrompt: VRP_ANY_PROMPT,
@@ -162,7 +224,14 @@ const PROFILES: Record<Platform, PlatformProfile> = {
     pagingOff: 'set cli screen-length 0',
     pagerPrompts: [JUNOS_PAGER],
     pagerLeaks: [JUNOS_PAGER_LEAK],
-    config: { enter: 'configure', exit: 'exit configuration-mode', up: 'up' },
+    config: {
+      enter: 'configure',
+      exit: 'exit configuration-mode',
+      up: 'up',
+      commit: 'commit',
+      discard: 'rollback',
+      commitConfirmed: (seconds) => `commit confirmed ${Math.max(1, Math.ceil(seconds / 60))}`,
+    },
     errorPatterns: [
       /^\s*unknown command\.?\s*$/,
       /^\s*syntax error(?:, expecting .*|\.)?\s*$/,

@@ -70,10 +70,10 @@ export interface ConfigureResult {
   applied: number;
   /**
    * The first line the device refused, with its index in `lines` and the vendor's error line;
-   * index -1 when configuration mode itself was refused, `lines.length` for a failed Junos commit.
+   * index -1 when configuration mode itself was refused, `lines.length` for a failed commit.
    */
   failed: { index: number; line: string; error: string } | null;
-  /** Junos: the candidate was committed. Always false elsewhere (changes apply line by line). */
+  /** Commit-based platforms (Junos, IOS XR): the candidate was committed. Always false elsewhere. */
   committed: boolean;
   durationMs: number;
 }
@@ -200,18 +200,18 @@ export class SshSession {
 
   /**
    * Enters configuration mode, sends `lines` one by one and stops at the first line the device
-   * refuses (its vendor error line is reported), then leaves configuration mode. On Junos the
-   * candidate is committed only when every line was accepted; otherwise it is discarded on exit.
-   * Lines already sent before a refused one stay applied on devices that apply immediately
-   * (IOS, EOS, VRP, Comware): callers restore from a backup (see libs/configs planRestore).
+   * refuses (its vendor error line is reported), then leaves configuration mode. On commit-based
+   * platforms (Junos, IOS XR: the profile names a `commit`) the candidate is committed only when
+   * every line was accepted; otherwise it is discarded before leaving. Lines already sent before a
+   * refused one stay applied on devices that apply immediately (IOS, EOS, NX-OS, VRP, Comware):
+   * callers restore from a backup (see libs/configs planRestore).
    */
   async configure(lines: string[], options: RunOptions = {}): Promise<ConfigureResult> {
     const started = Date.now();
-    const { enter, exit } = this.profile.config;
+    const { enter, exit, commit, discard } = this.profile.config;
     if (!enter) {
       throw new SshError('UNKNOWN_PLATFORM', `${this.platform} has no configuration mode (${this.where})`);
     }
-    const junos = this.platform === 'juniper_junos';
     const entered = await this.run(enter, options);
     if (entered.error) {
       return {
@@ -233,16 +233,16 @@ export class SshSession {
         applied++;
       }
       let committed = false;
-      if (junos && !failed && applied > 0) {
-        const commit = await this.run('commit', options);
-        if (commit.error) failed = { index: lines.length, line: 'commit', error: commit.error };
+      if (commit && !failed && applied > 0) {
+        const result = await this.run(commit, options);
+        if (result.error) failed = { index: lines.length, line: commit, error: result.error };
         else committed = true;
       }
       return { applied, failed, committed, durationMs: Date.now() - started };
     } finally {
       if (this.isOpen) {
-        // Junos discards an uncommitted candidate; the others simply leave configuration mode.
-        if (junos && failed) await this.run('rollback', options).catch(() => undefined);
+        // An uncommitted candidate is discarded; the others simply leave configuration mode.
+        if (commit && discard && failed) await this.run(discard, options).catch(() => undefined);
         await this.run(exit, options).catch(() => undefined);
       }
     }

@@ -120,7 +120,7 @@ describe('loadBuiltinTemplates', () => {
   });
 
   it('reports every problem in every folder at once', () => {
-    folder('bad-platform', { ...good('bad-platform'), platforms: ['cisco_nxos'] });
+    folder('bad-platform', { ...good('bad-platform'), platforms: ['no_such_platform'] });
     folder('wrong-name', good('other'));
     folder('bad-json', '{ nope');
     folder('bad-example', { ...good('bad-example'), example: { hostname: 5 } });

@@ -98,6 +98,23 @@ export const DEFAULT_FORBIDDEN_COMMANDS: Record<Platform, string[]> = {
     String.raw`^file\s+delete\b`,
     RM_RF_ROOT,
   ],
+  cisco_nxos: [
+    String.raw`^reload\b`,
+    String.raw`^write\s+erase\b`,
+    String.raw`^format\b`,
+    String.raw`^delete\s+(\/\S+\s+)*(bootflash|volatile|logflash|usb\d*):`,
+    String.raw`^install\s+(all|deactivate)\b`,
+    RM_RF_ROOT,
+  ],
+  cisco_xr: [
+    String.raw`^reload\b`,
+    String.raw`^commit\s+replace\b`,
+    String.raw`^configure\s+exclusive\b.*\bload\b`,
+    String.raw`^format\b`,
+    String.raw`^delete\s+(\/\S+\s+)*(disk\d*|harddisk|bootflash):`,
+    String.raw`^admin\s+(reload|hw-module)\b`,
+    RM_RF_ROOT,
+  ],
   linux: [
     RM_RF_ROOT,
     String.raw`^(sudo\s+)?(reboot|shutdown|halt|poweroff)\b`,
@@ -139,7 +156,7 @@ const VRP_LIKE: BlockSyntax = {
 };
 
 function block(platform: Platform): BlockSyntax | undefined {
-  if (platform === 'cisco_ios' || platform === 'arista_eos') return IOS_LIKE;
+  if (['cisco_ios', 'arista_eos', 'cisco_nxos', 'cisco_xr'].includes(platform)) return IOS_LIKE;
   if (platform === 'huawei' || platform === 'hp_comware') return VRP_LIKE;
   return undefined;
 }
@@ -148,6 +165,8 @@ function commentOf(platform: Platform): RegExp {
   switch (platform) {
     case 'cisco_ios':
     case 'arista_eos':
+    case 'cisco_nxos':
+    case 'cisco_xr':
       return IOS_LIKE.comment;
     case 'huawei':
     case 'hp_comware':

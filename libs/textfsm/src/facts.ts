@@ -154,6 +154,8 @@ const FACT_COLUMNS: Record<
     osVersion: ['JUNOS_VERSION', 'VERSION'],
     serial: ['CHASSIS_SERIAL', 'SERIAL'],
   },
+  cisco_nxos: { vendor: 'Cisco', model: ['PID', 'PLATFORM'], osVersion: ['OS'], serial: ['SERIAL', 'SN'] },
+  cisco_xr: { vendor: 'Cisco', model: ['PID', 'HARDWARE'], osVersion: ['VERSION'], serial: ['SN'] },
   linux: {
     vendor: 'Linux',
     vendorColumns: ['OS_NAME'],
@@ -297,14 +299,51 @@ const INTERFACE_MAPPERS: Record<string, RowMapper> = {
   },
 };
 INTERFACE_MAPPERS.arista_eos = INTERFACE_MAPPERS.cisco_ios!;
+/** NX-OS `show interface brief`: a Reason column says why a port is down; IPs only on mgmt0/tunnels. */
+INTERFACE_MAPPERS.cisco_nxos = (r) => {
+  const reason = str(r.REASON);
+  const ip = str(r.IP);
+  const mtu = num(r.MTU);
+  const desc = str(r.DESCRIPTION);
+  return {
+    adminStatus: reason !== null && /admin/i.test(reason) ? 'down' : 'up',
+    operStatus: oper(str(r.STATUS)),
+    addresses: ip && ip !== '--' ? [ip] : [],
+    mtu,
+    speedMbps: parseSpeedMbps(str(r.SPEED)),
+    description: desc && desc !== '--' ? desc : null,
+  };
+};
+/** IOS XR `show ip interface brief`: Status is Up, Down or Shutdown (administratively down). */
+INTERFACE_MAPPERS.cisco_xr = (r) => {
+  const status = str(r.STATUS);
+  return {
+    adminStatus: status === 'Shutdown' ? 'down' : 'up',
+    operStatus: oper(str(r.PROTO) ?? status),
+    addresses: addressesOf(r),
+    mtu: null,
+    speedMbps: null,
+    description: null,
+  };
+};
+
+/** Abbreviated names some tables print, expanded to the configuration's names (NX-OS `Eth1/1`). */
+const NAME_EXPANSIONS: Record<string, Array<[RegExp, string]>> = {
+  cisco_nxos: [
+    [/^Eth(?=\d)/, 'Ethernet'],
+    [/^Lo(?=\d)/, 'loopback'],
+    [/^Po(?=\d)/, 'port-channel'],
+  ],
+};
 
 /** One Interface per row that names an interface. */
 export function normaliseInterfaces(platform: string, rows: Row[]): Interface[] {
   const mapper = INTERFACE_MAPPERS[platform] ?? INTERFACE_MAPPERS.cisco_ios!;
   const out: Interface[] = [];
   for (const r of rows) {
-    const name = str(r.INTERFACE);
-    if (!name) continue;
+    const raw = str(r.INTERFACE);
+    if (!raw) continue;
+    const name = (NAME_EXPANSIONS[platform] ?? []).reduce((n, [re, to]) => n.replace(re, to), raw);
     out.push({ name, ...mapper(r) });
   }
   return out;

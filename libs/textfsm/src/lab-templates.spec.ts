@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import { DeviceLab } from '../../../apps/device-lab/src';
+import { PLATFORMS } from '../../common/src/platforms';
 import type { Platform } from '../../common/src/platforms';
 import { normaliseFacts, parseAndNormalise } from './facts';
 import type { Row } from './facts';
@@ -18,6 +19,8 @@ const FACT_COMMANDS: Record<Platform, string[]> = {
   hp_comware: ['display version', 'display current-configuration', 'display device manuinfo'],
   juniper_junos: ['show version', 'show system uptime', 'show chassis hardware'],
   linux: ['uname -a', 'uptime', 'hostnamectl'],
+  cisco_nxos: ['show version', 'show inventory'],
+  cisco_xr: ['show version', 'show running-config', 'show inventory'],
 };
 
 /** Interface commands, and the interface names the raw output lists (found independently of the templates). */
@@ -67,6 +70,21 @@ const INTERFACE_COMMANDS: Record<Platform, Array<[string, (out: string) => strin
     ['show interfaces', (o) => lines(o).flatMap((l) => /^Physical interface: ([^,]+)/.exec(l)?.[1] ?? [])],
   ],
   linux: [['ip -brief address', (o) => lines(o).map(first)]],
+  cisco_nxos: [
+    [
+      'show interface brief',
+      (o) =>
+        lines(o)
+          .filter((l) => /^(mgmt|Eth|Lo|Vlan|Po)\d/.test(l))
+          .map((l) =>
+            first(l)
+              .replace(/^Eth/, 'Ethernet')
+              .replace(/^Lo(?=\d)/, 'loopback')
+              .replace(/^Po(?=\d)/, 'port-channel'),
+          ),
+    ],
+  ],
+  cisco_xr: [['show ip interface brief', (o) => lines(o).slice(2).map(first)]],
 };
 
 function lines(out: string): string[] {
@@ -91,7 +109,10 @@ describe('shipped templates on the device lab', () => {
   let lab: DeviceLab;
   beforeAll(async () => {
     // Four devices per platform: different models, versions, interface layouts.
-    lab = await DeviceLab.start({ devices: 24 });
+    lab = await DeviceLab.start({
+      devices: 32,
+      mix: Object.fromEntries(PLATFORMS.map((p) => [p, 1])),
+    });
   });
   afterAll(async () => {
     await lab.stop();
@@ -163,14 +184,20 @@ describe('shipped templates on the device lab', () => {
           expect([where, iface.adminStatus]).toEqual([where, f.shutdown ? 'down' : 'up']);
           expect([where, iface.operStatus]).toEqual([where, !f.shutdown && f.linkUp ? 'up' : 'down']);
         }
-        if (device.platform !== 'juniper_junos') {
+        if (device.platform === 'cisco_xr') {
+          // XR's brief table prints the address without its mask.
+          expect([where, iface.addresses]).toEqual([where, f.ipv4 ? [f.ipv4] : []]);
+        } else if (device.platform !== 'juniper_junos' && device.platform !== 'cisco_nxos') {
+          // NX-OS `show interface brief` prints addresses for mgmt0 and tunnels only.
           // Junos `show interfaces` lists physical ports; addresses live on logical units (terse output).
           const v4 = iface.addresses.filter((a) => !a.includes(':'));
           expect([where, v4]).toEqual([where, f.ipv4 ? [`${f.ipv4}/${f.prefix}`] : []]);
         }
         if (device.platform !== 'linux') {
           expect([where, iface.mtu === null || iface.mtu > 0]).toEqual([where, true]);
-          if (f.linkUp && !f.shutdown) expect([where, iface.speedMbps]).toEqual([where, expect.any(Number)]);
+          // XR's brief table has no speed column.
+          if (device.platform !== 'cisco_xr' && f.linkUp && !f.shutdown)
+            expect([where, iface.speedMbps]).toEqual([where, expect.any(Number)]);
         }
         if (['cisco_ios', 'arista_eos', 'huawei'].includes(device.platform))
           expect([where, iface.description]).toEqual([where, f.description]);

@@ -27,6 +27,8 @@ export const PORT_LINK: Record<Platform, { mtu: number; speedMbps: number }> = {
   hp_comware: { mtu: 1500, speedMbps: 1000 },
   juniper_junos: { mtu: 1514, speedMbps: 1000 },
   linux: { mtu: 1500, speedMbps: 1000 },
+  cisco_nxos: { mtu: 1500, speedMbps: 10_000 },
+  cisco_xr: { mtu: 1514, speedMbps: 1000 },
 };
 
 export function maskToPrefix(mask: string): number {
@@ -41,10 +43,10 @@ export function prefixToMask(prefix: number): string {
   return [24, 16, 8, 0].map((s) => (bits >>> s) & 255).join('.');
 }
 
-/** Parses `ip address A M`, `ip address A/P`, `ip address A P`. */
+/** Parses `ip address A M`, `ip address A/P`, `ip address A P` (and IOS XR's `ipv4 address A M`). */
 export function parseIp(line: string | undefined): { ip: string; prefix: number } | null {
   if (!line) return null;
-  const m = /ip address (\d+\.\d+\.\d+\.\d+)(?:\/(\d+)| (\d+\.\d+\.\d+\.\d+)| (\d+))/.exec(line);
+  const m = /ip(?:v4)? address (\d+\.\d+\.\d+\.\d+)(?:\/(\d+)| (\d+\.\d+\.\d+\.\d+)| (\d+))/.exec(line);
   if (!m) return null;
   const prefix = m[2] ? Number(m[2]) : m[3] ? maskToPrefix(m[3]) : Number(m[4]);
   return { ip: m[1]!, prefix };
@@ -64,7 +66,7 @@ export function interfaceStates(config: BlockConfig, profile: DeviceProfile): If
     const facts = byName.get(name);
     const children = item.children;
     const desc = children.find((c) => c.startsWith('description '));
-    const ip = parseIp(children.find((c) => c.startsWith('ip address ')));
+    const ip = parseIp(children.find((c) => c.startsWith('ip address ') || c.startsWith('ipv4 address ')));
     const adminDown = children.includes('shutdown');
     const vlanLine = children.find((c) =>
       /^(switchport access vlan|port default vlan|port access vlan) /.test(c),

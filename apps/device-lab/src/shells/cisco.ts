@@ -1,4 +1,4 @@
-import type { ConfigItem } from '../config';
+import type { BlockConfig, ConfigItem } from '../config';
 import {
   ciscoBanner,
   ciscoShowInterfaces,
@@ -7,6 +7,9 @@ import {
   iosShowIpIntBrief,
   iosShowVersion,
 } from '../outputs/cisco';
+import { nxosBanner, nxosShowInterfaceBrief, nxosShowInventory, nxosShowVersion } from '../outputs/nxos';
+import { xrCommitList, xrShowInventory, xrShowIpIntBrief, xrShowVersion, xrTimestamp } from '../outputs/xr';
+import { maskToPrefix } from '../outputs/common';
 import { iosTime } from '../profile';
 import { applyPipe, expandKeyword, matchCommand, result, Shell, splitPipe, tokenize } from './base';
 import type { CommandResult, CommandSpec, PagerStyle } from './base';
@@ -27,7 +30,10 @@ type ExecId =
   | 'show-inventory'
   | 'configure'
   | 'write'
-  | 'copy';
+  | 'copy'
+  | 'show-int-brief'
+  | 'show-commit-list'
+  | 'rollback';
 
 const EXEC: CommandSpec<ExecId>[] = [
   { words: ['enable'], id: 'enable' },
@@ -47,6 +53,20 @@ const EXEC: CommandSpec<ExecId>[] = [
   { words: ['configure'], id: 'configure', args: 'any' },
   { words: ['write'], id: 'write', args: 'any' },
   { words: ['copy'], id: 'copy', args: 'any' },
+];
+/** NX-OS and IOS XR answer only some of the IOS commands, and a few of their own. */
+const NXOS_EXEC: CommandSpec<ExecId>[] = [
+  ...EXEC.filter((c) => !['disable', 'write', 'show-interfaces', 'show-start'].includes(c.id)),
+  { words: ['show', 'interface', 'brief'], id: 'show-int-brief' },
+  { words: ['show', 'startup-config'], id: 'show-start' },
+];
+const XR_EXEC: CommandSpec<ExecId>[] = [
+  ...EXEC.filter(
+    (c) =>
+      !['enable', 'disable', 'write', 'copy', 'show-interfaces', 'show-start', 'show-vlan'].includes(c.id),
+  ),
+  { words: ['show', 'configuration', 'commit', 'list'], id: 'show-commit-list' },
+  { words: ['rollback', 'configuration', 'last'], id: 'rollback', args: 'required' },
 ];
 const PRIVILEGED = new Set<ExecId>(['show-run', 'show-start', 'configure', 'write', 'copy', 'disable']);
 
@@ -128,6 +148,104 @@ const IF_KEYWORDS = [
   'vrf',
 ];
 const VLAN_KEYWORDS = ['do', 'end', 'exit', 'name', 'no', 'state'];
+const XR_GLOBAL_KEYWORDS = [
+  'aaa',
+  'abort',
+  'banner',
+  'cdp',
+  'class-map',
+  'clear',
+  'clock',
+  'commit',
+  'control-plane',
+  'do',
+  'domain',
+  'end',
+  'exit',
+  'hostname',
+  'interface',
+  'ipv4',
+  'ipv6',
+  'l2vpn',
+  'line',
+  'lldp',
+  'logging',
+  'mpls',
+  'netconf-yang',
+  'no',
+  'ntp',
+  'policy-map',
+  'prefix-set',
+  'route-policy',
+  'router',
+  'snmp-server',
+  'ssh',
+  'tacacs-server',
+  'telnet',
+  'username',
+  'vrf',
+];
+const XR_IF_KEYWORDS = [
+  'abort',
+  'bundle',
+  'cdp',
+  'commit',
+  'description',
+  'do',
+  'encapsulation',
+  'end',
+  'exit',
+  'ipv4',
+  'ipv6',
+  'l2transport',
+  'lldp',
+  'load-interval',
+  'mtu',
+  'negotiation',
+  'no',
+  'service-policy',
+  'shutdown',
+  'speed',
+  'vrf',
+];
+const XR_SUB_COMMON = ['abort', 'commit', 'do', 'end', 'exit', 'no'];
+/** Keywords of the IOS XR sub-modes the lab models closely (others accept any keyword). */
+const XR_SUBMODE_KEYWORDS: Record<string, readonly string[]> = {
+  'config-ntp': [
+    ...XR_SUB_COMMON,
+    'access-group',
+    'authenticate',
+    'authentication-key',
+    'log-internal-sync',
+    'master',
+    'max-associations',
+    'peer',
+    'server',
+    'source',
+    'trusted-key',
+    'update-calendar',
+  ],
+  'config-un': [...XR_SUB_COMMON, 'group', 'password', 'secret'],
+};
+/** IOS XR sub-modes entered from global configuration. */
+const XR_SUBMODES: Array<[RegExp, string]> = [
+  [/^ntp$/, 'config-ntp'],
+  [/^username /, 'config-un'],
+  [/^router static$/, 'config-static'],
+  [/^router (ospf|bgp|isis) .*/, 'config-$1'],
+  [/^ipv4 access-list /, 'config-ipv4-acl'],
+  [/^(line) .*/, 'config-$1'],
+  [/^(vrf|route-policy|class-map|policy-map|prefix-set) .*/, 'config-$1'],
+];
+/** NX-OS sub-modes entered from global configuration. */
+const NXOS_SUBMODES: Array<[RegExp, string]> = [
+  [/^vrf context /, 'config-vrf'],
+  [/^vdc /, 'config-vdc'],
+  [/^line console$/, 'config-console'],
+  [/^line vty$/, 'config-line'],
+  [/^ip access-list /, 'config-acl'],
+  [/^(router|route-map|class-map|policy-map) .*/, 'config-$1'],
+];
 /** Sub-modes entered from global configuration: keyword → prompt suffix. */
 const IOS_SUBMODES: Array<[RegExp, string]> = [
   [/^line /, 'config-line'],
@@ -149,29 +267,78 @@ const IOS_IF_TYPES = [
   'Tunnel',
 ];
 const EOS_IF_TYPES = ['Ethernet', 'Loopback', 'Vlan', 'Port-Channel', 'Management'];
-const VIRTUAL = /^(Loopback|Vlan|Port-channel|Port-Channel|Tunnel)/;
+const NXOS_IF_TYPES = ['Ethernet', 'loopback', 'Vlan', 'port-channel', 'mgmt', 'Tunnel'];
+const XR_IF_TYPES = [
+  'GigabitEthernet',
+  'TenGigE',
+  'HundredGigE',
+  'Loopback',
+  'MgmtEth',
+  'Bundle-Ether',
+  'BVI',
+];
+const VIRTUAL = /^(Loopback|loopback|Vlan|Port-channel|Port-Channel|port-channel|Tunnel|Bundle-Ether|BVI)/;
+
+export type CiscoVariant = 'ios' | 'eos' | 'nxos' | 'xr';
+
+const VARIANT: Record<string, CiscoVariant> = {
+  cisco_ios: 'ios',
+  arista_eos: 'eos',
+  cisco_nxos: 'nxos',
+  cisco_xr: 'xr',
+};
+
+/** IOS XR's question when configuration mode is left with an uncommitted candidate. */
+export const XR_UNCOMMITTED_QUESTION =
+  'Uncommitted changes found, commit them before exiting(yes/no/cancel)? [cancel]:';
 
 type Mode =
   | { kind: 'exec' }
   | { kind: 'config' }
   | { kind: 'block'; item: ConfigItem; suffix: string; keywords: readonly string[] | null };
 
-/** Cisco IOS and Arista EOS. */
+/**
+ * Cisco IOS, Arista EOS, Cisco NX-OS and Cisco IOS XR. NX-OS and XR users land in privileged EXEC
+ * (the role or task group decides). XR edits a candidate (`target configuration`) that `commit`
+ * applies, `commit confirmed N` applies until confirmed, `clear` discards and `abort` discards and
+ * leaves; leaving with uncommitted changes asks the vendor's yes/no/cancel question.
+ */
 export class CiscoShell extends Shell {
   readonly pager: PagerStyle = {
     prompt: ' --More-- ',
     erase: '\b'.repeat(10) + ' '.repeat(10) + '\b'.repeat(10),
   };
-  privileged = false;
+  readonly variant: CiscoVariant = VARIANT[this.device.platform] ?? 'ios';
+  privileged = this.variant === 'nxos' || this.variant === 'xr';
   mode: Mode = { kind: 'exec' };
-  private readonly eos = this.device.platform === 'arista_eos';
+  private readonly eos = this.variant === 'eos';
+  private readonly xr = this.variant === 'xr';
+  private readonly nxos = this.variant === 'nxos';
+  /** IOS XR: the candidate configuration of this session while in configuration mode. */
+  private candidate: BlockConfig | null = null;
+  private dirty = false;
+
+  private get execSpecs(): CommandSpec<ExecId>[] {
+    return this.xr ? XR_EXEC : this.nxos ? NXOS_EXEC : EXEC;
+  }
+
+  private get globalKeywords(): readonly string[] {
+    return this.xr ? XR_GLOBAL_KEYWORDS : GLOBAL_KEYWORDS;
+  }
+
+  /** The configuration commands change: XR's candidate, the running config elsewhere. */
+  private get cfg(): BlockConfig {
+    return this.candidate ?? this.device.config;
+  }
 
   banner(): string {
+    if (this.nxos) return nxosBanner(this.device.profile);
+    if (this.xr) return '';
     return ciscoBanner(this.eos, this.device.profile);
   }
 
   prompt(): string {
-    const h = this.hostname;
+    const h = (this.xr ? 'RP/0/RP0/CPU0:' : '') + this.hostname;
     switch (this.mode.kind) {
       case 'exec':
         return h + (this.privileged ? '#' : '>');
@@ -183,7 +350,11 @@ export class CiscoShell extends Shell {
   }
 
   private error(reason: 'invalid' | 'incomplete' | 'ambiguous', column: number, line: string): CommandResult {
-    const tail = this.eos ? [] : [''];
+    if (this.nxos) {
+      const word = { invalid: 'Invalid', incomplete: 'Incomplete', ambiguous: 'Ambiguous' }[reason];
+      return result('error', [this.caret(column), `% ${word} command at '^' marker.`].join('\n'));
+    }
+    const tail = this.eos || this.xr ? [] : [''];
     if (reason === 'incomplete')
       return result(
         'error',
@@ -210,8 +381,9 @@ export class CiscoShell extends Shell {
 
   private exec(full: string, offset: number): CommandResult {
     const [line, pipe] = splitPipe(full);
-    const m = matchCommand(line, EXEC);
+    const m = matchCommand(line, this.execSpecs);
     if (!m.ok) return this.error(m.reason, m.column + offset, full);
+    const now = (): Date => this.device.clock();
     if (PRIVILEGED.has(m.id) && !this.privileged) {
       const tok = tokenize(line)[m.id.startsWith('show') ? 1 : 0]!;
       return this.error('invalid', tok.column + offset, full);
@@ -255,8 +427,31 @@ export class CiscoShell extends Shell {
         return result('paging', this.eos ? `Width set to ${m.args[0]} columns.` : '');
       case 'show-version':
         return out(
-          d.cached('show version', () => (this.eos ? eosShowVersion(p) : iosShowVersion(p, this.hostname))),
+          d.cached('show version', () =>
+            this.eos
+              ? eosShowVersion(p)
+              : this.nxos
+                ? nxosShowVersion(p, this.hostname)
+                : this.xr
+                  ? xrShowVersion(p, now())
+                  : iosShowVersion(p, this.hostname),
+          ),
         );
+      case 'show-int-brief':
+        return out(d.cached('show interface brief', () => nxosShowInterfaceBrief(d.config, p)));
+      case 'show-commit-list':
+        return out(xrCommitList(d.commits, now()));
+      case 'rollback': {
+        const n = Number(m.args[0]);
+        if (!Number.isInteger(n) || n < 1 || m.args.length > 1)
+          return this.error('invalid', full.indexOf(m.args[0]!) + offset, full);
+        if (!d.rollbackBlock(n, this.username))
+          return result('error', `% Failed to rollback: there are only ${d.commits.length} commits`);
+        return result(
+          'output',
+          `${xrTimestamp(now())}\n\nLoading Rollback Changes.\nLoaded Rollback Changes in 1 sec\nCommitting.\n${n} items committed in 1 sec (${n})items/sec\nUpdating.\nUpdated Commit database in 1 sec\nConfiguration successfully rolled back ${n} commits.`,
+        );
+      }
       case 'show-run':
         return out(d.runningConfig());
       case 'show-start':
@@ -273,7 +468,11 @@ export class CiscoShell extends Shell {
       case 'show-ip-int-brief':
         return out(
           d.cached('show ip int brief', () =>
-            this.eos ? eosShowIpIntBrief(d.config, p) : iosShowIpIntBrief(d.config, p),
+            this.eos
+              ? eosShowIpIntBrief(d.config, p)
+              : this.xr
+                ? xrShowIpIntBrief(d.config, p, now())
+                : iosShowIpIntBrief(d.config, p),
           ),
         );
       case 'show-interfaces': {
@@ -303,6 +502,8 @@ export class CiscoShell extends Shell {
         return out(lines.join('\n'));
       }
       case 'show-inventory':
+        if (this.nxos) return out(nxosShowInventory(p));
+        if (this.xr) return out(xrShowInventory(p, now()));
         return out(
           this.eos
             ? `System information\n  Model                    Description\n  ------------------------ ----------------------------------------------------\n  ${p.version.model.padEnd(25)}Arista switch\n\n  HW Version  Serial Number  Mfg Date\n  ----------- -------------- ----------\n  11.01       ${p.serial.padEnd(15)}2021-04-12`
@@ -312,17 +513,27 @@ export class CiscoShell extends Shell {
         if (
           m.args.length &&
           !'terminal'.startsWith(m.args[0]!.toLowerCase()) &&
-          !(this.eos && 'session'.startsWith(m.args[0]!.toLowerCase()))
+          !(this.eos && 'session'.startsWith(m.args[0]!.toLowerCase())) &&
+          !(this.xr && 'exclusive'.startsWith(m.args[0]!.toLowerCase()))
         )
           return this.error('invalid', full.indexOf(m.args[0]!) + offset, full);
         this.mode = { kind: 'config' };
+        if (this.xr) {
+          this.candidate = d.config.clone();
+          this.dirty = false;
+        }
         return result(
           'mode',
-          this.eos ? '' : 'Enter configuration commands, one per line.  End with CNTL/Z.',
+          this.eos || this.xr ? '' : 'Enter configuration commands, one per line.  End with CNTL/Z.',
         );
       case 'write':
       case 'copy':
         d.meta.savedAt = new Date();
+        if (this.nxos)
+          return result(
+            'output',
+            '[########################################] 100%\nCopy complete, now saving to disk (please wait)...\nCopy complete.',
+          );
         return result(
           'output',
           this.eos ? 'Copy completed successfully.' : 'Building configuration...\n[OK]',
@@ -332,9 +543,9 @@ export class CiscoShell extends Shell {
 
   /** Expands `Gi1/0/1`, `gi 1/0/1`, `et1` to the full interface name. */
   interfaceName(text: string): string | null {
-    const m = /^([A-Za-z-]+)\s*(\d[\d/.:]*)$/.exec(text.trim());
+    const m = /^([A-Za-z-]+)\s*(\d[\w/.:]*)$/.exec(text.trim());
     if (!m) return null;
-    const types = this.eos ? EOS_IF_TYPES : IOS_IF_TYPES;
+    const types = this.eos ? EOS_IF_TYPES : this.nxos ? NXOS_IF_TYPES : this.xr ? XR_IF_TYPES : IOS_IF_TYPES;
     const t = m[1]!.toLowerCase();
     const type =
       types.find((x) => x.toLowerCase() === t) ?? types.filter((x) => x.toLowerCase().startsWith(t))[0];
@@ -345,10 +556,14 @@ export class CiscoShell extends Shell {
     const words = tokenize(line);
     const first = words[0]!.text;
     if (first === '\x1a') return this.end();
+    if (this.xr) {
+      const handled = this.xrTransaction(line, offset);
+      if (handled) return handled;
+    }
     const mode = this.mode;
     if (mode.kind === 'block') {
       const keywords = mode.keywords;
-      const global0 = expandKeyword(first, GLOBAL_KEYWORDS);
+      const global0 = expandKeyword(first, this.globalKeywords);
       if (
         !keywords &&
         global0 &&
@@ -390,7 +605,7 @@ export class CiscoShell extends Shell {
           offset,
         );
       // IOS falls back to global configuration for global commands typed in a sub-mode.
-      const global = expandKeyword(first, GLOBAL_KEYWORDS);
+      const global = expandKeyword(first, this.globalKeywords);
       if (global && global !== 'ambiguous' && global !== 'no') {
         this.mode = { kind: 'config' };
         return this.globalCommand(
@@ -402,7 +617,7 @@ export class CiscoShell extends Shell {
       }
       return this.error(kw === 'ambiguous' ? 'ambiguous' : 'invalid', offset, line);
     }
-    const kw = expandKeyword(first, GLOBAL_KEYWORDS);
+    const kw = expandKeyword(first, this.globalKeywords);
     if (kw === 'ambiguous') return this.error('ambiguous', offset, line);
     if (!kw) return this.error('invalid', offset, line);
     return this.globalCommand(
@@ -414,16 +629,113 @@ export class CiscoShell extends Shell {
   }
 
   private end(): CommandResult {
+    if (this.xr && this.dirty) return this.askToCommit();
     this.mode = { kind: 'exec' };
+    this.candidate = null;
     return result('mode');
   }
 
   private changed(): void {
-    this.device.changed(this.username);
+    if (this.xr) this.dirty = true;
+    else this.device.changed(this.username);
+  }
+
+  /** IOS XR's yes/no/cancel question when leaving configuration mode with uncommitted changes. */
+  private askToCommit(): CommandResult {
+    return {
+      kind: 'mode',
+      output: '',
+      password: {
+        prompt: XR_UNCOMMITTED_QUESTION,
+        check: (answer) => {
+          const a = answer.trim().toLowerCase();
+          if (a === 'yes' || a === 'y') {
+            const r = this.xrCommit(undefined);
+            if (r.kind === 'error') return r;
+          } else if (a !== 'no' && a !== 'n') return result('mode');
+          this.dirty = false;
+          return this.end();
+        },
+      },
+    };
+  }
+
+  /** IOS XR: a new candidate from the running config; the current block is found again in it. */
+  private resetCandidate(): void {
+    this.candidate = this.device.config.clone();
+    this.dirty = false;
+    if (this.mode.kind === 'block') {
+      const head = this.mode.item.head;
+      this.mode = { ...this.mode, item: this.candidate.ensureBlock(head) };
+    }
+  }
+
+  /** IOS XR: semantic checks a commit runs (overlapping IPv4 addresses on two interfaces). */
+  private xrCommitProblem(candidate: BlockConfig): string | null {
+    const seen = new Map<string, string>();
+    for (const item of candidate.items) {
+      if (!item.children || !item.head.startsWith('interface ')) continue;
+      const address = item.children.find((c) => c.startsWith('ipv4 address '))?.split(' ')[2];
+      if (!address) continue;
+      const other = seen.get(address);
+      if (other) return `${item.head}: ${address} conflicts with ${other}`;
+      seen.set(address, item.head);
+    }
+    return null;
+  }
+
+  private xrCommit(confirmSeconds: number | undefined): CommandResult {
+    const d = this.device;
+    if (!this.dirty) {
+      if (d.commitPending && confirmSeconds === undefined) {
+        d.confirmCommit();
+        return result('config');
+      }
+      return result('config', '% No configuration changes to commit.');
+    }
+    if (this.xrCommitProblem(this.candidate!)) {
+      return result(
+        'error',
+        [
+          '',
+          "% Failed to commit one or more configuration items during a pseudo-atomic operation. All changes made have been reverted. Please issue 'show configuration failed [inheritance]' from this session to view the errors",
+        ].join('\n'),
+      );
+    }
+    d.commitBlock(this.candidate!, this.username, confirmSeconds);
+    this.resetCandidate();
+    return result('config');
+  }
+
+  /** IOS XR transaction commands, valid in every configuration mode; null when `line` is not one. */
+  private xrTransaction(line: string, offset: number): CommandResult | null {
+    const words = tokenize(line).map((t) => t.text.toLowerCase());
+    const is = (word: string, full: string): boolean => word.length >= 2 && full.startsWith(word);
+    const first = words[0]!;
+    if (is(first, 'commit') && !(words[1] && !is(words[1], 'confirmed') && !is(words[1], 'comment'))) {
+      if (words[1] && is(words[1], 'confirmed')) {
+        const seconds = words[2] === undefined ? 600 : Number(words[2]);
+        if (!Number.isInteger(seconds) || seconds < 30 || seconds > 65535)
+          return this.error('invalid', line.toLowerCase().indexOf(words[2]!) + offset, line);
+        return this.xrCommit(seconds);
+      }
+      return this.xrCommit(undefined);
+    }
+    if (words.length === 1 && is(first, 'clear')) {
+      this.resetCandidate();
+      return result('config');
+    }
+    if (words.length === 1 && is(first, 'abort')) {
+      this.dirty = false;
+      return this.end();
+    }
+    if (words.length === 1 && (first === 'end' || (first === 'exit' && this.mode.kind === 'config')))
+      return this.end();
+    return null;
   }
 
   private globalCommand(kw: string, line: string, args: string[], offset: number): CommandResult {
-    const cfg = this.device.config;
+    const cfg = this.cfg;
     const rest = args.join(' ');
     switch (kw) {
       case 'end':
@@ -458,7 +770,7 @@ export class CiscoShell extends Shell {
               .replace(/^Loopback/, 'Lo')
               .replace(/^Port-Channel/, 'Po')}`
           : 'config-if';
-        this.mode = { kind: 'block', item, suffix, keywords: IF_KEYWORDS };
+        this.mode = { kind: 'block', item, suffix, keywords: this.xr ? XR_IF_KEYWORDS : IF_KEYWORDS };
         return result('mode');
       }
       case 'vlan': {
@@ -479,7 +791,7 @@ export class CiscoShell extends Shell {
       }
       case 'no': {
         if (!args.length) return this.error('incomplete', 0, line);
-        const target = expandKeyword(args[0]!, GLOBAL_KEYWORDS);
+        const target = expandKeyword(args[0]!, this.globalKeywords);
         if (!target || target === 'ambiguous')
           return this.error('invalid', line.indexOf(args[0]!) + offset, line);
         let pattern = [target, ...args.slice(1)].join(' ');
@@ -504,22 +816,26 @@ export class CiscoShell extends Shell {
             'ip',
             'router',
             'line',
-          ].includes(kw)
+          ].includes(kw) &&
+          !(this.xr && kw === 'ntp')
         )
           return this.error('incomplete', 0, line);
         if (kw === 'hostname' && !/^[A-Za-z][\w-]{0,62}$/.test(args[0]!))
           return this.error('invalid', line.indexOf(args[0]!) + offset, line);
         const normalized = [kw, ...args].join(' ');
-        const sub = IOS_SUBMODES.find(([re]) => re.test(normalized));
+        const sub = (this.xr ? XR_SUBMODES : this.nxos ? NXOS_SUBMODES : IOS_SUBMODES).find(([re]) =>
+          re.test(normalized),
+        );
         if (sub) {
           const existed = cfg.block(normalized);
           const item = cfg.ensureBlock(normalized);
           if (!existed) this.changed();
+          const suffix = normalized.replace(sub[0], sub[1]).split(' ')[0]!;
           this.mode = {
             kind: 'block',
             item,
-            suffix: normalized.replace(sub[0], sub[1]).split(' ')[0]!,
-            keywords: null,
+            suffix,
+            keywords: (this.xr && XR_SUBMODE_KEYWORDS[suffix]) || null,
           };
           return result('mode');
         }
@@ -537,7 +853,7 @@ export class CiscoShell extends Shell {
     args: string[],
     offset: number,
   ): CommandResult {
-    const cfg = this.device.config;
+    const cfg = this.cfg;
     switch (kw) {
       case 'end':
         return this.end();
@@ -562,6 +878,28 @@ export class CiscoShell extends Shell {
           ['description', 'ip', 'name', 'switchport', 'speed', 'duplex', 'mtu'].includes(kw)
         )
           return this.error('incomplete', 0, line);
+        if (this.xr && kw === 'ipv4' && args[0] === 'address') {
+          const bad = args.slice(1, 3).find((a) => !/^\d+\.\d+\.\d+\.\d+$/.test(a));
+          if (bad) return this.error('invalid', line.lastIndexOf(bad) + offset, line);
+          if (args.length < 3) return this.error('incomplete', 0, line);
+        }
+        if (this.nxos && kw === 'ip' && args[0] === 'address') {
+          // NX-OS takes `A/P` or `A M` and always prints `A/P`.
+          const cidr = /^\d+\.\d+\.\d+\.\d+\/\d+$/.test(args[1] ?? '')
+            ? args[1]!
+            : /^\d+\.\d+\.\d+\.\d+$/.test(args[1] ?? '') && /^\d+\.\d+\.\d+\.\d+$/.test(args[2] ?? '')
+              ? `${args[1]}/${maskToPrefix(args[2]!)}`
+              : null;
+          if (!cidr) {
+            const bad = args.slice(1).find((a) => !/^\d+\.\d+\.\d+\.\d+(\/\d+)?$/.test(a));
+            return bad
+              ? this.error('invalid', line.lastIndexOf(bad) + offset, line)
+              : this.error('incomplete', 0, line);
+          }
+          cfg.setChild(item, `ip address ${cidr}`, 'no');
+          this.changed();
+          return result('config');
+        }
         if (kw === 'ip' && args[0] === 'address') {
           const ok = this.eos
             ? /^\d+\.\d+\.\d+\.\d+\/\d+$/.test(args[1] ?? '')
