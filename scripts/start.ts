@@ -225,6 +225,7 @@ async function main(): Promise<void> {
   console.log(`
   Switchboard is up.
 
+    Portal           ${apiUrl}/   (sign in as below; docs/portal.md)
     GraphQL API      ${apiUrl}/graphql   (header  Authorization: Bearer ${appEnv.API_TOKEN}: the service account)
     Sign in          POST ${apiUrl}/auth/login  ${firstAdmin}
     Temporal Web UI  ${temporal.uiUrl}

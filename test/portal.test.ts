@@ -10,6 +10,8 @@ import { startStack, waitForRunEnd, type Stack } from './support/harness';
 
 const PASSWORD = 'correct horse battery';
 const PERIOD_MS = 30_000;
+/** The devices of site lab-a (the lab puts even-numbered entries there). */
+const SITE_A = ['lab-cisco-ios-001', 'lab-cisco-ios-003'];
 
 /**
  * The portal in a real browser (Debian's Chromium driven by playwright-core) against the real stack:
@@ -124,6 +126,7 @@ describe('portal: sign in, collect a site, watch it live, read a device output (
       devices: string;
       collect: string;
       start: string;
+      running: string;
       completed: string;
       progress: string;
       showOutput: string;
@@ -137,13 +140,19 @@ describe('portal: sign in, collect a site, watch it live, read a device output (
     await page.getByRole('button', { name: text.collect }).click();
     await page.getByRole('dialog').getByText('lab-a').waitFor();
     await w.screenshot('collect-dialog');
+    // Slow enough answers that the page shows the run going on before it ends.
+    for (const name of SITE_A) stack.lab.setFaults(name, { commandLatencyMs: 2000 });
     await page.getByRole('button', { name: text.start }).click();
     await page.waitForURL(/\/runs\/[0-9a-f-]{36}$/);
     const runId = page.url().split('/').pop()!;
+    const heading = page.getByRole('heading', { level: 1 });
+    await heading.getByText(text.running).waitFor();
+    await w.screenshot('run-running');
     // Live: the page is never reloaded; the run's end arrives over the runUpdated subscription.
     const finished = await waitForRunEnd(stack, runId);
+    for (const name of SITE_A) stack.lab.clearFaults(name);
     expect(finished.status).toBe('COMPLETED');
-    await page.getByRole('heading', { level: 1 }).getByText(text.completed).waitFor();
+    await heading.getByText(text.completed).waitFor();
     await page.getByText(text.progress).waitFor();
     await w.screenshot('run');
     const devices = page
@@ -177,6 +186,7 @@ describe('portal: sign in, collect a site, watch it live, read a device output (
       devices: '设备',
       collect: '采集站点',
       start: '开始采集',
+      running: '运行中',
       completed: '已完成',
       progress: '2 / 2 台设备已完成',
       showOutput: '查看输出',
@@ -216,6 +226,7 @@ describe('portal: sign in, collect a site, watch it live, read a device output (
       devices: 'Devices',
       collect: 'Collect a site',
       start: 'Start collection',
+      running: 'Running',
       completed: 'Completed',
       progress: '2 of 2 devices finished',
       showOutput: 'Show output',
