@@ -61,6 +61,8 @@ export function translatePythonRegex(pattern: string): TranslatedRegex {
   ];
   /** For each open group, whether it pushed a scope. */
   const groupStack: boolean[] = [];
+  /** For each open group: where it starts in `out` when it is a lookaround (`(?=`, `(?!`, `(?<=`, `(?<!`). */
+  const lookStack: Array<number | null> = [];
   const scope = (): Scope => scopes[scopes.length - 1]!;
   let i = 0;
   const n = body.length;
@@ -94,9 +96,18 @@ export function translatePythonRegex(pattern: string): TranslatedRegex {
       continue;
     }
     if (c === '(') {
+      const look = /^\(\?(?:=|!|<=|<!)/.exec(body.slice(i));
+      if (look) {
+        lookStack.push(out.length);
+        groupStack.push(false);
+        out.push(look[0]);
+        i += look[0].length;
+        continue;
+      }
       if (body.startsWith('(?P<', i)) {
         out.push('(?<');
         groupStack.push(false);
+        lookStack.push(null);
         i += 4;
         continue;
       }
@@ -129,6 +140,7 @@ export function translatePythonRegex(pattern: string): TranslatedRegex {
         if (off.includes('s') && global.has('s'))
           throw new PythonRegexError('(?-s:…) inside a dot-all pattern is not supported', pattern);
         groupStack.push(true);
+        lookStack.push(null);
         out.push('(?:');
         i += scoped[0].length;
         continue;
@@ -142,6 +154,7 @@ export function translatePythonRegex(pattern: string): TranslatedRegex {
         continue;
       }
       groupStack.push(false);
+      lookStack.push(null);
       out.push('(');
       i++;
       continue;
@@ -150,6 +163,15 @@ export function translatePythonRegex(pattern: string): TranslatedRegex {
       if (groupStack.pop()) scopes.pop();
       out.push(')');
       i++;
+      const lookAt = lookStack.pop();
+      // Python accepts a quantified lookaround (ntc-templates' `(?<=[^()\s])+`); JavaScript does not.
+      // A zero-width assertion repeated is the assertion once (minimum >= 1) or always true (minimum 0).
+      const q = lookAt == null ? null : /^(?:([*+?])|\{(\d*)(?:,(\d*))?\})[?+]?/.exec(body.slice(i));
+      if (q && lookAt != null) {
+        const min = q[1] ? (q[1] === '+' ? 1 : 0) : Number(q[2] || 0);
+        if (min === 0) out.splice(lookAt);
+        i += q[0].length;
+      }
       continue;
     }
     if (c === '{') {

@@ -196,7 +196,7 @@ describe('TextFsm value options', () => {
         Name: 'h1',
         Ports: [
           { port: 'ge1', speed: '10', unit: 'G' },
-          { port: 'ge2', speed: '100', unit: '' },
+          { port: 'ge2', speed: '100', unit: null /* Python's None: the group did not match */ },
         ],
       },
     ]);

@@ -8,13 +8,15 @@
  * expressions are translated with ./pyregex.
  *
  * Differences: `parseText` resets the FSM first (Python accumulates across calls unless `Reset()` is called);
- * the `Repeated` option (which needs the third-party `regex` module) is rejected as a template error; groups
- * inside a List value that did not participate in the match are '' rather than None.
+ * the `Repeated` option (which needs the third-party `regex` module) is rejected as a template error. A
+ * capture group inside a repeated group keeps its last iteration's value in JavaScript even when that
+ * iteration did not set it (Python keeps the last successful capture): a known difference.
  */
 import { compilePythonRegex, groupCount, PythonRegexError } from './pyregex';
 
-export type ListItem = string | Record<string, string>;
-export type CellValue = string | string[] | Record<string, string>[];
+/** A List value's item: the match, or its named groups (null for a group that did not match, Python's None). */
+export type ListItem = string | Record<string, string | null>;
+export type CellValue = string | string[] | Record<string, string | null>[];
 export type ParsedRow = CellValue[];
 export type ParsedDict = Record<string, CellValue>;
 
@@ -120,8 +122,8 @@ class ListOption extends OptionBase {
       match = re.exec(text);
     }
     if (match?.groups && Object.keys(match.groups).length) {
-      const dict: Record<string, string> = {};
-      for (const [k, v] of Object.entries(match.groups)) dict[k] = v ?? '';
+      const dict: Record<string, string | null> = {};
+      for (const [k, v] of Object.entries(match.groups)) dict[k] = v ?? null;
       this.items.push(dict);
     } else this.items.push(text);
   }
