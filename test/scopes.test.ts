@@ -262,8 +262,11 @@ describe('scoped role bindings: reads and starts stay inside the sites of the bi
         },
       );
       expect(codeOf(create)).toBe('FORBIDDEN');
-      const imported = await as('ops-a').raw(
-        `mutation ($input: ImportDevicesInput!) { importDevices(input: $input) { created updated } }`,
+      const imported = await as('ops-a').raw<{
+        importDevices: { created: number; updated: number; errors: { field: string; message: string }[] };
+      }>(
+        `mutation ($input: ImportDevicesInput!) {
+          importDevices(input: $input) { created updated errors { field message } } }`,
         {
           input: {
             format: 'JSON',
@@ -280,10 +283,51 @@ describe('scoped role bindings: reads and starts stay inside the sites of the bi
           },
         },
       );
-      expect(codeOf(imported)).toBe('FORBIDDEN');
+      // The name is held by a device ops-a cannot read: not available, as if taken by nothing it knows.
+      expect(imported.data?.importDevices).toEqual({
+        created: 0,
+        updated: 0,
+        errors: [
+          {
+            field: 'name',
+            message: `the name "${labB[0].name}" is not available (device names are unique across all sites): choose another`,
+          },
+        ],
+      });
       const { rows } = await stack.db.query(`SELECT site, port FROM devices WHERE id = $1`, [labB[0].id]);
       expect(rows[0].site).toBe('lab-b');
       expect(rows[0].port).not.toBe(2222);
+    });
+  });
+
+  describe('device names', () => {
+    const NOT_AVAILABLE = (name: string) =>
+      `the name "${name}" is not available (device names are unique across all sites): choose another`;
+
+    it('answers a name held in another site as "not available", never "a device exists"', async () => {
+      const credentialId = (
+        await stack.db.query(`SELECT credential_id FROM devices WHERE id = $1`, [labA[0].id])
+      ).rows[0].credential_id;
+      const CREATE = `mutation ($input: CreateDeviceInput!) { createDevice(input: $input) { id } }`;
+      const device = (name: string) => ({
+        input: { name, host: '127.0.0.1', platform: 'cisco_ios', site: 'lab-a', credentialId },
+      });
+      const hidden = await as('ops-a').raw(CREATE, device(labB[0].name));
+      expect(codeOf(hidden)).toBe('CONFLICT');
+      expect(hidden.errors![0].message).toBe(NOT_AVAILABLE(labB[0].name));
+      // A name it can see: the device is there, and it says so.
+      const own = await as('ops-a').raw(CREATE, device(labA[1].name));
+      expect(codeOf(own)).toBe('CONFLICT');
+      expect(own.errors![0].message).toBe(`a device named "${labA[1].name}" already exists`);
+      const rename = await as('ops-a').raw(
+        `mutation ($id: ID!, $name: String!) { updateDevice(id: $id, input: { name: $name }) { id } }`,
+        { id: labA[0].id, name: labB[0].name },
+      );
+      expect(codeOf(rename)).toBe('CONFLICT');
+      expect(rename.errors![0].message).toBe(NOT_AVAILABLE(labB[0].name));
+      // An unscoped operator is told plainly.
+      const plain = await as('ops-all').raw(CREATE, device(labB[0].name));
+      expect(plain.errors![0].message).toBe(`a device named "${labB[0].name}" already exists`);
     });
   });
 
@@ -494,8 +538,41 @@ describe('scoped role bindings: reads and starts stay inside the sites of the bi
       });
       expect(onlyB.scheduleConflicts).toEqual([]);
     });
-  });
 
+    it('refuses a schedule (created or changed) whose devices reach another site', async () => {
+      const CREATE = `mutation ($input: CreateScheduleInput!) { createSchedule(input: $input) { id } }`;
+      const refused = await as('ops-a').raw(CREATE, {
+        input: input('ops-a-both', [labA[0].name, labB[0].name]),
+      });
+      expect(codeOf(refused)).toBe('FORBIDDEN');
+      expect(refused.errors![0].message).toBe(
+        'ops-a may not use 1 more device(s): outside the sites and tags of their schedules:write role',
+      );
+      const own = await as('ops-a').request<{ createSchedule: { id: string } }>(CREATE, {
+        input: input('ops-a-own', [labA[0].name]),
+      });
+      try {
+        const UPDATE = `mutation ($id: String!, $input: UpdateScheduleInput!) { updateSchedule(id: $id, input: $input) { id } }`;
+        const widened = await as('ops-a').raw(UPDATE, {
+          id: own.createSchedule.id,
+          input: { inputs: { names: [labB[0].name] } },
+        });
+        expect(codeOf(widened)).toBe('FORBIDDEN');
+        const stored = await stack.db.query(`SELECT inputs FROM schedules WHERE id = $1`, [
+          own.createSchedule.id,
+        ]);
+        expect(stored.rows[0].inputs).toEqual({ names: [labA[0].name] });
+        // An unscoped operator schedules both sites.
+        const all = await as('ops-all').request<{ createSchedule: { id: string } }>(CREATE, {
+          input: input('ops-all-both', [labA[0].name, labB[0].name]),
+        });
+        await deleteSchedule(stack, all.createSchedule.id);
+      } finally {
+        await deleteSchedule(stack, own.createSchedule.id);
+      }
+      expect((await stack.db.query(`SELECT 1 FROM schedules WHERE name = 'ops-a-both'`)).rows).toEqual([]);
+    });
+  });
   describe('starting work', () => {
     const COLLECT = `mutation ($input: StartCollectionInput!) { startCollection(input: $input) { id } }`;
     const CHANGE = `mutation ($input: StartChangeInput!) { startChange(input: $input) { id } }`;

@@ -391,6 +391,8 @@ export interface RowContext {
   credentialIds: ReadonlySet<string>;
   /** Id of the existing device with each name. */
   existingDeviceIdsByName: ReadonlyMap<string, string>;
+  /** Names held by devices the importer may not read (a scoped principal): "not available", never "exists". */
+  unavailableNames?: ReadonlySet<string>;
   upsert: boolean;
 }
 
@@ -469,9 +471,16 @@ export function planImport(rows: RawImportRow[], context: RowContext): ImportPla
       if (first !== undefined) report('name', `duplicates the name in row ${first}`);
       else {
         firstRowByName.set(checkedName, raw.row);
-        existingId = context.existingDeviceIdsByName.get(checkedName) ?? null;
-        if (existingId && !context.upsert)
-          report('name', `device "${checkedName}" already exists (set upsert to update it)`);
+        if (context.unavailableNames?.has(checkedName))
+          report(
+            'name',
+            `the name "${checkedName}" is not available (device names are unique across all sites): choose another`,
+          );
+        else {
+          existingId = context.existingDeviceIdsByName.get(checkedName) ?? null;
+          if (existingId && !context.upsert)
+            report('name', `device "${checkedName}" already exists (set upsert to update it)`);
+        }
       }
     } else if (name !== null && !firstRowByName.has(name)) {
       firstRowByName.set(name, raw.row);

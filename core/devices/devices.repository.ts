@@ -150,7 +150,7 @@ export class DevicesRepository {
       { name, site: fields.site ?? null, tags: fields.tags ?? [] },
     ]);
     await this.assertCredential(input.credentialId, principal);
-    await this.assertNameFree(name);
+    await this.assertNameFree(name, principal);
     const id = randomUUID();
     const entity = this.devices.create({
       id,
@@ -190,7 +190,7 @@ export class DevicesRepository {
       patch.credentialId = input.credentialId;
     }
     if (fields.name !== undefined && fields.name !== device.name) {
-      await this.assertNameFree(fields.name);
+      await this.assertNameFree(fields.name, principal);
       patch.name = fields.name;
     }
     if (fields.host !== undefined) patch.host = fields.host;
@@ -280,6 +280,13 @@ export class DevicesRepository {
       credentialIdsByName: new Map((await seen(byName)).map((c) => [c.name, c.id])),
       credentialIds: new Set((await seen(byId)).map((c) => c.id)),
       existingDeviceIdsByName: new Map(existing.map((d) => [d.name, d.id])),
+      unavailableNames: principal
+        ? new Set(
+            existing
+              .filter((d) => !deviceInScope(scopeOfRequest(principal, 'devices:read'), d))
+              .map((d) => d.name),
+          )
+        : undefined,
       upsert: input.upsert,
     });
     // With a scoped principal: every device written, as it is and as it will be, inside its devices:write.
@@ -431,10 +438,20 @@ export class DevicesRepository {
     }
   }
 
-  private async assertNameFree(name: string): Promise<void> {
-    if (await this.devices.existsBy({ name })) {
-      throw SwitchboardError.conflict(`a device named "${name}" already exists`, 'name');
-    }
+  /**
+   * CONFLICT when the name is taken. Names are unique across all sites, so a taken name cannot be
+   * hidden; but to a principal scoped away from the device that holds it, the answer says only that
+   * the name is not available (not that a device, elsewhere, has it).
+   */
+  private async assertNameFree(name: string, principal?: Principal | null): Promise<void> {
+    const holder = await this.devices.findOneBy({ name });
+    if (!holder) return;
+    if (principal && !deviceInScope(scopeOfRequest(principal, 'devices:read'), holder))
+      throw SwitchboardError.conflict(
+        `the name "${name}" is not available (device names are unique across all sites): choose another`,
+        'name',
+      );
+    throw SwitchboardError.conflict(`a device named "${name}" already exists`, 'name');
   }
 
   /** Turns a lost race on a unique name (or a credential deleted meanwhile) into a coded error. */

@@ -86,6 +86,13 @@ export function withScheduleReads<T>(fn: () => T, signal?: AbortSignal): T {
  * owns, Temporal the live state; every change writes PostgreSQL and Temporal in one PostgreSQL
  * transaction that rolls back when Temporal refuses.
  */
+/** A check of what a schedule would run (its task, version and inputs), made before it is saved. */
+export type CheckScheduleTarget = (target: {
+  taskId: string;
+  taskVersion: number | null;
+  inputs: object;
+}) => Promise<void>;
+
 @Injectable()
 export class SchedulesRepository {
   private readonly logger = new Logger(SchedulesRepository.name);
@@ -156,12 +163,21 @@ export class SchedulesRepository {
     return { task, spec: spec.spec!, policy: policy.policy! };
   }
 
-  async create(input: ScheduleInput): Promise<ScheduleEntity> {
+  /**
+   * `checkTarget` (the caller's scope check of the devices the schedule would work on) runs before
+   * anything is written.
+   */
+  async create(input: ScheduleInput, checkTarget?: CheckScheduleTarget): Promise<ScheduleEntity> {
     let created = false;
     const id = randomUUID();
     try {
       return await this.dataSource.transaction(async (m) => {
         const { task, spec, policy } = await this.checkCreate(input, m);
+        await checkTarget?.({
+          taskId: task.id,
+          taskVersion: input.taskVersion ?? null,
+          inputs: input.inputs ?? {},
+        });
         if (await m.findOne(ScheduleEntity, { where: { name: input.name } })) {
           throw SwitchboardError.conflict(`a schedule named "${input.name}" already exists`, 'name');
         }
@@ -202,7 +218,11 @@ export class SchedulesRepository {
     }
   }
 
-  async update(idOrName: string, input: SchedulePatch): Promise<ScheduleEntity> {
+  async update(
+    idOrName: string,
+    input: SchedulePatch,
+    checkTarget?: CheckScheduleTarget,
+  ): Promise<ScheduleEntity> {
     let updated: ScheduleEntity | undefined;
     let previous: { schedule: ScheduleEntity; live: ScheduleDescription } | undefined;
     try {
@@ -237,6 +257,7 @@ export class SchedulesRepository {
         if (task.deletedAt) problems.push({ field: 'task', message: `task ${task.name} was deleted` });
         else problems.push(...(await this.inputProblems(task, next.taskVersion, next.inputs, m)));
         if (problems.length) throw SwitchboardError.invalidFields(problems);
+        await checkTarget?.({ taskId: next.taskId, taskVersion: next.taskVersion, inputs: next.inputs });
         if (input.note !== undefined && input.note !== null) next.note = input.note;
         await m.update(
           ScheduleEntity,

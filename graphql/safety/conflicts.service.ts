@@ -121,6 +121,21 @@ export class ConflictsService {
     return scopeConflictReport(this.dataSource, principal, report);
   }
 
+  /**
+   * The devices a schedule's runs would work on, as far as they are known before a run (steps whose
+   * devices come from other steps' outputs are resolved, and scope-checked, when they run).
+   */
+  async scheduleDevices(
+    target: Pick<ScheduleTarget, 'taskId' | 'taskVersion' | 'inputs'>,
+  ): Promise<{ name: string; site: string | null; tags: string[] }[]> {
+    const ctx = new Lookup(this.dataSource);
+    const version = await ctx.version(target.taskId, target.taskVersion);
+    if (!version) return [];
+    const ids = uniqueDevices(await ctx.stepDevices(version, target.inputs, '')).map((d) => d.id);
+    if (!ids.length) return [];
+    return this.dataSource.query(`SELECT name, site, tags FROM devices WHERE id = ANY($1::uuid[])`, [ids]);
+  }
+
   /** Conflicts of a schedule (saved, or a preview of one), over the next 7 days. */
   async forSchedule(target: ScheduleTarget, now = new Date()): Promise<ConflictModel[]> {
     const ctx = new Lookup(this.dataSource);

@@ -17,7 +17,8 @@ import {
 } from './models/schedule.model';
 import { temporalScheduleId, type ScheduleEntity } from '../../core/schedules/schedule.entity';
 import type { OverlapPolicy } from '../../core/schedules/schedule-spec';
-import { SchedulesRepository } from '../../core/schedules/schedules.repository';
+import { SchedulesRepository, type CheckScheduleTarget } from '../../core/schedules/schedules.repository';
+import { assertDevicesInScope, scopeOfRequest } from '../../core/accounts/device-scope';
 import { RunsService } from '../runs/runs.service';
 import { Requires, type AuthContext } from '../common/auth.guard';
 import type { RunEntity } from '../../core/runs/run.entity';
@@ -75,8 +76,11 @@ export class SchedulesResolver {
   @Mutation(() => ScheduleModel, {
     description: "Run a task on a schedule; its inputs are checked against the task's input schema.",
   })
-  createSchedule(@Args('input') input: CreateScheduleInput): Promise<ScheduleEntity> {
-    return this.service.create(input);
+  createSchedule(
+    @Args('input') input: CreateScheduleInput,
+    @Context() ctx: AuthContext,
+  ): Promise<ScheduleEntity> {
+    return this.service.create(input, this.targetInScope(ctx));
   }
 
   @Requires('schedules:write')
@@ -84,8 +88,20 @@ export class SchedulesResolver {
   updateSchedule(
     @Args('id', { description: 'Id or name.' }) id: string,
     @Args('input') input: UpdateScheduleInput,
+    @Context() ctx: AuthContext,
   ): Promise<ScheduleEntity> {
-    return this.service.update(id, input);
+    return this.service.update(id, input, this.targetInScope(ctx));
+  }
+
+  /**
+   * For a principal scoped in schedules:write: FORBIDDEN when a device the schedule's steps would
+   * work on (as far as known before a run) lies outside the scope.
+   */
+  private targetInScope(ctx: AuthContext): CheckScheduleTarget | undefined {
+    const principal = ctx.principal;
+    if (!principal || scopeOfRequest(principal, 'schedules:write').all) return undefined;
+    return async (target) =>
+      assertDevicesInScope(principal, 'schedules:write', await this.conflictReport.scheduleDevices(target));
   }
 
   @Requires('schedules:write')
