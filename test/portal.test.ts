@@ -277,6 +277,53 @@ describe('portal: sign in, collect a site, watch it live, read a device output (
     for (const name of ['lab-cisco-ios-002', 'lab-cisco-ios-004']) stack.lab.clearFaults(name);
   });
 
+  it('compares two config versions of a device side by side', async () => {
+    const config = (ntp: string, extra: string[] = []) =>
+      [
+        'hostname lab-cisco-ios-001',
+        '!',
+        `ntp server ${ntp}`,
+        'interface GigabitEthernet0/1',
+        ...extra,
+        'end',
+        '',
+      ].join('\n');
+    for (const content of [
+      config('10.0.0.1'),
+      config('10.0.0.2'),
+      config('10.0.0.2', [' description 上联到核心']),
+    ]) {
+      const imported = await stack.gql.request<{ importConfigSnapshots: { imported: number } }>(
+        `mutation ($input: ImportConfigSnapshotsInput!) { importConfigSnapshots(input: $input) { imported } }`,
+        {
+          input: {
+            format: 'FILES',
+            reason: 'portal test',
+            files: [{ deviceName: 'lab-cisco-ios-001', content }],
+          },
+        },
+      );
+      expect(imported.importConfigSnapshots.imported).toBe(1);
+    }
+    const w = await open('zh-CN', 'configs');
+    const { page } = w;
+    await signIn(w, 'vera', { username: '用户名', password: '密码', submit: '登录' });
+    await page.getByRole('navigation').getByRole('link', { name: '设备' }).click();
+    await page.getByRole('link', { name: '配置 lab-cisco-ios-001' }).click();
+    await page.getByRole('heading', { name: 'lab-cisco-ios-001 的配置版本' }).waitFor();
+    // The two latest versions first: v2 → v3 adds the description.
+    const diff = (title: string) => page.getByRole('table', { name: title });
+    await diff('v2 → v3').getByText('description 上联到核心').waitFor();
+    await w.screenshot('configs-latest');
+    // Any two: v1 and v3, the NTP server changed on the same row, left and right.
+    await page.getByRole('checkbox', { name: '比较 v2' }).uncheck();
+    await page.getByRole('checkbox', { name: '比较 v1' }).check();
+    const changed = diff('v1 → v3').locator('tr[data-change]').filter({ hasText: 'ntp server 10.0.0.1' });
+    await changed.waitFor();
+    expect(await changed.textContent()).toContain('ntp server 10.0.0.2');
+    await w.screenshot('configs-v1-v3');
+  });
+
   it('navigation shows only the pages a role may see; the others answer 403', async () => {
     const w = await open('en-US', 'inventory-only');
     await signIn(w, 'ina', { username: '用户名', password: '密码', submit: '登录' });

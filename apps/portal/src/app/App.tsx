@@ -17,6 +17,7 @@ const DashboardPage = lazy(() => import('../features/dashboard/DashboardPage'));
 const RunsPage = lazy(() => import('../features/runs/RunsPage'));
 const RunPage = lazy(() => import('../features/runs/RunPage'));
 const DevicesPage = lazy(() => import('../features/devices/DevicesPage'));
+const ConfigsPage = lazy(() => import('../features/configs/ConfigsPage'));
 
 export function Loading() {
   const { t } = useTranslation();
@@ -73,6 +74,10 @@ function Signed() {
             <Route path="runs" element={<Page permission="runs:read" page={<RunsPage />} />} />
             <Route path="runs/:id" element={<Page permission="runs:read" page={<RunPage />} />} />
             <Route path="devices" element={<Page permission="devices:read" page={<DevicesPage />} />} />
+            <Route
+              path="devices/:id/configs"
+              element={<Page permission="configs:read" page={<ConfigsPage />} />}
+            />
             <Route path="*" element={<NotFound />} />
           </Route>
         </Routes>

@@ -154,6 +154,22 @@ export const zhCN = {
     collectStart: '开始采集',
     collectStarted: '采集已开始',
   },
+  configs: {
+    title: '{{device}} 的配置版本',
+    link: '配置',
+    version: '版本',
+    savedAt: '保存时间',
+    lastSeenAt: '最后确认',
+    source: '来源',
+    reason: '原因',
+    size: '大小',
+    compare: '比较',
+    pickTwo: '勾选两个版本进行比较。',
+    diffTitle: 'v{{from}} → v{{to}}',
+    noChange: '两个版本相同（忽略易变行）。',
+    empty: '还没有配置版本：对设备运行一次备份。',
+    sources: { backup: '备份', import: '导入' },
+  },
   language: { 'zh-CN': '简体中文', en: 'English' },
 } as const;
 

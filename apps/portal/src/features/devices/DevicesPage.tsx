@@ -2,7 +2,7 @@ import { useQuery } from '@apollo/client/react';
 import { Alert, Button, Card, Input, Select, Space, Table, Tag, Typography } from 'antd';
 import { lazy, Suspense, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { useSearchParams } from 'react-router';
+import { Link, useSearchParams } from 'react-router';
 import { Pager, useCursorPages } from '../../app/paging';
 import { useFormat, useSession } from '../../app/session';
 import { graphql } from '../../gql';
@@ -73,6 +73,7 @@ export default function DevicesPage() {
   const { data, error, loading } = useQuery(DevicesQuery, {
     variables: { first: PAGE_SIZE, after: pages.after, filter },
   });
+  const rows = data?.devices.edges ?? [];
   const facets = useQuery(FacetsQuery);
   const { sites, platforms } = useMemo(() => {
     const nodes = facets.data?.devices.edges.map((e) => e.node) ?? [];
@@ -145,9 +146,24 @@ export default function DevicesPage() {
         size="middle"
         loading={loading && !data}
         pagination={false}
-        dataSource={data?.devices.edges ?? []}
+        dataSource={rows}
         columns={[
           { title: t('devices.name'), render: (_, row) => row.node.name },
+          ...(can('configs:read')
+            ? [
+                {
+                  title: t('configs.link'),
+                  render: (_: unknown, row: (typeof rows)[number]) => (
+                    <Link
+                      to={`/devices/${row.node.id}/configs`}
+                      aria-label={`${t('configs.link')} ${row.node.name}`}
+                    >
+                      {t('configs.link')}
+                    </Link>
+                  ),
+                },
+              ]
+            : []),
           { title: t('devices.host'), render: (_, row) => `${row.node.host}:${row.node.port}` },
           { title: t('devices.platform'), render: (_, row) => row.node.platform },
           { title: t('devices.site'), render: (_, row) => row.node.site ?? '—' },
