@@ -40,7 +40,8 @@ export function createAlertActivities(deps: AlertActivityDeps): AlertActivities 
 
     async deliverAlertNotification({ deliveryId }) {
       const outcome = await deliver(dataSource, notification, deliveryId, Context.current().info.attempt);
-      if (outcome.ok) return;
+      if (outcome.waitMs) return { retryInMs: outcome.waitMs };
+      if (outcome.ok) return { retryInMs: null };
       // The message names the provider's answer, never the channel's URL or secret.
       throw ApplicationFailure.create({
         message: outcome.error ?? 'not delivered',

@@ -78,6 +78,15 @@ export async function alertsEvaluatorWorkflow(input: AlertsEvaluatorInput): Prom
   await continueAsNew<typeof alertsEvaluatorWorkflow>(input);
 }
 
+/** One delivery; on a channel at its rate limit, a durable wait for a slot (never a drop). */
+async function send(deliveryId: string): Promise<void> {
+  for (;;) {
+    const { retryInMs } = await delivery.deliverAlertNotification({ deliveryId });
+    if (retryInMs === null) return;
+    await sleep(retryInMs);
+  }
+}
+
 /**
  * One alert, from firing to acknowledged or resolved: each round (decided and stored by
  * `planAlertRound`) sends its deliveries, then the workflow sleeps until the next repeat or
@@ -94,7 +103,7 @@ export async function alertWorkflow(input: AlertWorkflowInput): Promise<void> {
     if (plan.deliveryIds.length) {
       await Promise.all(
         plan.deliveryIds.map((deliveryId) =>
-          delivery.deliverAlertNotification({ deliveryId }).catch(async (error: unknown) => {
+          send(deliveryId).catch(async (error: unknown) => {
             const cause = error instanceof ActivityFailure ? error.cause : error;
             const message =
               cause instanceof ApplicationFailure || cause instanceof Error ? cause.message : String(cause);

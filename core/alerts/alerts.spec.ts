@@ -14,6 +14,7 @@ import {
   dingtalkSign,
   feishuSign,
   interpretResponse,
+  rateLimitWait,
   webhookSignature,
 } from './channels';
 import { DEFAULT_TEMPLATES, renderMessage, sampleInput, templateProblems } from './messages';
@@ -203,6 +204,17 @@ describe('alert channels', () => {
     expect(interpretResponse('FEISHU', 200, '{"code":19021,"msg":"sign match fail"}').retryable).toBe(false);
     expect(interpretResponse('WEBHOOK', 503, 'busy').retryable).toBe(true);
     expect(interpretResponse('WEBHOOK', 401, 'no').retryable).toBe(false);
+  });
+
+  it('wait for a slot on a channel at its rate limit (20 a minute), never past the window', () => {
+    const now = new Date('2026-01-01T00:01:00Z');
+    const at = (s: number) => new Date(now.getTime() - s * 1000);
+    const nineteen = Array.from({ length: 19 }, (_, i) => at(i + 1));
+    expect(rateLimitWait(nineteen, 20, now)).toBe(0);
+    // Twenty in the last minute, the oldest 50 s ago: its slot frees in 10 s.
+    expect(rateLimitWait([...nineteen, at(50)], 20, now)).toBe(10_000);
+    // Older messages do not count.
+    expect(rateLimitWait([...nineteen, at(61)], 20, now)).toBe(0);
   });
 
   it('check settings per kind', () => {

@@ -134,6 +134,30 @@ export function buildHttpRequest(
   }
 }
 
+/**
+ * Messages a robot takes per minute (DingTalk and WeCom robots: 20; Feishu bots: 100). Over it a
+ * delivery waits for a slot (a durable timer in its workflow) instead of being refused or dropped.
+ */
+export const RATE_LIMITS_PER_MINUTE: Partial<Record<ChannelKind, number>> = {
+  DINGTALK: 20,
+  WECOM: 20,
+  FEISHU: 100,
+};
+
+/**
+ * How long to wait before sending once more on a channel that took `limit` messages a minute,
+ * given when its recent messages went out (any order): 0 when there is a free slot now.
+ */
+export function rateLimitWait(recent: readonly Date[], limit: number, now: Date, windowMs = 60_000): number {
+  const inWindow = recent
+    .map((d) => d.getTime())
+    .filter((t) => t > now.getTime() - windowMs)
+    .sort((a, b) => b - a);
+  if (inWindow.length < limit) return 0;
+  // The slot frees when the limit-th newest message leaves the window.
+  return Math.max(1, inWindow[limit - 1] + windowMs - now.getTime());
+}
+
 /** Provider error codes that mean "slow down" or "busy": worth retrying later. */
 const RETRYABLE_CODES: Record<string, number[]> = {
   // 130101: send too fast (20 a minute); -1: system busy.

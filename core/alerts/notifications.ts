@@ -12,6 +12,7 @@ import type { SecretBox } from '../../libs/crypto/src/secret-box';
 import { TemplateError } from '../../libs/templating/src';
 import { inTransaction, type Db } from '../runs/run-log';
 import {
+  ALERT_LANGUAGES,
   levelAfter,
   recipientsOfLevel,
   type AlertLanguage,
@@ -21,7 +22,15 @@ import {
 import { transitionOutcome, type AlertStatus } from './alert-states';
 import { ackUrl } from './ack-links';
 import { getAlertRule, openChannel, type StoredAlertRule } from './alerts';
-import { buildHttpRequest, sendHttp, sendMail, type OutgoingMessage, type SendOutcome } from './channels';
+import {
+  buildHttpRequest,
+  RATE_LIMITS_PER_MINUTE,
+  rateLimitWait,
+  sendHttp,
+  sendMail,
+  type OutgoingMessage,
+  type SendOutcome,
+} from './channels';
 import {
   DEFAULT_TEMPLATES,
   renderMessage,
@@ -100,10 +109,11 @@ async function targetsOf(db: Db, rule: StoredAlertRule, levels: number[]): Promi
           userId: null,
         });
     }
-    const users: { id: string }[] =
+    // People get their mail in the language of their profile (the rule's when they saved none).
+    const users: { id: string; language: string | null }[] =
       r.userIds.length || r.roles.length
         ? await db.query(
-            `SELECT DISTINCT u.id FROM users u
+            `SELECT u.id, p.data->>'language' AS language FROM users u LEFT JOIN profiles p ON p.user_id = u.id
               WHERE u.deleted_at IS NULL AND u.status = 'ACTIVE' AND u.email IS NOT NULL
                 AND (u.id = ANY($1::uuid[]) OR EXISTS (SELECT 1 FROM role_bindings b WHERE b.user_id = u.id AND b.role = ANY($2)))
               ORDER BY u.id`,
@@ -117,7 +127,9 @@ async function targetsOf(db: Db, rule: StoredAlertRule, levels: number[]): Promi
           recipient,
           level,
           kind: 'EMAIL',
-          language: rule.language,
+          language: (ALERT_LANGUAGES as readonly (string | null)[]).includes(u.language)
+            ? (u.language as AlertLanguage)
+            : rule.language,
           channelId: null,
           userId: u.id,
         });
@@ -311,13 +323,16 @@ interface DeliveryRow {
   status: 'PENDING' | 'SENT' | 'FAILED';
 }
 
-/** Sends one delivery (unless it was sent already) and records the attempt; returns the outcome. */
+/**
+ * Sends one delivery (unless it was sent already) and records the attempt; returns the outcome.
+ * On a rate-limited channel with no free slot it sends nothing and says how long to wait (`waitMs`).
+ */
 export async function deliver(
   db: Db,
   deps: NotificationDeps,
   deliveryId: string,
   attempt: number,
-): Promise<SendOutcome & { skipped?: boolean }> {
+): Promise<SendOutcome & { skipped?: boolean; waitMs?: number }> {
   const [d]: DeliveryRow[] = await db.query(`SELECT * FROM alert_deliveries WHERE id = $1`, [deliveryId]);
   if (!d || d.status !== 'PENDING') {
     return {
@@ -328,6 +343,31 @@ export async function deliver(
       error: null,
       skipped: true,
     };
+  }
+  const limit = RATE_LIMITS_PER_MINUTE[d.kind];
+  if (limit && d.channel_id) {
+    const recent: { started_at: Date }[] = await db.query(
+      `SELECT a.started_at FROM alert_delivery_attempts a JOIN alert_deliveries x ON x.id = a.delivery_id
+        WHERE x.channel_id = $1 AND a.ok AND a.started_at > now() - interval '1 minute'
+        ORDER BY a.started_at DESC LIMIT $2`,
+      [d.channel_id, limit],
+    );
+    const waitMs = rateLimitWait(
+      recent.map((r) => r.started_at),
+      limit,
+      new Date(),
+    );
+    if (waitMs > 0) {
+      return {
+        ok: false,
+        retryable: true,
+        statusCode: null,
+        response: null,
+        error: null,
+        skipped: true,
+        waitMs,
+      };
+    }
   }
   const startedAt = new Date();
   const outcome = await send(db, deps, d, startedAt);

@@ -33,8 +33,11 @@ export interface AlertActivities {
   markAlertWorkflowsStarted(input: { alertIds: string[] }): Promise<void>;
   /** Decides (once) round `round` of an alert: its deliveries, or nothing, and when to look again. */
   planAlertRound(input: { alertId: string; round: number }): Promise<AlertRoundPlan>;
-  /** Sends one delivery unless already sent; throws (retryable or not) when the provider refused it. */
-  deliverAlertNotification(input: { deliveryId: string }): Promise<void>;
+  /**
+   * Sends one delivery unless already sent; throws (retryable or not) when the provider refused it.
+   * `retryInMs`: the channel is at its rate limit, nothing was sent; try again after that long.
+   */
+  deliverAlertNotification(input: { deliveryId: string }): Promise<{ retryInMs: number | null }>;
   alertDeliveryFailed(input: { deliveryId: string; error: string }): Promise<void>;
 }
 
