@@ -25,7 +25,8 @@ const bookkeeping = proxyActivities<AlertActivities>(BOOKKEEPING_OPTIONS);
  * retried (`ALERT_DELIVERY_REJECTED`).
  */
 const delivery = proxyActivities<AlertActivities>({
-  startToCloseTimeout: '1 minute',
+  // Longer than a send may take (HTTP 10 s, SMTP); a worker that died mid-send is retried after it.
+  startToCloseTimeout: '30 seconds',
   retry: {
     initialInterval: '2 seconds',
     backoffCoefficient: 2,
