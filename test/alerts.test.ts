@@ -450,6 +450,10 @@ describe('alerts', () => {
     expect(acked.status).toBe(200);
     const after = (await alertsOf('push failed'))[0];
     expect(after).toMatchObject({ status: 'ACKNOWLEDGED', acknowledgedVia: 'link' });
+    const audited = await stack.db.query(
+      `SELECT actor_id, outcome, arguments FROM audit_log WHERE operation = 'acknowledgeAlert (signed link)'`,
+    );
+    expect(audited.rows).toEqual([{ actor_id: null, outcome: 'OK', arguments: { id: alert.id } }]);
 
     // The alert's workflow ends: no further round can be sent.
     await waitFor(

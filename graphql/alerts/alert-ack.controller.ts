@@ -1,4 +1,8 @@
-import { Controller, Get, Header, HttpCode, Inject, Post, Query, Res } from '@nestjs/common';
+import { Controller, Get, Header, HttpCode, Inject, Post, Query, Req, Res } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { IncomingMessage } from 'node:http';
+import { DataSource } from 'typeorm';
+import { appendAudit } from '../../core/accounts/audit';
 import type { ServerResponse } from 'node:http';
 import { ACK_PATH, verifyAck } from '../../core/alerts/ack-links';
 import type { AppConfig } from '../../libs/config/src/config';
@@ -29,6 +33,7 @@ type AckQuery = { alert?: string; exp?: string; sig?: string };
 export class AlertAckController {
   constructor(
     private readonly alerts: AlertsService,
+    @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -57,12 +62,30 @@ export class AlertAckController {
   @HttpCode(200)
   @Header('content-type', 'text/html; charset=utf-8')
   @Header('cache-control', 'no-store')
-  async acknowledge(@Query() q: AckQuery, @Res({ passthrough: true }) res: ServerResponse): Promise<string> {
+  async acknowledge(
+    @Query() q: AckQuery,
+    @Req() req: IncomingMessage,
+    @Res({ passthrough: true }) res: ServerResponse,
+  ): Promise<string> {
     if (!verifyAck(this.config.credentialsKey, q, new Date())) {
       res.statusCode = 403;
       return page('Link not valid', '<p>This acknowledge link is not valid or has expired.</p>');
     }
     const alert = await this.alerts.acknowledge(q.alert, null, 'link').catch(() => null);
+    // Nobody signed in: the audit log keeps who the request came from.
+    await appendAudit(this.dataSource, {
+      actorId: null,
+      actorName: null,
+      roles: [],
+      address: req.socket.remoteAddress ?? null,
+      userAgent: req.headers['user-agent'] ?? null,
+      kind: 'mutation',
+      operation: 'acknowledgeAlert (signed link)',
+      arguments: { id: q.alert },
+      outcome: alert ? 'OK' : 'ERROR',
+      errorCode: alert ? null : 'CONFLICT',
+      durationMs: null,
+    });
     if (!alert) {
       res.statusCode = 409;
       return page('Not acknowledged', '<p>The alert is resolved or no longer exists.</p>');
