@@ -57,6 +57,7 @@ export const deployRelease: StepKindHandler = {
   complete: deviceStep.complete,
   async runItem(ctx) {
     const p = ctx.params;
+    if (p.rollback === true) return rollBack(ctx);
     const artifact = await stepArtifact(ctx.deps, p.artifact);
     const version = typeof p.version === 'string' ? p.version : artifact.version;
     const problem = artifactVersionProblem(version);
@@ -67,18 +68,17 @@ export const deployRelease: StepKindHandler = {
       typeof p.commandTimeoutSeconds === 'number'
         ? p.commandTimeoutSeconds * 1000
         : ctx.deps.config.ssh.commandTimeoutMs;
-    const base = String(p.baseDir).replace(/\/+$/, '');
-    const releases = `${base}/releases`;
-    const release = `${releases}/${version}`;
-    const link = `releases/${version}`;
-    const env = `RELEASE_DIR=${q(release)} BASE_DIR=${q(base)} RELEASE_VERSION=${q(version)}`;
-
     const files = await SshFiles.open(device.target, {
       connectTimeoutMs: ctx.deps.config.ssh.connectTimeoutMs,
       signal: ctx.signal,
     });
     const progress = progressEvents(event, `release ${version}: upload`);
     try {
+      const base = await baseDirOf(files, String(p.baseDir), t);
+      const releases = `${base}/releases`;
+      const release = `${releases}/${version}`;
+      const link = `releases/${version}`;
+      const env = `RELEASE_DIR=${q(release)} BASE_DIR=${q(base)} RELEASE_VERSION=${q(version)}`;
       // 1. The release directory, unless an earlier attempt (or deployment) unpacked it already.
       const existing = await files.stat(release);
       if (!existing?.isDirectory) {
@@ -138,20 +138,8 @@ export const deployRelease: StepKindHandler = {
         await event(`release ${version}: pre-start hook done`);
       }
 
-      const switchTo = (target: string) =>
-        files.run(
-          `ln -sfn -- ${q(target)} ${q(`${base}/.current.tmp`)} && mv -fT -- ${q(`${base}/.current.tmp`)} ${q(`${base}/current`)}`,
-          t,
-          `switching ${base}/current to ${target}`,
-          'SWITCH_FAILED',
-        );
-      const restart = (target: string) =>
-        files.run(
-          `cd ${q(`${base}/current`)} && RELEASE_DIR=${q(`${base}/${target}`)} BASE_DIR=${q(base)} RELEASE_VERSION=${q(versionOfLink(target) ?? '')} sh -c ${q(String(p.restart))}`,
-          t,
-          `the restart command (${versionOfLink(target)})`,
-          'RESTART_FAILED',
-        );
+      const switchTo = (target: string) => switchCurrent(files, base, target, t);
+      const restart = (target: string) => restartRelease(files, base, target, String(p.restart), t);
 
       // 4. Switch, restart, check; on failure back to the previous release.
       let failure: WorkFailure | null = null;
@@ -214,6 +202,70 @@ export const deployRelease: StepKindHandler = {
   },
 };
 
+/** The base directory as an absolute path (created; a relative one is relative to the login directory). */
+async function baseDirOf(files: SshFiles, given: string, t: number): Promise<string> {
+  return (
+    await files.run(`mkdir -p -- ${q(given)} && cd -- ${q(given)} && pwd -P`, t, `creating ${given}`)
+  ).trim();
+}
+
+/** Point `<base>/current` at `target` atomically: a new link renamed over the old one. */
+function switchCurrent(files: SshFiles, base: string, target: string, t: number) {
+  return files.run(
+    `ln -sfn -- ${q(target)} ${q(`${base}/.current.tmp`)} && mv -fT -- ${q(`${base}/.current.tmp`)} ${q(`${base}/current`)}`,
+    t,
+    `switching ${base}/current to ${target}`,
+    'SWITCH_FAILED',
+  );
+}
+
+/** The restart command, in `<base>/current`, with RELEASE_DIR, BASE_DIR and RELEASE_VERSION set. */
+function restartRelease(files: SshFiles, base: string, target: string, command: string, t: number) {
+  const dir = target.startsWith('/') ? target : `${base}/${target}`;
+  return files.run(
+    `cd ${q(`${base}/current`)} && RELEASE_DIR=${q(dir)} BASE_DIR=${q(base)} RELEASE_VERSION=${q(versionOfLink(target) ?? '')} sh -c ${q(command)}`,
+    t,
+    `the restart command (${versionOfLink(target)})`,
+    'RESTART_FAILED',
+  );
+}
+
+/**
+ * `rollback: true` (a compensation): switch back to the release `current` pointed at before the
+ * last deployment switched it (`.previous-release`) and restart it. A host already there (its
+ * deployment failed its health check and went back by itself), or without a previous release, is
+ * left as it is.
+ */
+async function rollBack(ctx: ItemRunContext): Promise<Record<string, unknown>> {
+  const p = ctx.params;
+  const device = await linuxDevice(ctx);
+  const event = deviceEvent(ctx, device.name);
+  const t =
+    typeof p.commandTimeoutSeconds === 'number'
+      ? p.commandTimeoutSeconds * 1000
+      : ctx.deps.config.ssh.commandTimeoutMs;
+  const files = await SshFiles.open(device.target, {
+    connectTimeoutMs: ctx.deps.config.ssh.connectTimeoutMs,
+    signal: ctx.signal,
+  });
+  try {
+    const base = await baseDirOf(files, String(p.baseDir), t);
+    const current = (await files.exec(`readlink -- ${q(`${base}/current`)}`, t)).stdout.trim() || null;
+    const previous =
+      (await files.exec(`cat -- ${q(`${base}/.previous-release`)} 2>/dev/null`, t)).stdout.trim() || null;
+    if (!previous || previous === current) {
+      await event(`rollback: nothing to do (current is ${current ?? 'not set'})`);
+      return { rolledBack: false, version: versionOfLink(current), previous: null };
+    }
+    await switchCurrent(files, base, previous, t);
+    await restartRelease(files, base, previous, String(p.restart), t);
+    await event(`rollback: current → ${previous} (was ${current ?? 'not set'}), restarted`, 'WARN');
+    return { rolledBack: true, version: versionOfLink(previous), previous: versionOfLink(current) };
+  } finally {
+    files.close();
+  }
+}
+
 /** Health check with retries until its deadline: HTTP (from the worker), TCP, or a command on the host. */
 async function checkHealth(
   ctx: ItemRunContext,
@@ -238,8 +290,13 @@ async function checkHealth(
     if (attempt > retries || Date.now() + interval >= deadline)
       return { ok: false, attempts: attempt, detail };
     await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, interval);
-      ctx.signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+      const done = () => {
+        clearTimeout(timer);
+        ctx.signal.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = setTimeout(done, interval);
+      ctx.signal.addEventListener('abort', done, { once: true });
     });
   }
 }

@@ -185,7 +185,7 @@ function schemaFor(kind: StepKind, options: SchemaOptions): z.ZodType {
     case 'deploy.release':
       return z.strictObject({
         devices: devices(options),
-        artifact: artifactRef,
+        artifact: artifactRef.optional(),
         baseDir: hostPath,
         version: ref(
           z
@@ -194,7 +194,8 @@ function schemaFor(kind: StepKind, options: SchemaOptions): z.ZodType {
         ).optional(),
         preStart: nonEmpty.optional(),
         restart: nonEmpty,
-        healthCheck,
+        healthCheck: healthCheck.optional(),
+        rollback: ref(z.boolean()).optional(),
         keepReleases: int(1, 100).optional(),
         commandTimeoutSeconds: int(1).optional(),
         bandwidthLimitKBps: int(1).optional(),
@@ -345,6 +346,11 @@ function crossChecks(kind: StepKind, params: Record<string, unknown>): Issue[] {
       crossChecksFanout(params, issues);
       break;
     case 'deploy.release': {
+      if (params.rollback !== true) {
+        for (const key of ['artifact', 'healthCheck'])
+          if (!has(params, key))
+            issues.push({ path: [key], message: 'is required (unless rollback is true)' });
+      }
       const check = params.healthCheck;
       if (isPlainObject(check) && ['http', 'tcp', 'command'].filter((k) => has(check, k)).length !== 1) {
         issues.push({ path: ['healthCheck'], message: 'must have exactly one of http, tcp or command' });
