@@ -6,7 +6,7 @@ import type { Browser as Chromium } from 'playwright-core';
 import { portalDirectory } from '../apps/api/src/portal';
 import { Browser } from './support/accounts';
 import { launchChromium, openPage, type WatchedPage } from './support/browser';
-import { startStack, waitForRunEnd, type Stack } from './support/harness';
+import { startStack, waitFor, waitForRunEnd, type Stack } from './support/harness';
 
 const PASSWORD = 'correct horse battery';
 const PERIOD_MS = 30_000;
@@ -110,11 +110,11 @@ describe('portal: sign in, collect a site, watch it live, read a device output (
     await page.waitForURL('**/login');
     await page.getByLabel(text.username).fill(username);
     await page.getByLabel(text.password).fill(PASSWORD);
-    await w.screenshot('login');
+    await w.check('login');
     await page.getByRole('button', { name: text.submit }).click();
     if (text.code) {
       await page.getByLabel(text.code).fill(nextCode(username));
-      await w.screenshot('login-mfa');
+      await w.check('login-mfa');
       await page.getByRole('button', { name: text.verify }).click();
     }
   };
@@ -135,11 +135,11 @@ describe('portal: sign in, collect a site, watch it live, read a device output (
   ) => {
     const { page } = w;
     await page.getByRole('link', { name: text.devices }).click();
-    await page.getByRole('cell', { name: 'lab-cisco-ios-001' }).waitFor();
-    await w.screenshot('devices');
+    await page.getByRole('cell', { name: 'lab-cisco-ios-001', exact: true }).waitFor();
+    await w.check('devices');
     await page.getByRole('button', { name: text.collect }).click();
     await page.getByRole('dialog').getByText('lab-a').waitFor();
-    await w.screenshot('collect-dialog');
+    await w.check('collect-dialog');
     // Slow enough answers that the page shows the run going on before it ends.
     for (const name of SITE_A) stack.lab.setFaults(name, { commandLatencyMs: 2000 });
     await page.getByRole('button', { name: text.start }).click();
@@ -147,14 +147,14 @@ describe('portal: sign in, collect a site, watch it live, read a device output (
     const runId = page.url().split('/').pop()!;
     const heading = page.getByRole('heading', { level: 1 });
     await heading.getByText(text.running).waitFor();
-    await w.screenshot('run-running');
+    await w.check('run-running');
     // Live: the page is never reloaded; the run's end arrives over the runUpdated subscription.
     const finished = await waitForRunEnd(stack, runId);
     for (const name of SITE_A) stack.lab.clearFaults(name);
     expect(finished.status).toBe('COMPLETED');
     await heading.getByText(text.completed).waitFor();
     await page.getByText(text.progress).waitFor();
-    await w.screenshot('run');
+    await w.check('run');
     const devices = page
       .getByRole('row')
       .filter({ has: page.getByRole('button', { name: text.showOutput }) });
@@ -164,7 +164,7 @@ describe('portal: sign in, collect a site, watch it live, read a device output (
     const output = drawer.getByTestId('device-output').first();
     await output.waitFor();
     expect(await output.textContent()).toMatch(/lab-cisco-ios-001# show version[\s\S]*Cisco IOS/);
-    await w.screenshot('device-output');
+    await w.check('device-output');
     return runId;
   };
 
@@ -181,7 +181,7 @@ describe('portal: sign in, collect a site, watch it live, read a device output (
     await page.getByRole('heading', { name: '仪表盘' }).waitFor();
     const nav = page.getByRole('navigation');
     for (const item of ['仪表盘', '运行', '设备']) await nav.getByRole('link', { name: item }).waitFor();
-    await w.screenshot('dashboard');
+    await w.check('dashboard');
     await collectAndWatch(w, {
       devices: '设备',
       collect: '采集站点',
@@ -197,12 +197,15 @@ describe('portal: sign in, collect a site, watch it live, read a device output (
     await nav.getByRole('link', { name: '运行' }).click();
     await page.getByRole('heading', { name: '运行' }).waitFor();
     await page.getByText('共 1 项').waitFor();
-    await w.screenshot('runs');
+    await w.check('runs');
 
     expect(await profileLanguage('li')).toBe('zh-CN');
     await page.getByText('English', { exact: true }).click();
     await nav.getByRole('link', { name: 'Runs' }).waitFor();
-    expect(await profileLanguage('li')).toBe('en');
+    // The page switches at once; the profile is saved behind it.
+    await waitFor("li's profile to say en", async () => (await profileLanguage('li')) === 'en', {
+      timeoutMs: 10_000,
+    });
   });
 
   it('en: an operator whose profile says English signs in with MFA and does the same in English', async () => {
@@ -221,7 +224,7 @@ describe('portal: sign in, collect a site, watch it live, read a device output (
       verify: 'Verify',
     });
     await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
-    await w.screenshot('dashboard');
+    await w.check('dashboard');
     await collectAndWatch(w, {
       devices: 'Devices',
       collect: 'Collect a site',
@@ -248,14 +251,14 @@ describe('portal: sign in, collect a site, watch it live, read a device output (
     await signIn(viewer, 'vera', { username: '用户名', password: '密码', submit: '登录' });
     await viewer.page.getByRole('heading', { name: '仪表盘' }).waitFor();
     await viewer.page.getByRole('link', { name: '设备' }).click();
-    await viewer.page.getByRole('cell', { name: 'lab-cisco-ios-001' }).waitFor();
+    await viewer.page.getByRole('cell', { name: 'lab-cisco-ios-001', exact: true }).waitFor();
     expect(await viewer.page.getByRole('button', { name: '采集站点' }).count()).toBe(0);
     await viewer.page.goto(`/runs/${runId}`);
     await viewer.page
       .getByRole('heading', { level: 1 })
       .getByText(/等待中|运行中/)
       .waitFor();
-    await viewer.screenshot('run');
+    await viewer.check('run');
     for (const action of ['取消运行', '暂停', '继续', '从失败处重试', '重新运行'])
       expect(await viewer.page.getByRole('button', { name: action }).count()).toBe(0);
 
@@ -271,7 +274,7 @@ describe('portal: sign in, collect a site, watch it live, read a device output (
       .getByRole('heading', { level: 1 })
       .getByText(/取消中|已取消/)
       .waitFor();
-    await operator.screenshot('run-cancelling');
+    await operator.check('run-cancelling');
     expect((await waitForRunEnd(stack, runId)).status).toBe('CANCELLED');
     await operator.page.getByRole('heading', { level: 1 }).getByText('已取消').waitFor();
     for (const name of ['lab-cisco-ios-002', 'lab-cisco-ios-004']) stack.lab.clearFaults(name);
@@ -314,14 +317,14 @@ describe('portal: sign in, collect a site, watch it live, read a device output (
     // The two latest versions first: v2 → v3 adds the description.
     const diff = (title: string) => page.getByRole('table', { name: title });
     await diff('v2 → v3').getByText('description 上联到核心').waitFor();
-    await w.screenshot('configs-latest');
+    await w.check('configs-latest');
     // Any two: v1 and v3, the NTP server changed on the same row, left and right.
     await page.getByRole('checkbox', { name: '比较 v2' }).uncheck();
     await page.getByRole('checkbox', { name: '比较 v1' }).check();
     const changed = diff('v1 → v3').locator('tr[data-change]').filter({ hasText: 'ntp server 10.0.0.1' });
     await changed.waitFor();
     expect(await changed.textContent()).toContain('ntp server 10.0.0.2');
-    await w.screenshot('configs-v1-v3');
+    await w.check('configs-v1-v3');
   });
 
   it('navigation shows only the pages a role may see; the others answer 403', async () => {
@@ -335,6 +338,6 @@ describe('portal: sign in, collect a site, watch it live, read a device output (
     expect(await nav.getByRole('link', { name: '仪表盘' }).count()).toBe(0);
     await w.page.goto('/runs');
     await w.page.getByText('您没有查看此页面的权限。').waitFor();
-    await w.screenshot('forbidden');
+    await w.check('forbidden');
   });
 });

@@ -1,3 +1,4 @@
+import axe from 'axe-core';
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
@@ -27,6 +28,8 @@ export interface WatchedPage {
   page: Page;
   problems: string[];
   screenshot(name: string): Promise<string>;
+  /** Saves a screenshot and records the page's critical accessibility violations (axe-core) as problems. */
+  check(name: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -57,15 +60,40 @@ export async function openPage(
       problems.push(`HTTP ${response.status()}: ${response.request().method()} ${response.url()}`);
   });
   mkdirSync(options.dir, { recursive: true });
+  const screenshot = async (name: string) => {
+    const file = path.join(options.dir, `${name}.png`);
+    await page.screenshot({ path: file, fullPage: true });
+    return file;
+  };
   return {
     context,
     page,
     problems,
-    async screenshot(name) {
-      const file = path.join(options.dir, `${name}.png`);
-      await page.screenshot({ path: file, fullPage: true });
-      return file;
+    screenshot,
+    async check(name) {
+      await screenshot(name);
+      for (const violation of await criticalViolations(page))
+        problems.push(`accessibility (${name}): ${violation}`);
     },
     close: () => context.close(),
   };
+}
+
+/** axe-core's critical violations on the page as it is now: rule, help and the first elements. */
+export async function criticalViolations(page: Page): Promise<string[]> {
+  // Evaluated through the DevTools protocol: the page's Content-Security-Policy (scripts from its own
+  // origin only) stays in force for everything the page itself loads.
+  if (!(await page.evaluate('typeof window.axe === "object"'))) await page.evaluate(axe.source);
+  const results = (await page.evaluate(
+    'window.axe.run(document, { resultTypes: ["violations"] })',
+  )) as axe.AxeResults;
+  return results.violations
+    .filter((v) => v.impact === 'critical')
+    .map(
+      (v) =>
+        `${v.id}: ${v.help} (${v.nodes
+          .slice(0, 3)
+          .map((n) => n.target.join(' '))
+          .join(', ')})`,
+    );
 }
