@@ -4,68 +4,11 @@ import { AccountsRepository } from '../core/accounts/accounts.repository';
 import { BUILTIN_ROLES } from '../core/accounts/permissions';
 import { graphqlClient, type GraphQLResponse } from '../scripts/graphql-client';
 import { roleAllows, rootFieldHandlers } from '../scripts/permissions';
+import { Browser } from './support/accounts';
 import { getRun, startStack, waitFor, waitForRunEnd, type Stack } from './support/harness';
 import { createTask, startTaskRun, waitForStep, waitForTaskRunEnd } from './support/tasks';
 
 const PASSWORD = 'correct horse battery';
-
-/** A browser: keeps the cookies the API sets and sends the CSRF header with what it posts. */
-class Browser {
-  cookies = new Map<string, string>();
-  csrf: string | null = null;
-
-  constructor(private readonly url: string) {}
-
-  private cookieHeader(): string {
-    return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
-  }
-
-  private keep(response: Response): void {
-    for (const line of response.headers.getSetCookie()) {
-      const [pair, ...attributes] = line.split(';');
-      const [name, value] = pair.split('=');
-      const expired = attributes.some((a) => /^\s*expires=Thu, 01 Jan 1970/i.test(a));
-      if (expired || !value) this.cookies.delete(name.trim());
-      else this.cookies.set(name.trim(), value.trim());
-    }
-  }
-
-  async post(
-    path: string,
-    body: unknown,
-    withCsrf = true,
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON from the API, checked by each test
-  ): Promise<{ status: number; body: any; setCookie: string[] }> {
-    const response = await fetch(`${this.url}${path}`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        cookie: this.cookieHeader(),
-        ...(withCsrf && this.csrf ? { 'x-csrf-token': this.csrf } : {}),
-      },
-      body: JSON.stringify(body),
-    });
-    const setCookie = response.headers.getSetCookie();
-    this.keep(response);
-    const text = await response.text();
-    return { status: response.status, body: text ? JSON.parse(text) : null, setCookie };
-  }
-
-  async login(username: string, password: string) {
-    const result = await this.post('/auth/login', { username, password }, false);
-    if (result.status === 200) this.csrf = result.body.csrfToken;
-    return result;
-  }
-
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- as above
-  async gql<T = any>(
-    query: string,
-    variables?: Record<string, unknown>,
-    withCsrf = true,
-  ): Promise<GraphQLResponse<T>> {
-    return (await this.post('/graphql', { query, variables }, withCsrf)).body as GraphQLResponse<T>;
-  }
-}
 
 const codeOf = (r: GraphQLResponse<unknown>) => r.errors?.[0]?.extensions?.code;
 

@@ -432,6 +432,33 @@ describe('profiles: defaults, versions, export/import, and sync across sessions'
     expect(codeOf(stale)).toBe('CONFLICT');
   });
 
+  it('keeps following after the LISTEN connection is killed: it reconnects and listens again', async () => {
+    await createUser('lin');
+    const a = await new Browser(stack.url).login('lin');
+    const b = await new Browser(stack.url).login('lin');
+    const follower = track(await follow(stack.url, { cookie: b.cookieHeader() }));
+    const listeners = async () =>
+      (
+        await stack.db.query<{ pid: number }>(
+          `SELECT pid FROM pg_stat_activity WHERE application_name = 'switchboard-listen-profiles'`,
+        )
+      ).rows.map((r) => r.pid);
+    const before = await listeners();
+    expect(before.length).toBeGreaterThan(0);
+    await stack.db.query(`SELECT pg_terminate_backend(pid) FROM unnest($1::int[]) AS pid`, [before]);
+    await waitFor('a new LISTEN connection', async () => {
+      const now = await listeners();
+      return now.length > 0 && now.every((pid) => !before.includes(pid));
+    });
+    // Well within the subscription's 30-s re-check: only the notification can bring it.
+    expect((await a.gql(UPDATE, { input: { timeZone: 'Europe/Berlin' } })).errors).toBeUndefined();
+    await waitFor(
+      'the change after the reconnection',
+      () => follower.received.some((p) => p.timeZone === 'Europe/Berlin'),
+      { timeoutMs: 10_000 },
+    );
+  });
+
   it("administrators read another's profile; a revoked session's subscription ends", async () => {
     const id = await createUser('hu');
     const asAdmin = await stack.gql.request<{ userProfile: Profile }>(

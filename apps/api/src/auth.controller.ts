@@ -146,9 +146,7 @@ export class AuthController {
     @Req() req: IncomingMessage,
     @Res({ passthrough: true }) res: ServerResponse,
   ) {
-    const meta = this.meta(req);
-    this.rateLimit(meta, res);
-    const { challenge, user } = await this.challengeOf(body, meta);
+    const { meta, challenge, user } = await this.mfaStep(body, req, res);
     const code = readCode('code', body?.code);
     const locked = !!user.lockedUntil && user.lockedUntil.getTime() > Date.now();
     const failed = async (reason: string): Promise<never> => {
@@ -207,14 +205,10 @@ export class AuthController {
     @Req() req: IncomingMessage,
     @Res({ passthrough: true }) res: ServerResponse,
   ) {
-    const meta = this.meta(req);
-    this.rateLimit(meta, res);
-    const { challenge, user } = await this.challengeOf(body, meta);
-    if (challenge.purpose !== 'enroll')
-      throw SwitchboardError.badInput(
-        'mfaToken',
-        'is not an enrollment challenge: your account has MFA already',
-      );
+    const { user } = await this.mfaStep(body, req, res, {
+      purpose: 'enroll',
+      otherwise: 'is not an enrollment challenge: your account has MFA already',
+    });
     return this.mfa.beginEnrollment(user);
   }
 
@@ -230,14 +224,10 @@ export class AuthController {
     @Req() req: IncomingMessage,
     @Res({ passthrough: true }) res: ServerResponse,
   ) {
-    const meta = this.meta(req);
-    this.rateLimit(meta, res);
-    const { challenge, user } = await this.challengeOf(body, meta);
-    if (challenge.purpose !== 'verify')
-      throw SwitchboardError.badInput(
-        'mfaToken',
-        'is an enrollment challenge: set up an authenticator first',
-      );
+    const { meta, challenge, user } = await this.mfaStep(body, req, res, {
+      purpose: 'verify',
+      otherwise: 'is an enrollment challenge: set up an authenticator first',
+    });
     if (!this.mailer || !this.config.smtp)
       throw SwitchboardError.badInput(
         'mfaToken',
@@ -263,6 +253,25 @@ export class AuthController {
     }
     await this.mfa.audit(this.mfa.actorOf(user), meta, 'mfa.email_sent', 'OK', { to: maskEmail(user.email) });
     return { sent: true, to: maskEmail(user.email), expiresAt };
+  }
+
+  /**
+   * The preamble of every MFA step: the per-address limit, then the challenge of `mfaToken` and its
+   * user (401 when unknown, used or expired); with `expect`, a challenge of another purpose is a
+   * 400 on mfaToken saying why.
+   */
+  private async mfaStep(
+    body: { mfaToken?: unknown } | undefined,
+    req: IncomingMessage,
+    res: ServerResponse,
+    expect?: { purpose: 'verify' | 'enroll'; otherwise: string },
+  ) {
+    const meta = this.meta(req);
+    this.rateLimit(meta, res);
+    const { challenge, user } = await this.challengeOf(body, meta);
+    if (expect && challenge.purpose !== expect.purpose)
+      throw SwitchboardError.badInput('mfaToken', expect.otherwise);
+    return { meta, challenge, user };
   }
 
   private async challengeOf(body: { mfaToken?: unknown } | undefined, meta: { address: string | null }) {
