@@ -3,7 +3,7 @@ import { createReadStream, existsSync, mkdtempSync, readdirSync, readlinkSync, w
 import os from 'node:os';
 import path from 'node:path';
 import { freePort } from '../scripts/infra/process';
-import { startStack, TEST_TOKEN, waitFor, type Stack } from './support/harness';
+import { spawnWorkerProcess, startStack, TEST_TOKEN, waitFor, type Stack } from './support/harness';
 import { registerHosts, runEvents, startLinuxHost, type LinuxHost } from './support/hosts';
 import { uploadArtifact } from './support/artifacts';
 import { createTask, startTaskRun, step, waitForTaskRunEnd } from './support/tasks';
@@ -52,6 +52,19 @@ const RESTART = [
   `ADDRESS="$ADDRESS" PORT="$PORT" BREAK="$BREAK" nohup ${process.execPath} server.js > "$BASE_DIR/service.log" 2>&1 < /dev/null &`,
   'echo $! > "$BASE_DIR/service.pid"',
 ].join('\n');
+
+/** Stop the host's service (the pid file the restart command writes) and its sshd. */
+function stopHost(h: LinuxHost): void {
+  const pidFile = path.join(h.root, 'app/service.pid');
+  if (existsSync(pidFile)) {
+    try {
+      process.kill(Number(execFileSync('cat', [pidFile], { encoding: 'utf8' }).trim()));
+    } catch {
+      // already stopped
+    }
+  }
+  h.sshd.stop();
+}
 
 describe('deploy.release on Linux hosts over SSH', () => {
   let stack: Stack;
@@ -117,17 +130,7 @@ describe('deploy.release on Linux hosts over SSH', () => {
   });
 
   afterAll(async () => {
-    for (const h of hosts ?? []) {
-      const pidFile = path.join(h.root, 'app/service.pid');
-      if (existsSync(pidFile)) {
-        try {
-          process.kill(Number(execFileSync('cat', [pidFile], { encoding: 'utf8' }).trim()));
-        } catch {
-          // already stopped
-        }
-      }
-      h.sshd.stop();
-    }
+    for (const h of hosts ?? []) stopHost(h);
     await stack?.stop();
   });
 
@@ -253,5 +256,103 @@ describe('deploy.release on Linux hosts over SSH', () => {
         'app-b: rollback: nothing to do (current is releases/4.0.0)',
       ]),
     );
+  });
+});
+
+describe('deploy.release when its worker is killed mid-rollout', () => {
+  let stack: Stack;
+  let host: LinuxHost;
+  let port: number;
+
+  beforeAll(async () => {
+    const artifacts = mkdtempSync(path.join(os.tmpdir(), 'switchboard-artifacts-'));
+    stack = await startStack({
+      lab: { devices: 1 },
+      worker: false,
+      env: { ARTIFACTS_DIR: artifacts, COLLECTION_HEARTBEAT_TIMEOUT_MS: '3000' },
+    });
+    host = await startLinuxHost('app-c', 6);
+    await registerHosts(stack, [host]);
+    port = await freePort();
+    writeFileSync(path.join(host.root, 'host.env'), `ADDRESS=${host.address}\nPORT=${port}\nBREAK=\n`);
+    for (const [version, broken] of [
+      ['1.0.0', false],
+      ['3.0.0', true],
+    ] as const) {
+      const tarball = createReadStream(releaseTarball(version, broken));
+      expect((await uploadArtifact(stack.url, TEST_TOKEN, 'web', version, tarball)).status).toBe(201);
+    }
+    await createTask(stack, {
+      name: 'deploy-c',
+      inputSchema: { type: 'object', required: ['version'], properties: { version: { type: 'string' } } },
+      steps: [
+        {
+          id: 'deploy',
+          kind: 'deploy.release',
+          params: {
+            devices: { names: ['app-c'] },
+            artifact: 'web@{{ inputs.version }}',
+            baseDir: 'app',
+            restart: RESTART,
+            healthCheck: {
+              http: { port, path: '/health' },
+              retries: 30,
+              intervalSeconds: 1,
+              timeoutSeconds: 8,
+            },
+          },
+          retry: { maximumAttempts: 3, initialIntervalSeconds: 0.5 },
+        },
+      ],
+    });
+  });
+  afterAll(async () => {
+    if (host) stopHost(host);
+    await stack?.stop();
+  });
+
+  it('a worker killed after the switch leaves no host on a half-switched release: the next attempt checks and rolls back', async () => {
+    let worker = spawnWorkerProcess(stack.env);
+    try {
+      const first = await waitForTaskRunEnd(
+        stack,
+        (await startTaskRun(stack, 'deploy-c', { version: '1.0.0' })).id,
+      );
+      expect(first.status).toBe('COMPLETED');
+
+      const started = await startTaskRun(stack, 'deploy-c', { version: '3.0.0' });
+      const link = path.join(host.root, 'app/current');
+      await waitFor('current switched to the bad release', () => readlinkSync(link) === 'releases/3.0.0', {
+        timeoutMs: 60_000,
+        intervalMs: 20,
+      });
+      worker.kill('SIGKILL');
+      await new Promise((resolve) => worker.once('exit', resolve));
+      expect(readlinkSync(link)).toBe('releases/3.0.0');
+
+      worker = spawnWorkerProcess(stack.env);
+      const run = await waitForTaskRunEnd(stack, started.id, 180_000);
+      expect(run.status).toBe('FAILED');
+      const [result] = (step(run, 'deploy').output as { devices: DeviceResult[] }).devices;
+      expect(result.error).toMatch(/HEALTH_CHECK_FAILED.*rolled back to releases\/1\.0\.0/);
+      expect(readlinkSync(link)).toBe('releases/1.0.0');
+      await waitFor(
+        'the service answering with 1.0.0',
+        async () => {
+          const res = await fetch(`http://${host.address}:${port}/health`).catch(() => null);
+          return (await res?.text()) === 'ok 1.0.0';
+        },
+        { timeoutMs: 10_000 },
+      );
+      const events = await runEvents(stack, run.id);
+      expect(
+        events.some(
+          (e) =>
+            e.attempt !== null && e.attempt >= 2 && /is there already, not uploaded again/.test(e.message),
+        ),
+      ).toBe(true);
+    } finally {
+      worker.kill('SIGTERM');
+    }
   });
 });
