@@ -553,8 +553,17 @@ describe('alerts', () => {
       name: 'approvals',
       eventKind: 'STEP_AWAITING_APPROVAL',
       severity: 'INFO',
-      recipients: { channelIds: [channels.webhook] },
+      recipients: { channelIds: [channels.webhook], approvers: true },
       groupBy: ['run', 'step'],
+    });
+    // Who may approve gets mail: a change approver, not the operator.
+    await gql(`mutation ($input: CreateUserInput!) { createUser(input: $input) { id } }`, {
+      input: {
+        username: 'approver',
+        roles: ['change-approver'],
+        password: 'correct horse battery 9',
+        email: 'approver@example.test',
+      },
     });
     const run = await startTaskRun(stack, 'gated');
     const alert = await waitFor(
@@ -566,6 +575,18 @@ describe('alerts', () => {
       { timeoutMs: 30_000, intervalMs: 200 },
     );
     expect(alert.events[0].data).toMatchObject({ runId: run.id, stepId: 'ok' });
+    const approver = (await stack.db.query(`SELECT id FROM users WHERE username = 'approver'`)).rows[0]
+      .id as string;
+    const operator = (await stack.db.query(`SELECT id FROM users WHERE username = 'oncall'`)).rows[0]
+      .id as string;
+    const recipients = alert.deliveries.map((d) => d.recipient);
+    expect(recipients).toContain(`user:${approver}`);
+    expect(recipients).not.toContain(`user:${operator}`);
+    await waitFor(
+      'the approver mail',
+      async () => (mails.some((m) => /^To: approver@example\.test/m.test(m)) ? true : undefined),
+      { timeoutMs: 10_000 },
+    );
     await gql(`mutation ($input: StepDecisionInput!) { decideStep(input: $input) { stepId } }`, {
       input: { runId: run.id, stepId: 'ok', approve: true, by: 'alice' },
     });

@@ -79,6 +79,8 @@ export interface Recipients {
   userIds: string[];
   roles: string[];
   channelIds: string[];
+  /** STEP_AWAITING_APPROVAL: everyone who holds changes:approve (by e-mail). */
+  approvers?: boolean;
 }
 
 export interface Escalation extends Recipients {
@@ -206,9 +208,17 @@ export function ruleProblems(rule: RuleShape): FieldError[] {
       problems.push({ field: `groupBy[${i}]`, message: `${label} is listed twice` });
     }
   });
-  const count = (r: Recipients) => r.userIds.length + r.roles.length + r.channelIds.length;
+  const count = (r: Recipients) =>
+    r.userIds.length + r.roles.length + r.channelIds.length + (r.approvers ? 1 : 0);
   if (count(rule.recipients) === 0) {
     problems.push({ field: 'recipients', message: 'name at least one user, role or channel' });
+  }
+  const approvers = [rule.recipients, ...rule.escalations].findIndex((r) => r.approvers);
+  if (approvers >= 0 && rule.eventKind !== 'STEP_AWAITING_APPROVAL') {
+    problems.push({
+      field: approvers === 0 ? 'recipients.approvers' : `escalations[${approvers - 1}].approvers`,
+      message: 'only STEP_AWAITING_APPROVAL rules notify the approvers',
+    });
   }
   let previous = 0;
   rule.escalations.forEach((e, i) => {

@@ -102,6 +102,12 @@ describe('alert rules', () => {
     ]);
   });
 
+  it('notify approvers only for steps waiting for approval', () => {
+    const base = { ...rule(), recipients: { userIds: [], roles: [], channelIds: [], approvers: true } };
+    expect(ruleProblems(base).map((p) => p.field)).toEqual(['recipients.approvers']);
+    expect(ruleProblems({ ...base, eventKind: 'STEP_AWAITING_APPROVAL' })).toEqual([]);
+  });
+
   it('escalate by elapsed time', () => {
     const escalations = [
       { afterSeconds: 60, userIds: [], roles: ['ops'], channelIds: [] },

@@ -79,8 +79,8 @@ export function toRule(r: RuleRow): StoredAlertRule {
     eventKind: r.event_kind,
     filters: r.filters,
     severity: r.severity,
-    recipients: r.recipients,
-    escalations: r.escalations,
+    recipients: { ...r.recipients, approvers: !!r.recipients.approvers },
+    escalations: r.escalations.map((e) => ({ ...e, approvers: !!e.approvers })),
     templates: r.templates,
     groupBy: r.group_by,
     groupWindowSeconds: r.group_window_seconds,
@@ -92,6 +92,7 @@ export function toRule(r: RuleRow): StoredAlertRule {
 }
 
 const recipientsOf = (r: Partial<Recipients>): Recipients => ({
+  ...(r.approvers ? { approvers: true } : {}),
   userIds: [...new Set(r.userIds ?? [])],
   roles: [...new Set(r.roles ?? [])],
   channelIds: [...new Set(r.channelIds ?? [])],

@@ -111,13 +111,16 @@ async function targetsOf(db: Db, rule: StoredAlertRule, levels: number[]): Promi
     }
     // People get their mail in the language of their profile (the rule's when they saved none).
     const users: { id: string; language: string | null }[] =
-      r.userIds.length || r.roles.length
+      r.userIds.length || r.roles.length || r.approvers
         ? await db.query(
             `SELECT u.id, p.data->>'language' AS language FROM users u LEFT JOIN profiles p ON p.user_id = u.id
               WHERE u.deleted_at IS NULL AND u.status = 'ACTIVE' AND u.email IS NOT NULL
-                AND (u.id = ANY($1::uuid[]) OR EXISTS (SELECT 1 FROM role_bindings b WHERE b.user_id = u.id AND b.role = ANY($2)))
+                AND (u.id = ANY($1::uuid[])
+                     OR EXISTS (SELECT 1 FROM role_bindings b WHERE b.user_id = u.id AND b.role = ANY($2))
+                     OR ($3 AND EXISTS (SELECT 1 FROM role_bindings b JOIN roles ro ON ro.name = b.role
+                                         WHERE b.user_id = u.id AND 'changes:approve' = ANY(ro.permissions))))
               ORDER BY u.id`,
-            [r.userIds, r.roles],
+            [r.userIds, r.roles, !!r.approvers],
           )
         : [];
     for (const u of users) {

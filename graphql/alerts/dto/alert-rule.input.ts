@@ -107,6 +107,14 @@ export class AlertRecipientsInput {
   @ArrayMaxSize(MAX_RECIPIENTS)
   @IsUUID('all', { each: true })
   channelIds?: string[];
+
+  @Field({
+    nullable: true,
+    description: 'STEP_AWAITING_APPROVAL: every user who holds changes:approve, by e-mail.',
+  })
+  @IsOptional()
+  @IsBoolean()
+  approvers?: boolean;
 }
 
 @InputType()

@@ -26,6 +26,7 @@ export class AlertRecipients {
   @Field(() => [String]) userIds!: string[];
   @Field(() => [String]) roles!: string[];
   @Field(() => [String]) channelIds!: string[];
+  @Field(() => Boolean, { description: 'Every user who holds changes:approve.' }) approvers?: boolean;
 }
 
 @ObjectType()
