@@ -16,11 +16,12 @@ import {
  * The platforms added after the first six, through the real API → Temporal → worker → lab: collect,
  * back up, change with verification, and roll back a change the device refuses.
  */
-const NEW_PLATFORMS: Platform[] = ['cisco_nxos', 'cisco_xr'];
+const NEW_PLATFORMS: Platform[] = ['cisco_nxos', 'cisco_xr', 'cisco_asa'];
 
 const INTENT: Partial<Record<Platform, string>> = {
   cisco_nxos: ['ntp server 10.55.0.1 use-vrf management', 'vlan 555', '  name sb-change'].join('\n'),
   cisco_xr: ['ntp', ' server 10.55.0.1', 'interface Loopback555', ' description sb-change'].join('\n'),
+  cisco_asa: ['ntp server 10.55.0.1', 'object network sb-change', ' host 10.55.0.2'].join('\n'),
 };
 /** Six good lines with a refused seventh (NX-OS and XR both reject `bogus-command`). */
 const REFUSED: Partial<Record<Platform, string>> = {
@@ -29,6 +30,7 @@ const REFUSED: Partial<Record<Platform, string>> = {
     'bogus-command 7',
   ].join('\n'),
   cisco_xr: ['interface Loopback661', ' description sb-refused', 'bogus-command 7'].join('\n'),
+  cisco_asa: [...[1, 2, 3, 4, 5, 6].map((i) => `ntp server 10.66.0.${i}`), 'bogus-command 7'].join('\n'),
 };
 
 interface ChangeDevice {
@@ -106,7 +108,11 @@ describe.each(NEW_PLATFORMS.map((p) => [p]))('%s through the API and the worker'
         hostname: lab.hostname,
         vendor: 'Cisco',
         osVersion: lab.profile.version.version,
-        uptimeSeconds: lab.profile.uptimeMinutes * 60,
+        // ASA prints days and hours only.
+        uptimeSeconds:
+          platform === 'cisco_asa'
+            ? Math.floor(lab.profile.uptimeMinutes / 60) * 3600
+            : lab.profile.uptimeMinutes * 60,
       });
     }
   });

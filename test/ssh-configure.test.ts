@@ -48,6 +48,20 @@ const TWELVE_LINES: Record<Exclude<Platform, 'linux'>, (bad?: number) => string[
     'vlan 312',
     'name sb-mgmt',
   ],
+  cisco_asa: () => [
+    'object network sb-users',
+    'host 10.9.9.10',
+    'exit',
+    'object network sb-voice',
+    'host 10.9.9.11',
+    'exit',
+    'ntp server 10.9.9.1',
+    'ntp server 10.9.9.2',
+    'logging host management 10.9.9.3',
+    'snmp-server community sb-ro',
+    'object network sb-mgmt',
+    'host 10.9.9.12',
+  ],
   // Global commands typed in a sub-mode leave it, as on IOS: no `exit` lines, every line unique.
   cisco_xr: () => [
     'interface Loopback310',
@@ -83,8 +97,9 @@ describe('SshSession.configure against the lab', () => {
   let lab: DeviceLab;
   beforeAll(async () => {
     lab = await DeviceLab.start({
-      devices: 16,
+      devices: 18,
       mix: {
+        cisco_asa: 1,
         cisco_ios: 1,
         arista_eos: 1,
         huawei: 1,

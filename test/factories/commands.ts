@@ -10,6 +10,7 @@ export const THREE_COMMANDS: Record<Platform, string[]> = {
   linux: ['uname -a', 'cat /etc/os-release', 'ip -brief address'],
   cisco_nxos: ['show version', 'show running-config', 'show interface brief'],
   cisco_xr: ['show version', 'show running-config', 'show ip interface brief'],
+  cisco_asa: ['show version', 'show running-config', 'show interface ip brief'],
 };
 
 export const RUNNING_CONFIG: Record<Platform, string> = {
@@ -21,6 +22,7 @@ export const RUNNING_CONFIG: Record<Platform, string> = {
   linux: 'cat /etc/os-release',
   cisco_nxos: 'show running-config',
   cisco_xr: 'show running-config',
+  cisco_asa: 'show running-config',
 };
 
 /** startCollection input fields: cisco_ios's list as the default, the others as per-platform overrides. */

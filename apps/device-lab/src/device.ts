@@ -4,6 +4,7 @@ import { eosInitialConfig, iosInitialConfig, renderEosConfig, renderIosConfig } 
 import { junosInitialConfig, renderJunosConfig } from './outputs/junos';
 import { linuxOsRelease } from './outputs/linux';
 import type { ConfigMeta } from './outputs/meta';
+import { asaInitialConfig, renderAsaConfig } from './outputs/asa';
 import { nxosInitialConfig, renderNxosConfig } from './outputs/nxos';
 import { renderXrConfig, xrInitialConfig } from './outputs/xr';
 import type { XrCommit } from './outputs/xr';
@@ -27,6 +28,7 @@ export const CONFIG_COMMAND: Record<Platform, string> = {
   linux: 'cat /etc/os-release',
   cisco_nxos: 'show running-config',
   cisco_xr: 'show running-config',
+  cisco_asa: 'show running-config',
 };
 
 /** IOS XR commit ids start here, as on the routers. */
@@ -98,6 +100,9 @@ export class SimDevice {
           break;
         case 'cisco_xr':
           this.blockValue = xrInitialConfig(p);
+          break;
+        case 'cisco_asa':
+          this.blockValue = asaInitialConfig(p);
           break;
         default:
           this.blockValue = new BlockConfig([], []);
@@ -258,6 +263,8 @@ export class SimDevice {
           return renderNxosConfig(this.config, this.meta, padBytes);
         case 'cisco_xr':
           return renderXrConfig(this.config, this.meta, this.profile, this.clock(), padBytes);
+        case 'cisco_asa':
+          return renderAsaConfig(this.config, this.meta, this.profile, padBytes);
       }
     });
   }

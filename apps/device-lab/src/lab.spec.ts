@@ -208,6 +208,33 @@ const CASES: Record<Platform, Case> = {
     invalid: { command: 'show bogus', column: 5, error: "% Invalid command at '^' marker." },
     anyPrompt: /#$/,
   },
+  cisco_asa: {
+    banner: /Type help or '\?' for a list of available commands\./,
+    prompt: (h) => `${h}>`,
+    long: 'show version',
+    pager: '<--- More --->',
+    pagingOff: 'terminal pager 0',
+    enable: {
+      command: 'enable',
+      passwordPrompt: 'Password: ',
+      wrong: 'Invalid password',
+      prompt: (h) => `${h}#`,
+    },
+    change: {
+      commands: [
+        'configure terminal',
+        'object network LAB-SPEC',
+        'host 10.77.77.1',
+        'exit',
+        'ntp server 10.99.99.99',
+        'hostname ASA77',
+        'end',
+      ],
+      expect: ['object network LAB-SPEC\n host 10.77.77.1', 'ntp server 10.99.99.99', 'hostname ASA77'],
+    },
+    invalid: { command: 'show bogus', column: 5, error: "ERROR: % Invalid input detected at '^' marker." },
+    anyPrompt: /[>#]$/,
+  },
   cisco_xr: {
     banner: /RP\/0\/RP0\/CPU0:/,
     prompt: (h) => `RP/0/RP0/CPU0:${h}#`,
@@ -279,7 +306,7 @@ describe('DeviceLab over SSH', () => {
     const prepare = async (s: LabShellClient, d: LabDeviceInfo): Promise<string> => {
       let prompt = c.prompt(d.hostname);
       await s.waitFor((b) => b.endsWith(prompt));
-      if (c.enable && (platform === 'cisco_ios' || platform === 'arista_eos')) {
+      if (c.enable && (platform === 'cisco_ios' || platform === 'arista_eos' || platform === 'cisco_asa')) {
         await s.command(c.enable.command, (b) => b.endsWith(c.enable!.passwordPrompt));
         prompt = c.enable.prompt(d.hostname);
         await s.command(d.enableSecret, (b) => b.endsWith(prompt));

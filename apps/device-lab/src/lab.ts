@@ -38,6 +38,7 @@ const IDENT: Record<Platform, string> = {
   linux: 'OpenSSH_8.9p1 Ubuntu-3ubuntu0.6',
   cisco_nxos: 'OpenSSH_8.3',
   cisco_xr: 'Cisco-2.0',
+  cisco_asa: 'Cisco-1.25',
 };
 
 interface LabNode {

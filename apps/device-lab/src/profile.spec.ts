@@ -108,7 +108,9 @@ describe('device profiles and outputs', () => {
 
   it('spreads numbered devices round-robin by weight', () => {
     expect(platformSequence(6)).toEqual([...DEFAULT_MIX_PLATFORMS]);
-    expect(platformSequence(8, Object.fromEntries(PLATFORMS.map((p) => [p, 1])))).toEqual([...PLATFORMS]);
+    expect(platformSequence(PLATFORMS.length, Object.fromEntries(PLATFORMS.map((p) => [p, 1])))).toEqual([
+      ...PLATFORMS,
+    ]);
     const seq = platformSequence(10, { cisco_ios: 3, huawei: 1, linux: 1 });
     expect(seq.filter((p) => p === 'cisco_ios')).toHaveLength(6);
     expect(seq.slice(0, 5).sort()).toEqual(['cisco_ios', 'cisco_ios', 'cisco_ios', 'huawei', 'linux']);

@@ -121,6 +121,13 @@ const XR_MODELS: ModelDef[] = [
   { model: 'NCS-55A1-24H', family: 'NCS-5500', ports: 8 },
 ];
 const XR_VERSIONS = ['7.5.2', '7.7.21', '7.9.2', '7.3.2'];
+const ASA_MODELS: ModelDef[] = [
+  { model: 'FPR-1120', family: 'FPR-1000', ports: 8 },
+  { model: 'FPR-1140', family: 'FPR-1000', ports: 12 },
+  { model: 'FPR-2110', family: 'FPR-2100', ports: 12 },
+  { model: 'ASA5516', family: 'ASA5500-X', ports: 8 },
+];
+const ASA_VERSIONS = ['9.16(4)', '9.18(3)', '9.20(2)'];
 const LINUX_KERNELS = ['5.15.0-91-generic', '5.15.0-105-generic', '6.8.0-45-generic'];
 
 const VLAN_POOL: VlanFacts[] = [
@@ -193,6 +200,11 @@ function interfaceNames(platform: Platform, family: string, count: number): Arra
         break;
       case 'cisco_xr':
         out.push([`GigabitEthernet0/0/0/${i - 1}`, `Gi0/0/0/${i - 1}`]);
+        break;
+      case 'cisco_asa':
+        out.push(
+          family === 'ASA5500-X' ? [`GigabitEthernet1/${i}`, `Gi1/${i}`] : [`Ethernet1/${i}`, `Eth1/${i}`],
+        );
         break;
     }
   }
@@ -298,6 +310,22 @@ export function generateProfile(
       ouiHex = rng.pick(['008a96', '10f311', 'bc4a56', '5c710d']);
       break;
     }
+    case 'cisco_asa': {
+      def = rng.pick(ASA_MODELS);
+      const v = rng.pick(ASA_VERSIONS);
+      version = {
+        version: v,
+        family: def.family,
+        model: def.model,
+        image:
+          def.family === 'ASA5500-X'
+            ? `disk0:/asa${v.replace(/[.(]/g, '-').replace(')', '')}-lfbff-k8.SPA`
+            : 'disk0:/installables/switch/fxos-k8-fp1k-lfbff.2.10.1.162.SPA',
+      };
+      serial = `JAD${rng.int(2100, 2650)}${rng.chars(alnum, 4)}`;
+      ouiHex = rng.pick(['00a7f5', '6c4ef6', 'bc671c', '00fcba']);
+      break;
+    }
     case 'linux': {
       const kernel = rng.pick(LINUX_KERNELS);
       def = { model: 'Standard PC (Q35 + ICH9, 2009)', family: 'ubuntu', ports: rng.int(1, 3) };
@@ -319,7 +347,8 @@ export function generateProfile(
   const mgmtIp = `10.${a}.${b}.${c}`;
   const gateway = `10.${a}.${b}.254`;
   // Hosts and IOS XR routers have no VLAN database.
-  const vlanCount = platform === 'linux' || platform === 'cisco_xr' ? 0 : rng.int(2, 7);
+  const vlanCount =
+    platform === 'linux' || platform === 'cisco_xr' || platform === 'cisco_asa' ? 0 : rng.int(2, 7);
   const vlans = [...VLAN_POOL]
     .map((v) => ({ v, k: rng.next() }))
     .sort((x, y) => x.k - y.k)
@@ -332,7 +361,7 @@ export function generateProfile(
     const routed =
       platform === 'linux' || platform === 'juniper_junos'
         ? index === 0 || rng.next() < 0.15
-        : platform === 'cisco_xr'
+        : platform === 'cisco_xr' || platform === 'cisco_asa'
           ? index === 0 || rng.next() < 0.35
           : index === 0;
     const description = used

@@ -20,6 +20,7 @@ const VERSION_COMMAND: Record<Platform, string> = {
   linux: 'uname -a',
   cisco_nxos: 'show version',
   cisco_xr: 'show version',
+  cisco_asa: 'show version',
 };
 
 interface SystemState {

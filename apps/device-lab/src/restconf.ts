@@ -26,6 +26,7 @@ const OS_NAME: Record<Platform, string> = {
   linux: 'Linux',
   cisco_nxos: 'Cisco NX-OS',
   cisco_xr: 'Cisco IOS XR',
+  cisco_asa: 'Cisco ASA',
 };
 
 const CONTENT_TYPE = 'application/yang-data+json';

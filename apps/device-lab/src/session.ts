@@ -20,6 +20,7 @@ export function createShell(device: SimDevice, username: string): Shell {
     case 'arista_eos':
     case 'cisco_nxos':
     case 'cisco_xr':
+    case 'cisco_asa':
       return new CiscoShell(device, username);
     case 'huawei':
     case 'hp_comware':

@@ -11,6 +11,7 @@ export const PLATFORMS = [
   'linux',
   'cisco_nxos',
   'cisco_xr',
+  'cisco_asa',
 ] as const;
 
 export type Platform = (typeof PLATFORMS)[number];
@@ -28,4 +29,5 @@ export const PLATFORM_VENDOR: Record<Platform, string> = {
   linux: 'Linux',
   cisco_nxos: 'Cisco NX-OS',
   cisco_xr: 'Cisco IOS XR',
+  cisco_asa: 'Cisco ASA',
 };

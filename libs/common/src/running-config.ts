@@ -10,4 +10,5 @@ export const RUNNING_CONFIG_COMMAND: Record<Platform, string> = {
   linux: 'cat /etc/os-release',
   cisco_nxos: 'show running-config',
   cisco_xr: 'show running-config',
+  cisco_asa: 'show running-config',
 };

@@ -66,6 +66,7 @@ export function enterConfig(platform: Platform): string[] {
     case 'arista_eos':
     case 'cisco_nxos':
     case 'cisco_xr':
+    case 'cisco_asa':
       return ['configure terminal'];
     case 'huawei':
     case 'hp_comware':
@@ -83,6 +84,7 @@ export function exitConfig(platform: Platform): string[] {
     case 'cisco_ios':
     case 'arista_eos':
     case 'cisco_nxos':
+    case 'cisco_asa':
       return ['end'];
     case 'cisco_xr':
       return ['commit', 'end'];

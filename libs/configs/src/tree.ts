@@ -50,7 +50,8 @@ function parseIndented(platform: Platform, lines: string[]): ConfigNode[] {
     const text = raw.trim();
     if (!text) continue;
     const indent = indentOf(raw);
-    if (text.startsWith('!') || text.startsWith('#')) {
+    // ASA comments start with `:` (`: Saved`, `: Serial Number: ...`, `: end`).
+    if (text.startsWith('!') || text.startsWith('#') || (platform === 'cisco_asa' && text.startsWith(':'))) {
       if (indent === 0) stack = [];
       continue;
     }

@@ -65,6 +65,7 @@ export const DEFAULT_VOLATILE_RULES: Readonly<Record<Platform, readonly RegExp[]
     /^!Time: /,
     /^!No configuration change since last restart$/,
   ],
+  cisco_asa: [/^: Saved$/, /^: Written by \S+ at /, /^Cryptochecksum:[0-9a-f]+$/],
   cisco_xr: [
     // Every XR show command starts with the router's clock: `Mon Nov 23 10:21:33.123 UTC`.
     /^\w{3} \w{3} [ \d]\d \d{2}:\d{2}:\d{2}\.\d{3} \S+$/,

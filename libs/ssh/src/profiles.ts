@@ -86,7 +86,7 @@ const CISCO_ERRORS: RegExp[] = [
 ];
 
 const ciscoStyle = (
-  platform: 'cisco_ios' | 'arista_eos' | 'cisco_nxos' | 'cisco_xr',
+  platform: 'cisco_ios' | 'arista_eos' | 'cisco_nxos' | 'cisco_xr' | 'cisco_asa',
   examples: PlatformProfile['promptExamples'],
   overrides: Partial<PlatformProfile> = {},
 ) =>
@@ -123,6 +123,11 @@ const NXOS_ERRORS: RegExp[] = [
   /^ERROR: .*$/,
   /^Syntax error while parsing .*$/,
 ];
+
+/** ASA: every error line starts with `ERROR:` (parser errors too: `ERROR: % Invalid input ...`). */
+const ASA_ERRORS: RegExp[] = [/^ERROR: .*$/, /^% ?Invalid input detected at '\^' marker\.?$/];
+const ASA_PAGER = /^\s*<--- More --->\s*$/;
+const ASA_PAGER_LEAK = /^\s*<--- More --->/;
 
 /** IOS XR: IOS-style parser errors, plus the commit failure of a pseudo-atomic commit. */
 const XR_ERRORS: RegExp[] = [
@@ -174,6 +179,23 @@ const PROFILES: Record<Platform, PlatformProfile> = {
         discard: 'clear',
         commitConfirmed: (seconds) => `commit confirmed ${seconds}`,
       },
+    },
+  ),
+  cisco_asa: ciscoStyle(
+    'cisco_asa',
+    // Multiple-context mode puts the context in the base prompt: `asa1/admin#`, `asa1/ctx1(config)#`.
+    { user: 'asa1>', privileged: 'asa1#', config: 'asa1(config-if)#' },
+    {
+      privileged: {
+        command: 'enable',
+        passwordPrompt: /^\s*Password:\s*$/i,
+        privilegedPrompt: /#\s*$/,
+        failure: /Invalid password|Access denied/i,
+      },
+      pagingOff: 'terminal pager 0',
+      pagerPrompts: [ASA_PAGER],
+      pagerLeaks: [ASA_PAGER_LEAK],
+      errorPatterns: ASA_ERRORS,
     },
   ),
   huawei: {

@@ -106,6 +106,15 @@ export const DEFAULT_FORBIDDEN_COMMANDS: Record<Platform, string[]> = {
     String.raw`^install\s+(all|deactivate)\b`,
     RM_RF_ROOT,
   ],
+  cisco_asa: [
+    String.raw`^reload\b`,
+    String.raw`^write\s+erase\b`,
+    String.raw`^clear\s+configure\s+all\b`,
+    String.raw`^format\b`,
+    String.raw`^delete\s+(\/\S+\s+)*(disk\d*|flash):`,
+    String.raw`^crypto\s+key\s+zeroize\b`,
+    RM_RF_ROOT,
+  ],
   cisco_xr: [
     String.raw`^reload\b`,
     String.raw`^commit\s+replace\b`,
@@ -156,7 +165,7 @@ const VRP_LIKE: BlockSyntax = {
 };
 
 function block(platform: Platform): BlockSyntax | undefined {
-  if (['cisco_ios', 'arista_eos', 'cisco_nxos', 'cisco_xr'].includes(platform)) return IOS_LIKE;
+  if (['cisco_ios', 'arista_eos', 'cisco_nxos', 'cisco_xr', 'cisco_asa'].includes(platform)) return IOS_LIKE;
   if (platform === 'huawei' || platform === 'hp_comware') return VRP_LIKE;
   return undefined;
 }
@@ -167,6 +176,7 @@ function commentOf(platform: Platform): RegExp {
     case 'arista_eos':
     case 'cisco_nxos':
     case 'cisco_xr':
+    case 'cisco_asa':
       return IOS_LIKE.comment;
     case 'huawei':
     case 'hp_comware':

@@ -156,6 +156,7 @@ const FACT_COLUMNS: Record<
   },
   cisco_nxos: { vendor: 'Cisco', model: ['PID', 'PLATFORM'], osVersion: ['OS'], serial: ['SERIAL', 'SN'] },
   cisco_xr: { vendor: 'Cisco', model: ['PID', 'HARDWARE'], osVersion: ['VERSION'], serial: ['SN'] },
+  cisco_asa: { vendor: 'Cisco', model: ['MODEL', 'HARDWARE'], osVersion: ['VERSION'], serial: ['SERIAL'] },
   linux: {
     vendor: 'Linux',
     vendorColumns: ['OS_NAME'],
@@ -299,6 +300,7 @@ const INTERFACE_MAPPERS: Record<string, RowMapper> = {
   },
 };
 INTERFACE_MAPPERS.arista_eos = INTERFACE_MAPPERS.cisco_ios!;
+INTERFACE_MAPPERS.cisco_asa = INTERFACE_MAPPERS.cisco_ios!;
 /** NX-OS `show interface brief`: a Reason column says why a port is down; IPs only on mgmt0/tunnels. */
 INTERFACE_MAPPERS.cisco_nxos = (r) => {
   const reason = str(r.REASON);

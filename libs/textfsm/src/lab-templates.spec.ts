@@ -21,6 +21,7 @@ const FACT_COMMANDS: Record<Platform, string[]> = {
   linux: ['uname -a', 'uptime', 'hostnamectl'],
   cisco_nxos: ['show version', 'show inventory'],
   cisco_xr: ['show version', 'show running-config', 'show inventory'],
+  cisco_asa: ['show version', 'show running-config'],
 };
 
 /** Interface commands, and the interface names the raw output lists (found independently of the templates). */
@@ -85,6 +86,7 @@ const INTERFACE_COMMANDS: Record<Platform, Array<[string, (out: string) => strin
     ],
   ],
   cisco_xr: [['show ip interface brief', (o) => lines(o).slice(2).map(first)]],
+  cisco_asa: [['show interface ip brief', (o) => lines(o).slice(1).map(first)]],
 };
 
 function lines(out: string): string[] {
@@ -110,7 +112,7 @@ describe('shipped templates on the device lab', () => {
   beforeAll(async () => {
     // Four devices per platform: different models, versions, interface layouts.
     lab = await DeviceLab.start({
-      devices: 32,
+      devices: 4 * PLATFORMS.length,
       mix: Object.fromEntries(PLATFORMS.map((p) => [p, 1])),
     });
   });
@@ -138,7 +140,11 @@ describe('shipped templates on the device lab', () => {
         model: device.platform === 'linux' ? null : profile.version.model,
         osVersion: profile.version.version,
         serial: device.platform === 'linux' ? null : profile.serial,
-        uptimeSeconds: profile.uptimeMinutes * 60,
+        // ASA prints days and hours only.
+        uptimeSeconds:
+          device.platform === 'cisco_asa'
+            ? Math.floor(profile.uptimeMinutes / 60) * 3600
+            : profile.uptimeMinutes * 60,
       });
       expect(facts.uptimeSeconds).toBeGreaterThan(0);
     }
@@ -184,7 +190,7 @@ describe('shipped templates on the device lab', () => {
           expect([where, iface.adminStatus]).toEqual([where, f.shutdown ? 'down' : 'up']);
           expect([where, iface.operStatus]).toEqual([where, !f.shutdown && f.linkUp ? 'up' : 'down']);
         }
-        if (device.platform === 'cisco_xr') {
+        if (device.platform === 'cisco_xr' || device.platform === 'cisco_asa') {
           // XR's brief table prints the address without its mask.
           expect([where, iface.addresses]).toEqual([where, f.ipv4 ? [f.ipv4] : []]);
         } else if (device.platform !== 'juniper_junos' && device.platform !== 'cisco_nxos') {
@@ -196,7 +202,7 @@ describe('shipped templates on the device lab', () => {
         if (device.platform !== 'linux') {
           expect([where, iface.mtu === null || iface.mtu > 0]).toEqual([where, true]);
           // XR's brief table has no speed column.
-          if (device.platform !== 'cisco_xr' && f.linkUp && !f.shutdown)
+          if (device.platform !== 'cisco_xr' && device.platform !== 'cisco_asa' && f.linkUp && !f.shutdown)
             expect([where, iface.speedMbps]).toEqual([where, expect.any(Number)]);
         }
         if (['cisco_ios', 'arista_eos', 'huawei'].includes(device.platform))

@@ -29,6 +29,7 @@ export const PORT_LINK: Record<Platform, { mtu: number; speedMbps: number }> = {
   linux: { mtu: 1500, speedMbps: 1000 },
   cisco_nxos: { mtu: 1500, speedMbps: 10_000 },
   cisco_xr: { mtu: 1514, speedMbps: 1000 },
+  cisco_asa: { mtu: 1500, speedMbps: 1000 },
 };
 
 export function maskToPrefix(mask: string): number {

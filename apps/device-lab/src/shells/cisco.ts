@@ -9,6 +9,7 @@ import {
 } from '../outputs/cisco';
 import { nxosBanner, nxosShowInterfaceBrief, nxosShowInventory, nxosShowVersion } from '../outputs/nxos';
 import { xrCommitList, xrShowInventory, xrShowIpIntBrief, xrShowVersion, xrTimestamp } from '../outputs/xr';
+import { asaShowInterfaceIpBrief, asaShowVersion } from '../outputs/asa';
 import { maskToPrefix } from '../outputs/common';
 import { iosTime } from '../profile';
 import { applyPipe, expandKeyword, matchCommand, result, Shell, splitPipe, tokenize } from './base';
@@ -33,7 +34,9 @@ type ExecId =
   | 'copy'
   | 'show-int-brief'
   | 'show-commit-list'
-  | 'rollback';
+  | 'rollback'
+  | 'terminal-pager'
+  | 'show-int-ip-brief';
 
 const EXEC: CommandSpec<ExecId>[] = [
   { words: ['enable'], id: 'enable' },
@@ -67,6 +70,90 @@ const XR_EXEC: CommandSpec<ExecId>[] = [
   ),
   { words: ['show', 'configuration', 'commit', 'list'], id: 'show-commit-list' },
   { words: ['rollback', 'configuration', 'last'], id: 'rollback', args: 'required' },
+];
+const ASA_EXEC: CommandSpec<ExecId>[] = [
+  ...EXEC.filter(
+    (c) =>
+      ![
+        'terminal-length',
+        'terminal-width',
+        'show-ip-int-brief',
+        'show-interfaces',
+        'show-vlan',
+        'show-start',
+      ].includes(c.id),
+  ),
+  { words: ['terminal', 'pager'], id: 'terminal-pager', args: 'required' },
+  { words: ['show', 'interface', 'ip', 'brief'], id: 'show-int-ip-brief' },
+  { words: ['show', 'startup-config'], id: 'show-start' },
+];
+const ASA_GLOBAL_KEYWORDS = [
+  'aaa',
+  'access-group',
+  'access-list',
+  'asdm',
+  'class-map',
+  'clock',
+  'crypto',
+  'dhcpd',
+  'dns',
+  'do',
+  'domain-name',
+  'enable',
+  'end',
+  'exit',
+  'failover',
+  'ftp',
+  'hostname',
+  'http',
+  'icmp',
+  'interface',
+  'ip',
+  'logging',
+  'mtu',
+  'names',
+  'nat',
+  'no',
+  'ntp',
+  'object',
+  'object-group',
+  'pager',
+  'policy-map',
+  'route',
+  'service-module',
+  'service-policy',
+  'snmp-server',
+  'ssh',
+  'telnet',
+  'threat-detection',
+  'timeout',
+  'username',
+];
+const ASA_IF_KEYWORDS = [
+  'channel-group',
+  'description',
+  'do',
+  'duplex',
+  'end',
+  'exit',
+  'ip',
+  'ipv6',
+  'management-only',
+  'mtu',
+  'nameif',
+  'no',
+  'security-level',
+  'shutdown',
+  'speed',
+  'vlan',
+];
+/** ASA sub-modes entered from global configuration. */
+const ASA_SUBMODES: Array<[RegExp, string]> = [
+  [/^object network /, 'config-network-object'],
+  [/^object service /, 'config-service-object'],
+  [/^object-group network /, 'config-network-object-group'],
+  [/^class-map /, 'config-cmap'],
+  [/^policy-map /, 'config-pmap'],
 ];
 const PRIVILEGED = new Set<ExecId>(['show-run', 'show-start', 'configure', 'write', 'copy', 'disable']);
 
@@ -209,7 +296,7 @@ const XR_IF_KEYWORDS = [
   'vrf',
 ];
 const XR_SUB_COMMON = ['abort', 'commit', 'do', 'end', 'exit', 'no'];
-/** Keywords of the IOS XR sub-modes the lab models closely (others accept any keyword). */
+/** Keywords of the IOS XR and ASA sub-modes the lab models closely (others accept any keyword). */
 const XR_SUBMODE_KEYWORDS: Record<string, readonly string[]> = {
   'config-ntp': [
     ...XR_SUB_COMMON,
@@ -226,6 +313,21 @@ const XR_SUBMODE_KEYWORDS: Record<string, readonly string[]> = {
     'update-calendar',
   ],
   'config-un': [...XR_SUB_COMMON, 'group', 'password', 'secret'],
+  // ASA objects.
+  'config-network-object': [
+    'description',
+    'do',
+    'end',
+    'exit',
+    'fqdn',
+    'host',
+    'nat',
+    'no',
+    'range',
+    'subnet',
+  ],
+  'config-service-object': ['description', 'do', 'end', 'exit', 'no', 'service'],
+  'config-network-object-group': ['description', 'do', 'end', 'exit', 'group-object', 'network-object', 'no'],
 };
 /** IOS XR sub-modes entered from global configuration. */
 const XR_SUBMODES: Array<[RegExp, string]> = [
@@ -268,6 +370,7 @@ const IOS_IF_TYPES = [
 ];
 const EOS_IF_TYPES = ['Ethernet', 'Loopback', 'Vlan', 'Port-Channel', 'Management'];
 const NXOS_IF_TYPES = ['Ethernet', 'loopback', 'Vlan', 'port-channel', 'mgmt', 'Tunnel'];
+const ASA_IF_TYPES = ['Ethernet', 'GigabitEthernet', 'Management', 'Port-channel', 'BVI', 'Redundant'];
 const XR_IF_TYPES = [
   'GigabitEthernet',
   'TenGigE',
@@ -279,13 +382,14 @@ const XR_IF_TYPES = [
 ];
 const VIRTUAL = /^(Loopback|loopback|Vlan|Port-channel|Port-Channel|port-channel|Tunnel|Bundle-Ether|BVI)/;
 
-export type CiscoVariant = 'ios' | 'eos' | 'nxos' | 'xr';
+export type CiscoVariant = 'ios' | 'eos' | 'nxos' | 'xr' | 'asa';
 
 const VARIANT: Record<string, CiscoVariant> = {
   cisco_ios: 'ios',
   arista_eos: 'eos',
   cisco_nxos: 'nxos',
   cisco_xr: 'xr',
+  cisco_asa: 'asa',
 };
 
 /** IOS XR's question when configuration mode is left with an uncommitted candidate. */
@@ -304,26 +408,27 @@ type Mode =
  * leaves; leaving with uncommitted changes asks the vendor's yes/no/cancel question.
  */
 export class CiscoShell extends Shell {
-  readonly pager: PagerStyle = {
-    prompt: ' --More-- ',
-    erase: '\b'.repeat(10) + ' '.repeat(10) + '\b'.repeat(10),
-  };
   readonly variant: CiscoVariant = VARIANT[this.device.platform] ?? 'ios';
+  readonly pager: PagerStyle =
+    this.variant === 'asa'
+      ? { prompt: '<--- More --->', erase: '\r' + ' '.repeat(14) + '\r' }
+      : { prompt: ' --More-- ', erase: '\b'.repeat(10) + ' '.repeat(10) + '\b'.repeat(10) };
   privileged = this.variant === 'nxos' || this.variant === 'xr';
   mode: Mode = { kind: 'exec' };
   private readonly eos = this.variant === 'eos';
   private readonly xr = this.variant === 'xr';
   private readonly nxos = this.variant === 'nxos';
+  private readonly asa = this.variant === 'asa';
   /** IOS XR: the candidate configuration of this session while in configuration mode. */
   private candidate: BlockConfig | null = null;
   private dirty = false;
 
   private get execSpecs(): CommandSpec<ExecId>[] {
-    return this.xr ? XR_EXEC : this.nxos ? NXOS_EXEC : EXEC;
+    return this.xr ? XR_EXEC : this.nxos ? NXOS_EXEC : this.asa ? ASA_EXEC : EXEC;
   }
 
   private get globalKeywords(): readonly string[] {
-    return this.xr ? XR_GLOBAL_KEYWORDS : GLOBAL_KEYWORDS;
+    return this.xr ? XR_GLOBAL_KEYWORDS : this.asa ? ASA_GLOBAL_KEYWORDS : GLOBAL_KEYWORDS;
   }
 
   /** The configuration commands change: XR's candidate, the running config elsewhere. */
@@ -334,6 +439,7 @@ export class CiscoShell extends Shell {
   banner(): string {
     if (this.nxos) return nxosBanner(this.device.profile);
     if (this.xr) return '';
+    if (this.asa) return "Type help or '?' for a list of available commands.";
     return ciscoBanner(this.eos, this.device.profile);
   }
 
@@ -353,6 +459,14 @@ export class CiscoShell extends Shell {
     if (this.nxos) {
       const word = { invalid: 'Invalid', incomplete: 'Incomplete', ambiguous: 'Ambiguous' }[reason];
       return result('error', [this.caret(column), `% ${word} command at '^' marker.`].join('\n'));
+    }
+    if (this.asa) {
+      if (reason === 'incomplete') return result('error', 'ERROR: % Incomplete command');
+      if (reason === 'ambiguous') return result('error', `ERROR: % Ambiguous command:  "${line}"`);
+      return result(
+        'error',
+        [this.caret(column), "ERROR: % Invalid input detected at '^' marker."].join('\n'),
+      );
     }
     const tail = this.eos || this.xr ? [] : [''];
     if (reason === 'incomplete')
@@ -394,6 +508,7 @@ export class CiscoShell extends Shell {
     switch (m.id) {
       case 'enable':
         if (this.privileged) return result('mode');
+        if (this.asa) return this.asaEnable(3);
         return {
           kind: 'mode',
           output: '',
@@ -430,13 +545,24 @@ export class CiscoShell extends Shell {
           d.cached('show version', () =>
             this.eos
               ? eosShowVersion(p)
-              : this.nxos
-                ? nxosShowVersion(p, this.hostname)
-                : this.xr
-                  ? xrShowVersion(p, now())
-                  : iosShowVersion(p, this.hostname),
+              : this.asa
+                ? asaShowVersion(p, this.hostname, d.meta)
+                : this.nxos
+                  ? nxosShowVersion(p, this.hostname)
+                  : this.xr
+                    ? xrShowVersion(p, now())
+                    : iosShowVersion(p, this.hostname),
           ),
         );
+      case 'terminal-pager': {
+        const n = Number(m.args[m.args[0]?.toLowerCase() === 'lines' ? 1 : 0]);
+        if (!Number.isInteger(n) || n < 0 || n > 2147483647)
+          return this.error('invalid', full.indexOf(m.args.at(-1)!) + offset, full);
+        this.pagingOff = n === 0;
+        return result('paging');
+      }
+      case 'show-int-ip-brief':
+        return out(d.cached('show interface ip brief', () => asaShowInterfaceIpBrief(d.config, p)));
       case 'show-int-brief':
         return out(d.cached('show interface brief', () => nxosShowInterfaceBrief(d.config, p)));
       case 'show-commit-list':
@@ -524,11 +650,18 @@ export class CiscoShell extends Shell {
         }
         return result(
           'mode',
-          this.eos || this.xr ? '' : 'Enter configuration commands, one per line.  End with CNTL/Z.',
+          this.eos || this.xr || this.asa
+            ? ''
+            : 'Enter configuration commands, one per line.  End with CNTL/Z.',
         );
       case 'write':
       case 'copy':
         d.meta.savedAt = new Date();
+        if (this.asa)
+          return result(
+            'output',
+            `Building configuration...\nCryptochecksum: ${/^Cryptochecksum:(\S+)/m.exec(d.runningConfig())?.[1] ?? ''} \n\n${d.runningConfig().length} bytes copied in 0.80 secs\n[OK]`,
+          );
         if (this.nxos)
           return result(
             'output',
@@ -541,11 +674,38 @@ export class CiscoShell extends Shell {
     }
   }
 
+  /** ASA `enable`: `Invalid password` and the prompt again, `Access denied.` after the third try. */
+  private asaEnable(triesLeft: number): CommandResult {
+    return {
+      kind: 'mode',
+      output: '',
+      password: {
+        prompt: 'Password: ',
+        check: (pw) => {
+          if (pw === this.device.info.enableSecret) {
+            this.privileged = true;
+            return result('mode');
+          }
+          if (triesLeft <= 1) return result('mode', 'Invalid password\nAccess denied.');
+          return { ...this.asaEnable(triesLeft - 1), output: 'Invalid password' };
+        },
+      },
+    };
+  }
+
   /** Expands `Gi1/0/1`, `gi 1/0/1`, `et1` to the full interface name. */
   interfaceName(text: string): string | null {
     const m = /^([A-Za-z-]+)\s*(\d[\w/.:]*)$/.exec(text.trim());
     if (!m) return null;
-    const types = this.eos ? EOS_IF_TYPES : this.nxos ? NXOS_IF_TYPES : this.xr ? XR_IF_TYPES : IOS_IF_TYPES;
+    const types = this.eos
+      ? EOS_IF_TYPES
+      : this.nxos
+        ? NXOS_IF_TYPES
+        : this.xr
+          ? XR_IF_TYPES
+          : this.asa
+            ? ASA_IF_TYPES
+            : IOS_IF_TYPES;
     const t = m[1]!.toLowerCase();
     const type =
       types.find((x) => x.toLowerCase() === t) ?? types.filter((x) => x.toLowerCase().startsWith(t))[0];
@@ -770,7 +930,12 @@ export class CiscoShell extends Shell {
               .replace(/^Loopback/, 'Lo')
               .replace(/^Port-Channel/, 'Po')}`
           : 'config-if';
-        this.mode = { kind: 'block', item, suffix, keywords: this.xr ? XR_IF_KEYWORDS : IF_KEYWORDS };
+        this.mode = {
+          kind: 'block',
+          item,
+          suffix,
+          keywords: this.xr ? XR_IF_KEYWORDS : this.asa ? ASA_IF_KEYWORDS : IF_KEYWORDS,
+        };
         return result('mode');
       }
       case 'vlan': {
@@ -823,19 +988,19 @@ export class CiscoShell extends Shell {
         if (kw === 'hostname' && !/^[A-Za-z][\w-]{0,62}$/.test(args[0]!))
           return this.error('invalid', line.indexOf(args[0]!) + offset, line);
         const normalized = [kw, ...args].join(' ');
-        const sub = (this.xr ? XR_SUBMODES : this.nxos ? NXOS_SUBMODES : IOS_SUBMODES).find(([re]) =>
-          re.test(normalized),
-        );
+        const sub = (
+          this.xr ? XR_SUBMODES : this.nxos ? NXOS_SUBMODES : this.asa ? ASA_SUBMODES : IOS_SUBMODES
+        ).find(([re]) => re.test(normalized));
         if (sub) {
           const existed = cfg.block(normalized);
           const item = cfg.ensureBlock(normalized);
           if (!existed) this.changed();
-          const suffix = normalized.replace(sub[0], sub[1]).split(' ')[0]!;
+          const suffix = sub[1].replace('$1', sub[0].exec(normalized)![1] ?? '');
           this.mode = {
             kind: 'block',
             item,
             suffix,
-            keywords: (this.xr && XR_SUBMODE_KEYWORDS[suffix]) || null,
+            keywords: ((this.xr || this.asa) && XR_SUBMODE_KEYWORDS[suffix]) || null,
           };
           return result('mode');
         }
