@@ -4,7 +4,7 @@ import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import { useFormat } from '../../app/session';
 import { graphql } from '../../gql';
-import { StatusTag } from '../runs/StatusTag';
+import { StatusTag, useKindLabel } from '../runs/StatusTag';
 
 const DashboardQuery = graphql(`
   query PortalDashboard {
@@ -62,6 +62,7 @@ const POLL_MS = 3000;
 export default function DashboardPage() {
   const { t } = useTranslation();
   const format = useFormat();
+  const kindLabel = useKindLabel();
   const { data, error } = useQuery(DashboardQuery, { pollInterval: POLL_MS });
   if (error) return <Alert type="error" title={t('common.error', { message: error.message })} />;
   const counts = [
@@ -100,7 +101,7 @@ export default function DashboardPage() {
               renderItem={(run) => (
                 <List.Item extra={<StatusTag status={run.status} />}>
                   <Link to={`/runs/${run.id}`}>
-                    {run.id.slice(0, 8)} · {run.taskName ?? run.kind}
+                    {run.id.slice(0, 8)} · {run.taskName ?? kindLabel(run.kind)}
                   </Link>
                   <Typography.Text type="secondary" style={{ marginLeft: 12 }}>
                     {format.dateTime(run.createdAt)} · {run.progress.succeeded}/{run.progress.total}
@@ -120,7 +121,7 @@ export default function DashboardPage() {
                     title={
                       <Link
                         to={`/runs/${run.id}`}
-                      >{`${run.id.slice(0, 8)} · ${run.taskName ?? run.kind}`}</Link>
+                      >{`${run.id.slice(0, 8)} · ${run.taskName ?? kindLabel(run.kind)}`}</Link>
                     }
                     description={run.error}
                   />

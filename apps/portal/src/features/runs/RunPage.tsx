@@ -31,7 +31,7 @@ import {
   RunQuery,
 } from './run.documents';
 import { RunUpdatedSubscription } from './run.documents';
-import { FINAL_STATUSES, StatusTag } from './StatusTag';
+import { FINAL_STATUSES, StatusTag, useKindLabel } from './StatusTag';
 
 type RunEvent = PortalRunUpdatedSubscription['runUpdated']['events'][number];
 const DEVICES_PAGE = 100;
@@ -46,6 +46,7 @@ export default function RunPage() {
   const { id = '' } = useParams();
   const { t } = useTranslation();
   const format = useFormat();
+  const kindLabel = useKindLabel();
   const { data, error, startPolling, stopPolling } = useQuery(RunQuery, { variables: { id } });
   const status = data?.run.status;
   // The subscription pushes every change; a slow poll until the run ends covers a socket that dropped.
@@ -103,7 +104,7 @@ export default function RunPage() {
         )}
         <Descriptions size="small" column={{ xs: 1, md: 2, xl: 3 }} bordered>
           <Descriptions.Item label={t('runs.kind')}>
-            {run.kind}
+            {kindLabel(run.kind)}
             {run.taskName ? ` · ${run.taskName} v${run.taskVersion}` : ''}
           </Descriptions.Item>
           <Descriptions.Item label={t('runs.createdBy')}>

@@ -6,7 +6,7 @@ import { useFormat } from '../../app/session';
 import { Pager, useCursorPages } from '../../app/paging';
 import { graphql } from '../../gql';
 import type { RunStatus } from '../../gql/graphql';
-import { RUN_STATUSES, StatusTag } from './StatusTag';
+import { RUN_KINDS, RUN_STATUSES, StatusTag, useKindLabel } from './StatusTag';
 
 const RunsQuery = graphql(`
   query PortalRuns($first: Int!, $after: String, $kind: String, $status: RunStatus) {
@@ -38,13 +38,13 @@ const RunsQuery = graphql(`
   }
 `);
 
-export const RUN_KINDS = ['collection', 'change', 'task', 'backup'] as const;
 const PAGE_SIZE = 20;
 
 /** Runs, newest first, filtered by kind and status (kept in the address), paged on the server. */
 export default function RunsPage() {
   const { t } = useTranslation();
   const format = useFormat();
+  const kindLabel = useKindLabel();
   const [params, setParams] = useSearchParams();
   const kind = params.get('kind');
   const status = params.get('status') as RunStatus | null;
@@ -105,8 +105,7 @@ export default function RunsPage() {
           {
             title: t('runs.kind'),
             dataIndex: 'kind',
-            render: (k: string, run) =>
-              `${(RUN_KINDS as readonly string[]).includes(k) ? t(`runs.kinds.${k as (typeof RUN_KINDS)[number]}`) : k}${run.taskName ? ` · ${run.taskName}` : ''}`,
+            render: (k: string, run) => `${kindLabel(k)}${run.taskName ? ` · ${run.taskName}` : ''}`,
           },
           { title: t('runs.status'), dataIndex: 'status', render: (s: string) => <StatusTag status={s} /> },
           {

@@ -64,3 +64,14 @@ export const FINAL_STATUSES: ReadonlySet<string> = new Set([
   'ROLLBACK_FAILED',
   'SKIPPED',
 ]);
+
+export const RUN_KINDS = ['collection', 'change', 'task', 'backup'] as const;
+
+/** A run's kind in the user's language (an unknown kind as the API names it). */
+export function useKindLabel(): (kind: string) => string {
+  const { t } = useTranslation();
+  return (kind) =>
+    (RUN_KINDS as readonly string[]).includes(kind)
+      ? t(`runs.kinds.${kind as (typeof RUN_KINDS)[number]}`)
+      : kind;
+}
