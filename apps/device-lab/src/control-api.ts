@@ -10,6 +10,10 @@ const FAULT_KEYS: Record<keyof LabFaults, 'boolean' | 'number'> = {
   dropMidOutput: 'boolean',
   hang: 'boolean',
   largeOutputBytes: 'number',
+  promptLikeMotd: 'boolean',
+  pressAnyKey: 'boolean',
+  silentUntilReturn: 'boolean',
+  passwordChange: 'boolean',
 };
 
 /** Validates a LabFaults JSON body; throws with a message naming the bad field. */

@@ -32,6 +32,17 @@ export function createShell(device: SimDevice, username: string): Shell {
   }
 }
 
+/** MOTD lines that look like prompts of several vendors, as real banners often contain. */
+export const PROMPT_LIKE_MOTD = [
+  '#################################################################',
+  '# core-sw1# and <HW-CORE> are production: no changes without CR #',
+  '# admin@edge> use "show" commands only                          #',
+  'R1#',
+  '<HW-CORE>',
+  '[admin@edge ~]$',
+  '#################################################################',
+].join('\n');
+
 /** Screen height before paging: 23 output lines plus the pager prompt. */
 export const PAGE_LINES = 23;
 const DROP_THRESHOLD = 2048;
@@ -54,6 +65,8 @@ export class CliSession {
   private password: { prompt: string; check(password: string): CommandResult } | null = null;
   private paging: { lines: string[]; pos: number; trailer: string } | null = null;
   private readonly timers = new Set<NodeJS.Timeout>();
+  /** Before the banner: waiting for any key (`pressAnyKey`) or for a RETURN (`silentUntilReturn`). */
+  private gate: 'key' | 'return' | null = null;
 
   constructor(
     readonly shell: Shell,
@@ -64,11 +77,35 @@ export class CliSession {
   start(): void {
     this.busy = true;
     this.after(this.device.faults.bannerDelayMs ?? 0, () => {
-      const banner = this.shell.banner();
-      this.write((banner ? crlf(banner) + '\r\n' : '') + crlf(this.shell.prompt()));
+      const faults = this.device.faults;
+      if (faults.passwordChange) {
+        this.write('Your password has expired and must be changed.\r\nNew password: ');
+        this.password = {
+          prompt: 'New password: ',
+          check: () => ({
+            kind: 'mode',
+            output: '',
+            password: {
+              prompt: 'Retype new password: ',
+              check: () => ({ kind: 'mode', output: 'Password change failed. Session closed.', close: true }),
+            },
+          }),
+        };
+      } else if (faults.silentUntilReturn) this.gate = 'return';
+      else if (faults.pressAnyKey) {
+        this.gate = 'key';
+        this.write('Press any key to continue');
+      } else this.greet();
       this.busy = false;
       this.drain();
     });
+  }
+
+  /** Banner, the prompt-like MOTD fault, then the first prompt. */
+  private greet(): void {
+    const banner = this.shell.banner();
+    const motd = this.device.faults.promptLikeMotd ? PROMPT_LIKE_MOTD + '\n' : '';
+    this.write((banner ? crlf(banner) + '\r\n' : '') + crlf(motd) + crlf(this.shell.prompt()));
   }
 
   input(data: string): void {
@@ -118,6 +155,15 @@ export class CliSession {
   }
 
   private char(ch: string): void {
+    if (this.gate) {
+      if (this.gate === 'key' || ch === '\r' || ch === '\n') {
+        if (this.gate === 'key') this.write('\r\n');
+        this.gate = null;
+        this.lastWasCR = ch === '\r';
+        this.greet();
+      }
+      return;
+    }
     const code = ch.charCodeAt(0);
     if (this.escape) {
       // Skip ANSI escape sequences (arrow keys): ESC [ ... final byte.

@@ -29,6 +29,17 @@ export interface LabFaults {
   hang?: boolean;
   /** Running config padded (extra interface/ACL blocks) to at least this many bytes. */
   largeOutputBytes?: number;
+  /**
+   * A MOTD after the banner whose lines look like prompts of several vendors (`core-sw1#`,
+   * `<HW-CORE>`, `admin@edge>`) and carry `#`/`>` characters, as real banners do.
+   */
+  promptLikeMotd?: boolean;
+  /** `Press any key to continue` before the banner and prompt; one key continues (ProCurve, some NAS). */
+  pressAnyKey?: boolean;
+  /** Nothing at all until a RETURN arrives (console servers, some VRP builds). */
+  silentUntilReturn?: boolean;
+  /** The password has expired: the shell asks for a new one and closes the session after two tries. */
+  passwordChange?: boolean;
 }
 
 export interface LabDeviceInfo {

@@ -86,6 +86,12 @@ const LOGIN_QUIET_MS = 150;
 const ECHO_FALLBACK_MS = 500;
 /** The echo is looked for in the first characters received (while they are all in the tail). */
 const ECHO_SEARCH_CHARS = TAIL_KEEP;
+/** `Press any key to continue` and its kin, before the banner (ProCurve, console servers). */
+const PRESS_ANY_KEY = /(?:press|hit) (?:any key|enter|return)(?: key)? to (?:continue|get started)\W*$/i;
+/** A shell asking for a new password (expired or must-change accounts). */
+const PASSWORD_CHANGE = /(?:new|retype|re-enter|confirm(?: new)?|old|current) password\s*:\s*$/i;
+const PASSWORD_EXPIRED =
+  /password (?:has )?expired|must (?:be )?change(?:d)? (?:your |the )?password|password must be changed/i;
 /** Send a newline when nothing arrives for this long while waiting for the first prompt. */
 const LOGIN_NUDGE_MS = 1000;
 
@@ -350,6 +356,7 @@ export class SshSession {
     let sentPassword = false;
     let answeredChange = false;
     let pagerAt = -1;
+    let keyAt = -1;
     const state = await this.read({
       collect: false,
       timeoutMs: this.opts.promptTimeoutMs,
@@ -358,6 +365,19 @@ export class SshSession {
       check: (s) => {
         const line = lastLine(s.tail);
         if (this.profile.anyPrompt.test(line)) return 'settle';
+        if (PASSWORD_CHANGE.test(line) || (/password\s*:\s*$/i.test(line) && PASSWORD_EXPIRED.test(s.tail))) {
+          throw this.authFailed(
+            `the device requires a password change before the account can be used ("${line.trim().slice(0, 80)}"); change it on the device or with its AAA server`,
+          );
+        }
+        if (PRESS_ANY_KEY.test(line)) {
+          const at = s.chars;
+          if (at !== keyAt) {
+            keyAt = at;
+            this.write('\n');
+          }
+          return false;
+        }
         if (/(?:user ?name|login)\s*:\s*$/i.test(line)) {
           if (sentUser) throw this.authFailed('the device asked for the username again');
           sentUser = true;
