@@ -601,6 +601,71 @@ describe('alerts', () => {
     expect(resolved.resolveReason).toBe('condition cleared');
   });
 
+  it('a channel that fails for good raises its own alert on another channel', async () => {
+    const broken = (
+      await gql<{ createAlertChannel: { id: string } }>(
+        `mutation ($input: CreateAlertChannelInput!) { createAlertChannel(input: $input) { id } }`,
+        {
+          input: {
+            name: 'broken',
+            kind: 'WECOM',
+            url: `${providers.url}/wecom/cgi-bin/webhook/send?key=wrong`,
+          },
+        },
+      )
+    ).createAlertChannel.id;
+    await createRule({
+      name: 'channel failures',
+      eventKind: 'CHANNEL_FAILED',
+      severity: 'WARNING',
+      recipients: { channelIds: [channels.webhook] },
+    });
+    const task = await createTask(stack, {
+      name: 'other-push',
+      steps: [
+        {
+          id: 'push',
+          kind: 'http.request',
+          params: { method: 'POST', url: `${recorder.url}/fail` },
+          retry: { maximumAttempts: 1 },
+        },
+      ],
+    });
+    await createRule({
+      name: 'to broken',
+      eventKind: 'RUN_FINISHED',
+      severity: 'WARNING',
+      filters: { taskIds: [task.id] },
+      recipients: { channelIds: [broken] },
+    });
+    const run = await startTaskRun(stack, 'other-push');
+    await waitForTaskRunEnd(stack, run.id);
+    const failed = await waitFor(
+      'the delivery to fail',
+      async () => {
+        const [a] = await alertsOf('to broken');
+        return a?.deliveries[0]?.status === 'FAILED' ? a.deliveries[0] : undefined;
+      },
+      { timeoutMs: 30_000, intervalMs: 200 },
+    );
+    // WeCom's "invalid webhook url" is a refusal: one attempt, not retried.
+    expect(failed.attempts).toEqual([
+      { attempt: 1, ok: false, statusCode: 200, response: expect.stringContaining('93000') },
+    ]);
+    expect(providers.rejected).toContain('wecom');
+    const alert = await waitFor(
+      'the channel alert',
+      async () => {
+        const [a] = await alertsOf('channel failures');
+        return a?.deliveries.some((d) => d.status === 'SENT') ? a : undefined;
+      },
+      { timeoutMs: 30_000, intervalMs: 200 },
+    );
+    expect(alert.events[0].data).toMatchObject({ channel: 'broken', channelKind: 'WECOM' });
+    const hook = providers.received.filter((r) => r.channel === 'webhook').at(-1)!;
+    expect(hook.text).toContain('Channel broken (WECOM) failed: WECOM error 93000: invalid webhook url');
+  });
+
   it('silences, and refuses to acknowledge a resolved alert', async () => {
     const [resolved] = await alertsOf('devices down');
     const refused = gql(`mutation ($id: ID!) { acknowledgeAlert(id: $id) { id } }`, { id: resolved.id });

@@ -12,6 +12,7 @@ export const ALERT_EVENT_KINDS = [
   'DEVICE_UP',
   'NODE_DOWN',
   'NODE_UP',
+  'CHANNEL_FAILED',
 ] as const;
 export type AlertEventKind = (typeof ALERT_EVENT_KINDS)[number];
 
@@ -48,6 +49,7 @@ export const FILTERS_BY_KIND: Record<AlertEventKind, readonly FilterName[]> = {
   DEVICE_UP: ['sites', 'deviceTags', 'deviceIds'],
   NODE_DOWN: ['nodeIds'],
   NODE_UP: ['nodeIds'],
+  CHANNEL_FAILED: [],
 };
 
 /** The labels an event of each kind carries: what `groupBy` may name. */
@@ -58,6 +60,7 @@ export const LABELS_BY_KIND: Record<AlertEventKind, readonly string[]> = {
   DEVICE_UP: ['device', 'site'],
   NODE_DOWN: ['node'],
   NODE_UP: ['node'],
+  CHANNEL_FAILED: ['channel'],
 };
 
 /** Something that happened, read from what the system records (run rows, device status, node events). */

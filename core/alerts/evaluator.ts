@@ -165,6 +165,34 @@ async function nodeEvents(db: Db, from: Date, to: Date): Promise<AlertEvent[]> {
   });
 }
 
+/** Deliveries that failed for good, at the end of their last attempt. */
+async function channelEvents(db: Db, from: Date, to: Date): Promise<AlertEvent[]> {
+  const rows: {
+    id: string;
+    channel_id: string;
+    name: string;
+    kind: string;
+    error: string | null;
+    ts: Date;
+  }[] = await db.query(
+    `SELECT d.id, d.channel_id, c.name, c.kind, d.error, a.ts
+         FROM alert_deliveries d JOIN alert_channels c ON c.id = d.channel_id
+         JOIN LATERAL (SELECT max(started_at + make_interval(secs => duration_ms / 1000.0)) AS ts
+                         FROM alert_delivery_attempts WHERE delivery_id = d.id) a ON true
+        WHERE d.status = 'FAILED' AND a.ts > $1 AND a.ts <= $2`,
+    [from, to],
+  );
+  return rows.map((r) => ({
+    kind: 'CHANNEL_FAILED',
+    key: `delivery:${r.id}`,
+    subject: `channel:${r.channel_id}`,
+    clears: [],
+    ts: r.ts,
+    labels: { channel: r.name },
+    data: { channelId: r.channel_id, channel: r.name, channelKind: r.kind, deliveryId: r.id, error: r.error },
+  }));
+}
+
 /** Every recorded event with a timestamp in (from, to], oldest first. */
 export async function recordedEvents(db: Db, from: Date, to: Date): Promise<AlertEvent[]> {
   const all = (
@@ -173,6 +201,7 @@ export async function recordedEvents(db: Db, from: Date, to: Date): Promise<Aler
       approvalEvents(db, from, to),
       deviceEvents(db, from, to),
       nodeEvents(db, from, to),
+      channelEvents(db, from, to),
     ])
   ).flat();
   return all.sort((a, b) => a.ts.getTime() - b.ts.getTime() || a.key.localeCompare(b.key));
@@ -239,6 +268,19 @@ async function clearDecidedApprovals(db: Db): Promise<string[]> {
   return rows.map((r) => r.alert_id);
 }
 
+/** Channel failures followed by a message the channel took: cleared. */
+async function clearRecoveredChannels(db: Db): Promise<string[]> {
+  const [rows]: [{ alert_id: string }[], number] = await db.query(
+    `UPDATE alert_events e SET cleared_at = now()
+       FROM alerts a
+      WHERE a.id = e.alert_id AND a.status <> 'RESOLVED' AND e.kind = 'CHANNEL_FAILED' AND e.cleared_at IS NULL
+        AND EXISTS (SELECT 1 FROM alert_deliveries d WHERE d.channel_id = (e.data->>'channelId')::uuid
+                      AND d.status = 'SENT' AND d.sent_at > e.ts)
+      RETURNING e.alert_id`,
+  );
+  return rows.map((r) => r.alert_id);
+}
+
 /** Open alerts among `ids` with every event cleared: RESOLVED (the condition cleared). */
 async function resolveCleared(db: Db, ids: string[]): Promise<string[]> {
   if (ids.length === 0) return [];
@@ -275,6 +317,7 @@ export async function evaluateAlerts(db: DataSource | Db): Promise<EvaluationRes
       }
     }
     touched.push(...(await clearDecidedApprovals(m)));
+    touched.push(...(await clearRecoveredChannels(m)));
     const wake = await resolveCleared(m, touched);
     await m.query(`UPDATE alert_cursor SET scanned_to = $1 WHERE id = 1`, [to]);
     return { wake, events: events.length, matched };

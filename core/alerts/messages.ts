@@ -82,6 +82,10 @@ export function summaryOf(event: MessageEvent, language: AlertLanguage): string 
         : `Node ${s(d.nodeId)} is DOWN: ${s(d.message)}`;
     case 'NODE_UP':
       return zh ? `执行节点 ${s(d.nodeId)} 已上线` : `Node ${s(d.nodeId)} is UP`;
+    case 'CHANNEL_FAILED':
+      return zh
+        ? `通知渠道 ${s(d.channel)}（${s(d.channelKind)}）发送失败：${s(d.error)}`
+        : `Channel ${s(d.channel)} (${s(d.channelKind)}) failed: ${s(d.error)}`;
   }
 }
 
@@ -215,6 +219,18 @@ export function sampleEvent(kind: AlertEventKind, now = new Date()): MessageEven
         data: {
           nodeId: 'worker-2',
           message: kind === 'NODE_DOWN' ? 'no heartbeat for 15 s' : 'serving switchboard',
+        },
+      };
+    case 'CHANNEL_FAILED':
+      return {
+        ...base,
+        labels: { channel: 'ops-dingtalk' },
+        data: {
+          channelId: '00000000-0000-4000-8000-000000000004',
+          channel: 'ops-dingtalk',
+          channelKind: 'DINGTALK',
+          deliveryId: '00000000-0000-4000-8000-000000000005',
+          error: 'DINGTALK error 310000: sign not match',
         },
       };
   }

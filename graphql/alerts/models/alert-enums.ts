@@ -10,7 +10,8 @@ registerEnumType(AlertEventKindEnum, {
   name: 'AlertEventKind',
   description:
     'RUN_FINISHED: a run reached a final status. STEP_AWAITING_APPROVAL: a task step waits for a decision. ' +
-    'DEVICE_DOWN / DEVICE_UP: a reachability check changed the status of a device. NODE_DOWN / NODE_UP: an execution node stopped heartbeating, or came back.',
+    'DEVICE_DOWN / DEVICE_UP: a reachability check changed the status of a device. NODE_DOWN / NODE_UP: an execution node stopped heartbeating, or came back. ' +
+    'CHANNEL_FAILED: a notification could not be delivered on a channel (attempts used up, or refused).',
 });
 
 export const AlertSeverityEnum = asEnum(ALERT_SEVERITIES);
