@@ -170,6 +170,69 @@ describe('artifact store: streamed uploads, checksums, GraphQL metadata, permiss
     expect(hidden.status).toBe(404);
   });
 
+  it('takes an upload in resumable parts (Content-Range), each continuing where the last one stopped', async () => {
+    const content = randomContent(5 * 1024 * 1024 + 11);
+    const whole = Buffer.concat(await content.stream().toArray());
+    const size = whole.length;
+    const part = (start: number, end: number) =>
+      uploadArtifact(stack.url, TEST_TOKEN, 'image', '17.3', Readable.from([whole.subarray(start, end)]), {
+        sha256: content.sha256,
+        headers: { 'content-range': `bytes ${start}-${end - 1}/${size}` },
+      });
+    const ask = () =>
+      uploadArtifact(stack.url, TEST_TOKEN, 'image', '17.3', Readable.from([]), {
+        sha256: content.sha256,
+        headers: { 'content-range': `bytes */${size}` },
+      });
+
+    expect(await ask()).toMatchObject({ status: 308, body: { received: 0, total: size } });
+    const first = await part(0, 2_000_000);
+    expect(first).toMatchObject({ status: 308, body: { received: 2_000_000 } });
+    expect(first.headers.range).toBe('bytes=0-1999999');
+    // The connection dropped, the client asks where to go on; a part at the wrong offset is refused.
+    expect((await ask()).body).toMatchObject({ received: 2_000_000 });
+    const wrong = await part(3_000_000, 4_000_000);
+    expect(wrong.status).toBe(409);
+    expect(JSON.stringify(wrong.body)).toMatch(/send the part starting at byte 2000000/);
+    expect((await part(2_000_000, 4_000_000)).status).toBe(308);
+    const last = await part(4_000_000, size);
+    expect(last.status).toBe(201);
+    expect(last.body).toMatchObject({
+      name: 'image',
+      version: '17.3',
+      sha256: content.sha256,
+      sizeBytes: size,
+    });
+    expect(existsSync(blobPath(content.sha256))).toBe(true);
+    expect(readdirSync(path.join(dir, 'tmp/resumable'))).toEqual([]);
+    // Asking again once it is stored answers the artifact.
+    expect((await ask()).status).toBe(201);
+
+    // Parts that do not add up to the declared checksum: refused at the end, and the partial upload is dropped.
+    const bad = (start: number, end: number) =>
+      uploadArtifact(stack.url, TEST_TOKEN, 'image', '17.4', Readable.from([Buffer.alloc(end - start, 1)]), {
+        sha256: content.sha256,
+        headers: { 'content-range': `bytes ${start}-${end - 1}/1000` },
+      });
+    expect((await bad(0, 600)).status).toBe(308);
+    const refused = await bad(600, 1000);
+    expect(refused.status).toBe(400);
+    expect(JSON.stringify(refused.body)).toMatch(/"field":"sha256"/);
+    expect(readdirSync(path.join(dir, 'tmp/resumable'))).toEqual([]);
+    const noChecksum = await uploadArtifact(
+      stack.url,
+      TEST_TOKEN,
+      'image',
+      '17.5',
+      Readable.from([Buffer.from('x')]),
+      {
+        headers: { 'content-range': 'bytes 0-0/1' },
+      },
+    );
+    expect(noChecksum.status).toBe(400);
+    expect(JSON.stringify(noChecksum.body)).toMatch(/x-checksum-sha256/);
+  });
+
   it('needs artifacts:write to upload or delete and artifacts:read to list or download', async () => {
     await uploadArtifact(stack.url, TEST_TOKEN, 'perm', '1', Readable.from([Buffer.from('perm')]));
     const token = async (permissions: string[]) =>

@@ -15,7 +15,7 @@ import {
   formatArtifactRef,
   type ArtifactRef,
 } from '../../libs/common/src/artifact-refs';
-import { BlobStore, BlobTooLargeError } from './blob-store';
+import { BlobStore, BlobTooLargeError, type StagedBlob } from './blob-store';
 
 /** An artifact as the API and the step kinds see it. */
 export interface Artifact {
@@ -44,6 +44,20 @@ export interface NewArtifact {
   createdBy?: string | null;
 }
 
+/** Name, version and retention of a new artifact, or BAD_USER_INPUT naming each bad one. */
+function checkNew(input: NewArtifact): void {
+  const problems = [
+    ['name', artifactNameProblem(input.name)],
+    ['version', artifactVersionProblem(input.version)],
+  ].filter((p): p is [string, string] => p[1] !== null);
+  if (problems.length)
+    throw SwitchboardError.invalidFields(problems.map(([field, message]) => ({ field, message })));
+  if (input.retainDays !== undefined && input.retainDays !== null) {
+    if (!Number.isInteger(input.retainDays) || input.retainDays < 1 || input.retainDays > 36_500)
+      throw SwitchboardError.badInput('retainDays', 'must be a whole number of days, 1 to 36500');
+  }
+}
+
 const COLUMNS = `id, name, version, sha256, size_bytes::float8 AS "sizeBytes", content_type AS "contentType",
   source, created_by AS "createdBy", created_at AS "createdAt", expires_at AS "expiresAt"`;
 const LIVE = `(expires_at IS NULL OR expires_at > now())`;
@@ -69,27 +83,62 @@ export class ArtifactsRepository {
    * error (a retried upload): the existing artifact is returned. Different content is a CONFLICT.
    */
   async store(input: NewArtifact, content: Readable): Promise<Artifact> {
-    const problems = [
-      ['name', artifactNameProblem(input.name)],
-      ['version', artifactVersionProblem(input.version)],
-    ].filter((p): p is [string, string] => p[1] !== null);
-    if (problems.length)
-      throw SwitchboardError.invalidFields(problems.map(([field, message]) => ({ field, message })));
-    if (input.retainDays !== undefined && input.retainDays !== null) {
-      if (!Number.isInteger(input.retainDays) || input.retainDays < 1 || input.retainDays > 36_500)
-        throw SwitchboardError.badInput('retainDays', 'must be a whole number of days, 1 to 36500');
-    }
+    checkNew(input);
     let staged;
     try {
       staged = await this.blobs.stage(content, this.maxBytes);
     } catch (error) {
-      if (error instanceof BlobTooLargeError)
-        throw SwitchboardError.badInput(
+      throw this.tooLarge(error);
+    }
+    return this.commitStaged(input, staged);
+  }
+
+  /**
+   * One part of a resumable upload (`Content-Range: bytes <start>-<end>/<total>`): appended to the
+   * partial upload of this name@version and checksum, which must hold exactly `start` bytes so far.
+   * When it reaches `total` bytes its SHA-256 is checked and it becomes the artifact. Without
+   * content (`bytes *\/<total>`) it only says how many bytes arrived. A partial upload is kept in
+   * ARTIFACTS_DIR/tmp/resumable until completed or until the artifact exists.
+   */
+  async storePart(
+    input: NewArtifact & { expectedSha256: string },
+    range: { start: number | null; total: number },
+    content: Readable | null,
+  ): Promise<{ artifact: Artifact } | { received: number }> {
+    checkNew(input);
+    if (range.total > this.maxBytes) throw this.tooLarge(new BlobTooLargeError(this.maxBytes));
+    const existing = await this.resolve({ name: input.name, version: input.version });
+    if (existing && existing.sha256 === input.expectedSha256) return { artifact: existing };
+    const key = `${input.name}@${input.version}:${input.expectedSha256}:${range.total}`;
+    let received = await this.blobs.partialSize(key);
+    if (range.start === null || !content) return { received };
+    if (range.start !== received)
+      throw SwitchboardError.conflict(
+        `this upload has ${received} of ${range.total} bytes: send the part starting at byte ${received}`,
+        'content-range',
+      );
+    try {
+      received = await this.blobs.append(key, content, range.total);
+    } catch (error) {
+      throw this.tooLarge(error, range.total);
+    }
+    if (received < range.total) return { received };
+    const staged = await this.blobs.stagePartial(key);
+    return { artifact: await this.commitStaged(input, staged) };
+  }
+
+  private tooLarge(error: unknown, total?: number): unknown {
+    if (!(error instanceof BlobTooLargeError)) return error;
+    return total !== undefined && error.limit === total
+      ? SwitchboardError.badInput('content-range', `the parts are longer than the declared ${total} bytes`)
+      : SwitchboardError.badInput(
           'content',
           `is larger than the ${this.maxBytes} bytes allowed (ARTIFACTS_MAX_BYTES)`,
         );
-      throw error;
-    }
+  }
+
+  /** Check a staged blob against the declared checksum, then make it name@version (see store). */
+  private async commitStaged(input: NewArtifact, staged: StagedBlob): Promise<Artifact> {
     if (input.expectedSha256 && input.expectedSha256 !== staged.sha256) {
       await this.blobs.discard(staged);
       throw SwitchboardError.badInput(

@@ -67,6 +67,48 @@ export class BlobStore {
     await rename(staged.tmp, target);
   }
 
+  /** Where the partial upload `key` (any text: it is hashed into a file name) is kept. */
+  private partialPath(key: string): string {
+    return path.join(this.dir, 'tmp', 'resumable', createHash('sha256').update(key).digest('hex'));
+  }
+
+  /** Bytes of the partial upload `key` so far (0: none). */
+  async partialSize(key: string): Promise<number> {
+    return stat(this.partialPath(key)).then(
+      (s) => s.size,
+      () => 0,
+    );
+  }
+
+  /** Append `source` to the partial upload `key`, refusing it past `total` bytes; its new size. */
+  async append(key: string, source: Readable, total: number): Promise<number> {
+    const file = this.partialPath(key);
+    await mkdir(path.dirname(file), { recursive: true });
+    let size = await this.partialSize(key);
+    const meter = new Transform({
+      transform(chunk: Buffer, _encoding, done) {
+        size += chunk.length;
+        if (size > total) return done(new BlobTooLargeError(total));
+        done(null, chunk);
+      },
+    });
+    // Bytes appended before a failure stay: the client continues from the size it is told.
+    await pipeline(source, meter, createWriteStream(file, { flags: 'a' }));
+    return size;
+  }
+
+  /** A complete partial upload as a staged blob (hashed by reading it once), ready to commit. */
+  async stagePartial(key: string): Promise<StagedBlob> {
+    const tmp = this.partialPath(key);
+    const hash = createHash('sha256');
+    let size = 0;
+    for await (const chunk of createReadStream(tmp) as AsyncIterable<Buffer>) {
+      hash.update(chunk);
+      size += chunk.length;
+    }
+    return { tmp, sha256: hash.digest('hex'), size };
+  }
+
   async discard(staged: StagedBlob): Promise<void> {
     await rm(staged.tmp, { force: true });
   }

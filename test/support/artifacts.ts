@@ -11,8 +11,8 @@ export function uploadArtifact(
   name: string,
   version: string,
   body: Readable,
-  options: { sha256?: string; retainDays?: number } = {},
-): Promise<{ status: number; body: unknown }> {
+  options: { sha256?: string; retainDays?: number; headers?: Record<string, string> } = {},
+): Promise<{ status: number; body: unknown; headers: http.IncomingHttpHeaders }> {
   const url = new URL(`/artifacts/${encodeURIComponent(name)}/${encodeURIComponent(version)}`, baseUrl);
   if (options.retainDays !== undefined) url.searchParams.set('retainDays', String(options.retainDays));
   return new Promise((resolve, reject) => {
@@ -24,13 +24,18 @@ export function uploadArtifact(
           'content-type': 'application/octet-stream',
           ...(token ? { authorization: `Bearer ${token}` } : {}),
           ...(options.sha256 ? { 'x-checksum-sha256': options.sha256 } : {}),
+          ...options.headers,
         },
       },
       (res) => {
         let text = '';
         res.on('data', (c: Buffer) => (text += c.toString()));
         res.on('end', () =>
-          resolve({ status: res.statusCode ?? 0, body: text ? (JSON.parse(text) as unknown) : null }),
+          resolve({
+            status: res.statusCode ?? 0,
+            body: text ? (JSON.parse(text) as unknown) : null,
+            headers: res.headers,
+          }),
         );
       },
     );

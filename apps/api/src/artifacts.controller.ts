@@ -15,11 +15,28 @@ import { ARTIFACTS } from '../../../graphql/artifacts/artifacts.tokens';
 import { Public } from '../../../graphql/common/auth.guard';
 import { CSRF_HEADER, type AuthenticatedRequest } from './authenticate.middleware';
 
+/** `bytes <start>-<end>/<total>` (a part) or `bytes *\/<total>` (a question); else BAD_USER_INPUT. */
+export function parseContentRange(text: string): { start: number | null; total: number } {
+  const part = /^bytes (\d+)-(\d+)\/(\d+)$/.exec(text.trim());
+  if (part) {
+    const [start, end, total] = part.slice(1).map(Number);
+    if (start <= end && end < total) return { start, total };
+  }
+  const question = /^bytes \*\/(\d+)$/.exec(text.trim());
+  if (question) return { start: null, total: Number(question[1]) };
+  throw SwitchboardError.badInput(
+    'content-range',
+    'must be "bytes <start>-<end>/<total>" (a part) or "bytes */<total>" (how much arrived)',
+  );
+}
+
 /**
  * Artifact content over HTTP, streamed both ways (never held whole in memory):
- * `PUT /artifacts/<name>/<version>` stores the request body (any content type but JSON), checked
- * against the `x-checksum-sha256` header when given; `GET /artifacts/<name>/<version>` sends it back,
- * with `Range: bytes=<from>-` to resume. Same credentials as GraphQL (bearer token or session
+ * `PUT /artifacts/<name>/<version>` stores the request body, checked against the
+ * `x-checksum-sha256` header when given; with `Content-Range: bytes <start>-<end>/<total>` (and
+ * the checksum) it is one part of a resumable upload: `308` with `Range: bytes=0-<received - 1>`
+ * until the last part, then `201`; `Content-Range: bytes *\/<total>` without a body asks how much
+ * arrived. `GET /artifacts/<name>/<version>` sends it back, with `Range: bytes=<from>-` to resume. Same credentials as GraphQL (bearer token or session
  * cookie, plus the CSRF header for a PUT with a cookie); artifacts:write / artifacts:read.
  */
 @Controller('artifacts')
@@ -38,6 +55,7 @@ export class ArtifactsController {
     @Param('version') version: string,
     @Query('retainDays') retainDays: string | undefined,
     @Req() req: AuthenticatedRequest,
+    @Res({ passthrough: true }) res: ServerResponse,
   ) {
     const principal = await this.authorize(req, 'artifacts:write', `PUT /artifacts/${name}/${version}`);
     const declared = req.headers['x-checksum-sha256'];
@@ -52,17 +70,37 @@ export class ArtifactsController {
       retain = /^\d{1,6}$/.test(retainDays) ? Number(retainDays) : NaN;
     }
     const started = Date.now();
-    const artifact = await this.artifacts.store(
-      {
-        name,
-        version,
-        expectedSha256,
-        retainDays: retain,
-        contentType: typeof req.headers['content-type'] === 'string' ? req.headers['content-type'] : null,
-        source: 'upload',
-      },
-      req,
-    );
+    const input = {
+      name,
+      version,
+      expectedSha256,
+      retainDays: retain,
+      contentType: typeof req.headers['content-type'] === 'string' ? req.headers['content-type'] : null,
+      source: 'upload' as const,
+    };
+    let artifact;
+    const contentRange = req.headers['content-range'];
+    if (contentRange !== undefined) {
+      const range = parseContentRange(String(contentRange));
+      if (!expectedSha256)
+        throw SwitchboardError.badInput(
+          'x-checksum-sha256',
+          'is required for a resumable upload (Content-Range)',
+        );
+      const part = await this.artifacts.storePart(
+        { ...input, expectedSha256 },
+        range,
+        range.start === null ? null : req,
+      );
+      if ('received' in part) {
+        res.statusCode = 308;
+        if (part.received > 0) res.setHeader('range', `bytes=0-${part.received - 1}`);
+        return { received: part.received, total: range.total };
+      }
+      artifact = part.artifact;
+    } else {
+      artifact = await this.artifacts.store(input, req);
+    }
     await appendAudit(this.dataSource, {
       actorId: principal.userId,
       actorName: principal.username,
