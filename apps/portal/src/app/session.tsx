@@ -1,4 +1,5 @@
 import { useMutation, useQuery } from '@apollo/client/react';
+import { Button, Result } from 'antd';
 import { createContext, useCallback, useContext, useEffect, useMemo, type ReactNode } from 'react';
 import { graphql } from '../gql';
 import { useTranslation } from 'react-i18next';
@@ -52,7 +53,8 @@ export function useSession(): Session {
 
 /** Reads who is signed in, their permissions and profile; applies the profile's language. */
 export function SessionProvider(props: { fallback: ReactNode; children: ReactNode }) {
-  const { data } = useQuery(SessionQuery);
+  const { t } = useTranslation();
+  const { data, error, refetch } = useQuery(SessionQuery);
   const [save] = useMutation(SaveLanguage);
   const profileLanguage = data?.myProfile.language;
   useEffect(() => {
@@ -78,6 +80,15 @@ export function SessionProvider(props: { fallback: ReactNode; children: ReactNod
       setLanguage,
     };
   }, [data, setLanguage]);
+  // UNAUTHENTICATED goes back to the login page (the client's error link); anything else is shown.
+  if (!session && error)
+    return (
+      <Result
+        status="error"
+        title={error.message}
+        extra={<Button onClick={() => void refetch()}>{t('common.refresh')}</Button>}
+      />
+    );
   if (!session) return <>{props.fallback}</>;
   return <SessionContext.Provider value={session}>{props.children}</SessionContext.Provider>;
 }
