@@ -488,6 +488,14 @@ describe('alerts', () => {
       recipients: { channelIds: [channels.webhook] },
       groupWindowSeconds: 1,
     });
+    // The same events, one alert per device (read by the scope test below).
+    await createRule({
+      name: 'down by device',
+      eventKind: 'DEVICE_DOWN',
+      severity: 'WARNING',
+      recipients: { channelIds: [channels.feishu] },
+      groupBy: ['device'],
+    });
     const names = [...stack.deviceIds.keys()].sort().slice(0, 2);
     const ports = new Map<string, number>();
     const { rows } = await stack.db.query<{ name: string; port: number }>(`SELECT name, port FROM devices`);
@@ -664,6 +672,72 @@ describe('alerts', () => {
     expect(alert.events[0].data).toMatchObject({ channel: 'broken', channelKind: 'WECOM' });
     const hook = providers.received.filter((r) => r.channel === 'webhook').at(-1)!;
     expect(hook.text).toContain('Channel broken (WECOM) failed: WECOM error 93000: invalid webhook url');
+  });
+
+  it('a reader bound to a site sees only the alerts about what it may see', async () => {
+    const password = 'correct horse battery 9';
+    const { createUser } = await gql<{ createUser: { id: string } }>(
+      `mutation ($input: CreateUserInput!) { createUser(input: $input) { id } }`,
+      { input: { username: 'site-a-viewer', roles: [], password } },
+    );
+    await gql(`mutation ($input: BindRoleInput!) { bindRole(input: $input) { id } }`, {
+      input: { userId: createUser.id, role: 'operator', sites: ['lab-a'], tags: [] },
+    });
+    const login = await fetch(`${stack.url}/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'site-a-viewer', password }),
+    });
+    const { csrfToken } = (await login.json()) as { csrfToken: string };
+    const cookie = login.headers
+      .getSetCookie()
+      .map((c) => c.split(';')[0])
+      .join('; ');
+    const call = (query: string, variables: Record<string, unknown> = {}) =>
+      fetch(`${stack.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', cookie, 'x-csrf-token': csrfToken },
+        body: JSON.stringify({ query, variables }),
+      }).then(
+        (r) =>
+          r.json() as Promise<{
+            data?: Record<string, unknown>;
+            errors?: { extensions: { code: string } }[];
+          }>,
+      );
+
+    const seen = (await call(`{ alerts(first: 100) { edges { node { id ruleName } } } }`)).data as {
+      alerts: { edges: { node: { id: string; ruleName: string } }[] };
+    };
+    const visible = new Set(seen.alerts.edges.map((e) => e.node.id));
+    const { rows } = await stack.db.query<{ id: string; kind: string; sites: string[]; runs: number }>(
+      `SELECT a.id, min(e.kind) AS kind,
+              array_agg(DISTINCT d.site) FILTER (WHERE d.site IS NOT NULL) AS sites,
+              count(e.data->>'runId')::int AS runs
+         FROM alerts a JOIN alert_events e ON e.alert_id = a.id
+         LEFT JOIN devices d ON d.id::text = e.data->>'deviceId'
+        GROUP BY a.id`,
+    );
+    let checked = 0;
+    for (const a of rows) {
+      if (a.kind.startsWith('DEVICE_')) {
+        // Device alerts: visible when every device is at lab-a.
+        expect([a.id, visible.has(a.id)]).toEqual([a.id, a.sites.every((s) => s === 'lab-a')]);
+        checked++;
+      } else if (a.runs > 0) {
+        // Runs that touched no device (HTTP and approval steps): only their starter sees them.
+        expect([a.id, visible.has(a.id)]).toEqual([a.id, false]);
+        checked++;
+      }
+    }
+    expect(checked).toBeGreaterThanOrEqual(5);
+    expect(rows.some((a) => a.kind.startsWith('DEVICE_') && visible.has(a.id))).toBe(true);
+    // An alert it cannot see does not exist for it, to read or to acknowledge.
+    const hidden = rows.find((a) => !visible.has(a.id))!;
+    const read = await call(`query ($id: ID!) { alert(id: $id) { id } }`, { id: hidden.id });
+    expect(read.errors?.[0].extensions.code).toBe('NOT_FOUND');
+    const ack = await call(`mutation ($id: ID!) { acknowledgeAlert(id: $id) { id } }`, { id: hidden.id });
+    expect(ack.errors?.[0].extensions.code).toBe('NOT_FOUND');
   });
 
   it('silences, and refuses to acknowledge a resolved alert', async () => {

@@ -13,6 +13,9 @@ import {
   type ConnectionShape,
 } from '../../libs/common/src/pagination';
 import type { SecretBox } from '../../libs/crypto/src/secret-box';
+import { runVisibleCondition, scopeOfRequest } from '../accounts/device-scope';
+import type { Principal } from '../accounts/principal';
+import { scopeCondition } from '../accounts/scope-sql';
 import { isUniqueViolation } from '../database/db-errors';
 import { inTransaction, type Db } from '../runs/run-log';
 import {
@@ -462,11 +465,39 @@ const ALERT_COLUMNS = `a.id, a.rule_id AS "ruleId", r.name AS "ruleName", a.grou
   a.acknowledged_via AS "acknowledgedVia", a.silenced_until AS "silencedUntil", a.silence_reason AS "silenceReason",
   a.resolved_at AS "resolvedAt", a.resolved_by AS "resolvedBy", a.resolve_reason AS "resolveReason"`;
 
-export async function getAlert(db: Db, id: string): Promise<AlertView> {
+/**
+ * The alerts (alias `a`) a principal may read: with alerts:read everywhere, all; with it bound to
+ * sites or tags, those whose every device event is about a device inside them and every run or
+ * approval event about a run it may see (runs:read rules); node and channel events are not about
+ * devices. Without a principal (the worker, a signed link): all.
+ */
+function alertVisibleCondition(
+  principal: Principal | null | undefined,
+  first: number,
+): { sql: string; params: unknown[] } {
+  const scope = scopeOfRequest(principal, 'alerts:read');
+  if (scope.all) return { sql: 'TRUE', params: [] };
+  const device = scopeCondition(scope, 'd', first);
+  const run = runVisibleCondition(scope, principal!.userId, 'r', first + device.params.length);
+  return {
+    sql: `NOT EXISTS (SELECT 1 FROM alert_events e WHERE e.alert_id = a.id AND NOT (CASE
+            WHEN e.kind IN ('DEVICE_DOWN', 'DEVICE_UP') THEN EXISTS (
+              SELECT 1 FROM devices d WHERE d.id::text = e.data->>'deviceId' AND ${device.sql})
+            WHEN e.kind IN ('RUN_FINISHED', 'STEP_AWAITING_APPROVAL') THEN EXISTS (
+              SELECT 1 FROM runs r WHERE r.id::text = e.data->>'runId' AND ${run.sql})
+            ELSE TRUE END))`,
+    params: [...device.params, ...run.params],
+  };
+}
+
+/** NOT_FOUND when there is no such alert, or the principal may not read it. */
+export async function getAlert(db: Db, id: string, principal?: Principal | null): Promise<AlertView> {
+  const visible = alertVisibleCondition(principal, 2);
   const rows: AlertView[] = isUuid(id)
     ? await db.query(
-        `SELECT ${ALERT_COLUMNS} FROM alerts a JOIN alert_rules r ON r.id = a.rule_id WHERE a.id = $1`,
-        [id],
+        `SELECT ${ALERT_COLUMNS} FROM alerts a JOIN alert_rules r ON r.id = a.rule_id
+          WHERE a.id = $1 AND ${visible.sql}`,
+        [id, ...visible.params],
       )
     : [];
   if (!rows[0]) throw SwitchboardError.notFound('Alert', id);
@@ -486,13 +517,20 @@ export interface AlertQuery {
 }
 
 /** Alert history, newest first, with filters; keyset-paginated on (first_at, id). */
-export async function listAlerts(db: Db, q: AlertQuery): Promise<ConnectionShape<AlertView>> {
+export async function listAlerts(
+  db: Db,
+  q: AlertQuery,
+  principal?: Principal | null,
+): Promise<ConnectionShape<AlertView>> {
   const where: string[] = [];
   const params: unknown[] = [];
   const p = (v: unknown) => {
     params.push(v);
     return `$${params.length}`;
   };
+  const visible = alertVisibleCondition(principal, 1);
+  params.push(...visible.params);
+  where.push(visible.sql);
   if (q.statuses?.length) where.push(`a.status = ANY(${p(q.statuses)})`);
   if (q.severities?.length) where.push(`a.severity = ANY(${p(q.severities)})`);
   if (q.ruleId) where.push(isUuid(q.ruleId) ? `a.rule_id = ${p(q.ruleId)}` : 'false');

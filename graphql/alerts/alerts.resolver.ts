@@ -160,14 +160,14 @@ export class AlertsResolver {
 
   @Requires('alerts:read')
   @Query(() => AlertConnection, { description: 'Alert history, newest first.' })
-  alerts(@Args() args: AlertsArgs): Promise<AlertConnection> {
-    return listAlerts(this.dataSource, args);
+  alerts(@Context() ctx: AuthContext, @Args() args: AlertsArgs): Promise<AlertConnection> {
+    return listAlerts(this.dataSource, args, principalOf(ctx));
   }
 
   @Requires('alerts:read')
   @Query(() => AlertModel, { description: 'NOT_FOUND when there is no alert with this id.' })
-  alert(@Args('id', { type: () => ID }) id: string): Promise<AlertModel> {
-    return getAlert(this.dataSource, id);
+  alert(@Context() ctx: AuthContext, @Args('id', { type: () => ID }) id: string): Promise<AlertModel> {
+    return getAlert(this.dataSource, id, principalOf(ctx));
   }
 
   @ResolveField(() => [AlertEventModel], { description: 'Its events, oldest first (the last `last`).' })
@@ -191,7 +191,7 @@ export class AlertsResolver {
     @Context() ctx: AuthContext,
     @Args('id', { type: () => ID }) id: string,
   ): Promise<AlertModel> {
-    return this.service.acknowledge(id, principalOf(ctx).userId, 'api');
+    return this.service.acknowledge(id, principalOf(ctx), 'api');
   }
 
   @Requires('alerts:acknowledge')
@@ -199,7 +199,7 @@ export class AlertsResolver {
     description: 'Quiet until `until`; then it fires again unless acknowledged or resolved.',
   })
   silenceAlert(@Context() ctx: AuthContext, @Args() args: SilenceAlertArgs): Promise<AlertModel> {
-    return this.service.silence(args.id, args.until, args.reason, principalOf(ctx).userId);
+    return this.service.silence(args.id, args.until, args.reason, principalOf(ctx));
   }
 
   @Requires('alerts:acknowledge')
@@ -209,7 +209,7 @@ export class AlertsResolver {
     @Args('id', { type: () => ID }) id: string,
     @Args('reason', { type: () => String, nullable: true }) reason?: string,
   ): Promise<AlertModel> {
-    return this.service.resolve(id, reason ?? null, principalOf(ctx).userId);
+    return this.service.resolve(id, reason ?? null, principalOf(ctx));
   }
 }
 

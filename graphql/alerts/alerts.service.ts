@@ -9,8 +9,10 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { Client } from '@temporalio/client';
 import { DataSource } from 'typeorm';
 import type { AlertLanguage, ChannelKind } from '../../core/alerts/alert-rules';
+import type { Principal } from '../../core/accounts/principal';
 import {
   acknowledgeAlert,
+  getAlert,
   resolveAlert,
   silenceAlert,
   type AlertRuleInput,
@@ -84,20 +86,27 @@ export class AlertsService implements OnApplicationBootstrap, OnApplicationShutd
       .catch(() => undefined); // its workflow ended already, or is not started yet: it reads the status itself
   }
 
-  async acknowledge(id: string, userId: string | null, via: 'api' | 'link'): Promise<AlertView> {
-    const { alert, changed } = await acknowledgeAlert(this.dataSource, id, { userId, via });
+  /** `principal` null: a signed link (its signature is the proof). */
+  async acknowledge(id: string, principal: Principal | null, via: 'api' | 'link'): Promise<AlertView> {
+    if (principal) await getAlert(this.dataSource, id, principal);
+    const { alert, changed } = await acknowledgeAlert(this.dataSource, id, {
+      userId: principal?.userId ?? null,
+      via,
+    });
     if (changed) await this.wake(alert);
     return alert;
   }
 
-  async silence(id: string, until: Date, reason: string, userId: string): Promise<AlertView> {
-    const { alert, changed } = await silenceAlert(this.dataSource, id, until, reason, userId);
+  async silence(id: string, until: Date, reason: string, principal: Principal): Promise<AlertView> {
+    await getAlert(this.dataSource, id, principal);
+    const { alert, changed } = await silenceAlert(this.dataSource, id, until, reason, principal.userId);
     if (changed) await this.wake(alert);
     return alert;
   }
 
-  async resolve(id: string, reason: string | null, userId: string): Promise<AlertView> {
-    const { alert, changed } = await resolveAlert(this.dataSource, id, reason, userId);
+  async resolve(id: string, reason: string | null, principal: Principal): Promise<AlertView> {
+    await getAlert(this.dataSource, id, principal);
+    const { alert, changed } = await resolveAlert(this.dataSource, id, reason, principal.userId);
     if (changed) await this.wake(alert);
     return alert;
   }
