@@ -369,6 +369,31 @@ describe('portal: sign in, collect a site, watch it live, read a device output (
     expect((await get('/assets/..%2F..%2Fpackage.json', {})).status).toBe(404);
   });
 
+  it('a user the MFA policy concerns sets up an authenticator at sign-in and is shown the recovery codes once', async () => {
+    await stack.gql.request(
+      `mutation { setMfaPolicy(input: { required: true, roles: ["auditor"] }) { required } }`,
+    );
+    await createUser('aud', ['auditor']);
+    const w = await open('zh-CN', 'mfa-enrolment');
+    const { page } = w;
+    await signIn(w, 'aud', { username: '用户名', password: '密码', submit: '登录' });
+    await page.getByRole('heading', { name: '启用两步验证' }).waitFor();
+    await page.getByRole('img', { name: '身份验证器应用的二维码' }).waitFor();
+    await w.check('enrol');
+    const secret = (await page.getByTestId('totp-secret').textContent())!.trim();
+    const totp = new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(secret) });
+    await page.getByLabel('验证码').fill(totp.generate());
+    await page.getByRole('button', { name: '验证' }).click();
+    await page.getByRole('heading', { name: '恢复码' }).waitFor();
+    const codes = (await page.getByTestId('recovery-codes').textContent())!.trim().split(/\s+/);
+    expect(codes).toHaveLength(10);
+    await w.check('recovery-codes');
+    await page.getByRole('button', { name: '我已保存，继续' }).click();
+    await page.getByRole('heading', { name: '仪表盘' }).waitFor();
+    const mfa = await stack.db.query(`SELECT enabled_at FROM user_mfa WHERE user_id = $1`, [ids.get('aud')]);
+    expect(mfa.rows[0]?.enabled_at).toBeTruthy();
+  });
+
   it('navigation shows only the pages a role may see; the others answer 403', async () => {
     const w = await open('en-US', 'inventory-only');
     await signIn(w, 'ina', { username: '用户名', password: '密码', submit: '登录' });

@@ -48,8 +48,15 @@ export const en: Messages = {
     verify: 'Verify',
     mfaFailed: 'Invalid code',
     mfaExpired: 'The verification expired; sign in again',
-    enrollRequired:
-      'Your account must turn on two-step verification first: enrol as your administrator tells you, then sign in.',
+    enrollTitle: 'Turn on two-step verification',
+    enrollHelp:
+      'Your account must use two-step verification. Scan the QR code with an authenticator app (or enter the key below), then enter the 6-digit code it shows.',
+    secret: 'Key',
+    qrAlt: 'QR code for the authenticator app',
+    recoveryTitle: 'Recovery codes',
+    recoveryHelp:
+      'Each recovery code replaces a code once, should you lose your phone. They are shown only now: save them.',
+    recoverySaved: 'I saved them; continue',
   },
   dashboard: {
     title: 'Dashboard',

@@ -46,7 +46,14 @@ export const zhCN = {
     verify: '验证',
     mfaFailed: '验证码无效',
     mfaExpired: '验证已过期，请重新登录',
-    enrollRequired: '您的账户须先启用两步验证：请用 npm start 打印的方式或管理员提供的方式完成注册后再登录。',
+    enrollTitle: '启用两步验证',
+    enrollHelp:
+      '您的账户须使用两步验证。请用身份验证器应用扫描二维码（或输入下面的密钥），然后输入它显示的 6 位验证码。',
+    secret: '密钥',
+    qrAlt: '身份验证器应用的二维码',
+    recoveryTitle: '恢复码',
+    recoveryHelp: '手机丢失时，每个恢复码可代替验证码使用一次。它们只显示这一次：请现在保存。',
+    recoverySaved: '我已保存，继续',
   },
   dashboard: {
     title: '仪表盘',

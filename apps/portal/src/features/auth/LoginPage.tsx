@@ -3,29 +3,50 @@ import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { LanguageSwitch } from '../../app/LanguageSwitch';
 import { applyLanguage } from '../../i18n';
-import { login, verifyMfa, type LoginOutcome } from './auth-api';
+import { beginEnrollment, login, verifyMfa, type LoginOutcome } from './auth-api';
 
-type Problem = 'credentials' | 'rateLimited' | 'code' | 'expired' | 'enrollmentRequired' | null;
+type Problem = 'credentials' | 'rateLimited' | 'code' | 'expired' | null;
 
-/** Local sign-in: username and password, then a TOTP or recovery code when the account has MFA on. */
+/** Where the sign-in is: the password, a code of the user's authenticator, enrolling one, its recovery codes. */
+type Step =
+  | { kind: 'password' }
+  | { kind: 'code'; mfaToken: string }
+  | { kind: 'enroll'; mfaToken: string; otpauthUri: string; qrSvg: string }
+  | { kind: 'recovery'; codes: string[] };
+
+/**
+ * Local sign-in: username and password, then a TOTP or recovery code when the account has MFA on;
+ * a user the MFA policy requires to have a second factor sets one up here (QR code, first code)
+ * and is shown the recovery codes once.
+ */
 export function LoginPage(props: { onSignedIn: () => void }) {
   const { t } = useTranslation();
-  const [mfaToken, setMfaToken] = useState<string | null>(null);
+  const [step, setStep] = useState<Step>({ kind: 'password' });
   const [problem, setProblem] = useState<Problem>(null);
   const [busy, setBusy] = useState(false);
 
-  const settle = (outcome: LoginOutcome) => {
-    if (outcome.kind === 'signedIn') return props.onSignedIn();
-    if (outcome.kind === 'mfa') {
-      setProblem(null);
-      setMfaToken(outcome.mfaToken);
-    } else if (outcome.kind === 'enrollmentRequired') setProblem('enrollmentRequired');
-    else setProblem(outcome.reason);
+  const settle = async (outcome: LoginOutcome) => {
+    setProblem(null);
+    switch (outcome.kind) {
+      case 'signedIn':
+        return props.onSignedIn();
+      case 'mfa':
+        return setStep({ kind: 'code', mfaToken: outcome.mfaToken });
+      case 'enrollmentRequired': {
+        const enrollment = await beginEnrollment(outcome.mfaToken);
+        if (!enrollment) return setProblem('expired');
+        return setStep({ kind: 'enroll', mfaToken: outcome.mfaToken, ...enrollment });
+      }
+      case 'enrolled':
+        return setStep({ kind: 'recovery', codes: outcome.recoveryCodes });
+      case 'refused':
+        return setProblem(outcome.reason);
+    }
   };
   const attempt = async (run: () => Promise<LoginOutcome>) => {
     setBusy(true);
     try {
-      settle(await run());
+      await settle(await run());
     } finally {
       setBusy(false);
     }
@@ -35,35 +56,41 @@ export function LoginPage(props: { onSignedIn: () => void }) {
     rateLimited: t('login.locked'),
     code: t('login.mfaFailed'),
     expired: t('login.mfaExpired'),
-    enrollmentRequired: t('login.enrollRequired'),
   };
+  const title = {
+    password: t('login.title'),
+    code: t('login.mfaTitle'),
+    enroll: t('login.enrollTitle'),
+    recovery: t('login.recoveryTitle'),
+  }[step.kind];
+
+  const codeForm = (mfaToken: string) => (
+    <Form
+      layout="vertical"
+      onFinish={(values: { code: string }) => attempt(() => verifyMfa(mfaToken, values.code.trim()))}
+    >
+      <Form.Item
+        label={t('login.code')}
+        name="code"
+        rules={[{ required: true, message: t('login.codeRequired') }]}
+      >
+        <Input autoComplete="one-time-code" inputMode="numeric" autoFocus />
+      </Form.Item>
+      <Button type="primary" htmlType="submit" loading={busy} block>
+        {t('login.verify')}
+      </Button>
+    </Form>
+  );
 
   return (
     <main style={{ minHeight: '100vh', display: 'grid', placeItems: 'center', background: '#f0f2f5' }}>
-      <Card style={{ width: 380 }}>
+      <Card style={{ width: step.kind === 'enroll' || step.kind === 'recovery' ? 460 : 380 }}>
         <Typography.Title level={1} style={{ fontSize: 24 }}>
-          {mfaToken ? t('login.mfaTitle') : t('login.title')}
+          {title}
         </Typography.Title>
         <Typography.Paragraph type="secondary">{t('app.tagline')}</Typography.Paragraph>
         {problem && <Alert type="error" title={message[problem]} style={{ marginBottom: 16 }} showIcon />}
-        {mfaToken ? (
-          <Form
-            layout="vertical"
-            onFinish={(values: { code: string }) => attempt(() => verifyMfa(mfaToken, values.code.trim()))}
-          >
-            <Typography.Paragraph>{t('login.mfaHelp')}</Typography.Paragraph>
-            <Form.Item
-              label={t('login.code')}
-              name="code"
-              rules={[{ required: true, message: t('login.codeRequired') }]}
-            >
-              <Input autoComplete="one-time-code" inputMode="numeric" autoFocus />
-            </Form.Item>
-            <Button type="primary" htmlType="submit" loading={busy} block>
-              {t('login.verify')}
-            </Button>
-          </Form>
-        ) : (
+        {step.kind === 'password' && (
           <Form
             layout="vertical"
             onFinish={(values: { username: string; password: string }) =>
@@ -88,6 +115,45 @@ export function LoginPage(props: { onSignedIn: () => void }) {
               {t('login.submit')}
             </Button>
           </Form>
+        )}
+        {step.kind === 'code' && (
+          <>
+            <Typography.Paragraph>{t('login.mfaHelp')}</Typography.Paragraph>
+            {codeForm(step.mfaToken)}
+          </>
+        )}
+        {step.kind === 'enroll' && (
+          <>
+            <Typography.Paragraph>{t('login.enrollHelp')}</Typography.Paragraph>
+            <img
+              src={`data:image/svg+xml;charset=utf-8,${encodeURIComponent(step.qrSvg)}`}
+              alt={t('login.qrAlt')}
+              width={200}
+              height={200}
+              style={{ display: 'block', margin: '0 auto 16px' }}
+            />
+            <Typography.Paragraph>
+              {t('login.secret')}:{' '}
+              <Typography.Text code copyable data-testid="totp-secret">
+                {new URL(step.otpauthUri).searchParams.get('secret') ?? ''}
+              </Typography.Text>
+            </Typography.Paragraph>
+            {codeForm(step.mfaToken)}
+          </>
+        )}
+        {step.kind === 'recovery' && (
+          <>
+            <Typography.Paragraph>{t('login.recoveryHelp')}</Typography.Paragraph>
+            <pre
+              data-testid="recovery-codes"
+              style={{ fontFamily: 'monospace', columns: 2, background: '#fafafa', padding: 12 }}
+            >
+              {step.codes.join('\n')}
+            </pre>
+            <Button type="primary" block onClick={props.onSignedIn}>
+              {t('login.recoverySaved')}
+            </Button>
+          </>
         )}
         <div style={{ marginTop: 16 }}>
           <LanguageSwitch onChange={(language) => void applyLanguage(language)} />

@@ -18,7 +18,8 @@ export function csrfToken(): string | null {
 export type LoginOutcome =
   | { kind: 'signedIn' }
   | { kind: 'mfa'; mfaToken: string }
-  | { kind: 'enrollmentRequired' }
+  | { kind: 'enrollmentRequired'; mfaToken: string }
+  | { kind: 'enrolled'; recoveryCodes: string[] }
   | { kind: 'refused'; reason: 'credentials' | 'rateLimited' | 'code' | 'expired' };
 
 interface LoginAnswer {
@@ -26,6 +27,7 @@ interface LoginAnswer {
   mfaRequired?: boolean;
   mfaEnrollmentRequired?: boolean;
   mfaToken?: string;
+  recoveryCodes?: string[];
 }
 
 async function post(path: string, body: unknown): Promise<{ status: number; answer: LoginAnswer }> {
@@ -43,7 +45,10 @@ function outcomeOf(status: number, answer: LoginAnswer, refusal: 'credentials' |
   if (status === 429) return { kind: 'refused', reason: 'rateLimited' };
   if (status !== 200) return { kind: 'refused', reason: refusal };
   if (answer.mfaRequired && answer.mfaToken) return { kind: 'mfa', mfaToken: answer.mfaToken };
-  if (answer.mfaEnrollmentRequired) return { kind: 'enrollmentRequired' };
+  if (answer.mfaEnrollmentRequired && answer.mfaToken)
+    return { kind: 'enrollmentRequired', mfaToken: answer.mfaToken };
+  // Signed in by confirming a new authenticator: its recovery codes, shown this once.
+  if (answer.recoveryCodes?.length) return { kind: 'enrolled', recoveryCodes: answer.recoveryCodes };
   return { kind: 'signedIn' };
 }
 
@@ -55,6 +60,19 @@ export async function login(username: string, password: string): Promise<LoginOu
 export async function verifyMfa(mfaToken: string, code: string): Promise<LoginOutcome> {
   const { status, answer } = await post('/auth/login/mfa', { mfaToken, code });
   return outcomeOf(status, answer, 'code');
+}
+
+/** For a user the MFA policy requires to enrol: the new authenticator's URI and its QR code (SVG). */
+export async function beginEnrollment(
+  mfaToken: string,
+): Promise<{ otpauthUri: string; qrSvg: string } | null> {
+  const response = await fetch('/auth/login/mfa/enroll', {
+    method: 'POST',
+    credentials: 'same-origin',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ mfaToken }),
+  });
+  return response.ok ? ((await response.json()) as { otpauthUri: string; qrSvg: string }) : null;
 }
 
 export async function logout(): Promise<void> {
