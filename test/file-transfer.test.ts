@@ -202,8 +202,25 @@ describe('file.upload / file.download over SFTP', () => {
     );
   });
 
-  it('downloads a file from each host into the artifact store, checked against the host’s sha256sum', async () => {
-    for (const h of hosts) writeFileSync(path.join(h.root, 'report.txt'), `report of ${h.name}\n`);
+  it('downloads a file from each host into the artifact store, checked against the host’s sha256sum, resuming what arrived', async () => {
+    const reportOf = (h: LinuxHost) =>
+      Buffer.concat([Buffer.from(`report of ${h.name}\n`), content.subarray(0, 3_000_000)]);
+    for (const h of hosts) writeFileSync(path.join(h.root, 'report.txt'), reportOf(h));
+    // The first megabyte of web-a's copy is already there (an earlier, interrupted transfer into the
+    // same name@version, checksum and size).
+    const a = reportOf(hosts[0]);
+    const earlier = await uploadArtifact(
+      stack.url,
+      TEST_TOKEN,
+      'reports',
+      'nightly-web-a',
+      Readable.from([a.subarray(0, 1_000_000)]),
+      {
+        sha256: sha256(a),
+        headers: { 'content-range': `bytes 0-999999/${a.length}` },
+      },
+    );
+    expect(earlier.status).toBe(308);
     await createTask(stack, {
       name: 'fetch-report',
       steps: [
@@ -223,12 +240,15 @@ describe('file.upload / file.download over SFTP', () => {
     const run = await waitForTaskRunEnd(stack, (await startTaskRun(stack, 'fetch-report')).id);
     expect(run.status).toBe('COMPLETED');
     const devices = devicesOf(step(run, 'fetch').output);
-    expect(devices.map((d) => d.artifact).sort()).toEqual(['reports@nightly-web-a', 'reports@nightly-web-b']);
+    expect(devices.map((d) => [d.artifact, d.resumedFrom]).sort()).toEqual([
+      ['reports@nightly-web-a', 1_000_000],
+      ['reports@nightly-web-b', null],
+    ]);
     for (const h of hosts) {
       const res = await fetch(`${stack.url}/artifacts/reports/nightly-${h.name}`, {
         headers: { authorization: `Bearer ${TEST_TOKEN}` },
       });
-      expect(await res.text()).toBe(`report of ${h.name}\n`);
+      expect(Buffer.from(await res.arrayBuffer()).equals(reportOf(h))).toBe(true);
     }
     const listed = await stack.gql.request<{
       artifacts: {

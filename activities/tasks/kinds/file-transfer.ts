@@ -148,7 +148,7 @@ const versionPart = (text: string) =>
 
 /**
  * `file.download`: a file from each Linux device into the artifact store, streamed (never held in
- * memory) and checked against the SHA-256 the host computes. Stored as `<name>@<version>-<device>`
+ * memory), resumed after an interruption, and checked against the SHA-256 the host computes. Stored as `<name>@<version>-<device>`
  * (version: the param, else the run id's first 8 characters), uploader: who started the run.
  */
 export const fileDownload: StepKindHandler = {
@@ -171,27 +171,47 @@ export const fileDownload: StepKindHandler = {
         `SELECT created_by FROM runs WHERE id = $1`,
         [ctx.runId],
       );
+      const size = (await files.stat(path))?.size ?? 0;
       const started = Date.now();
+      const input = {
+        name: String(p.name),
+        version,
+        expectedSha256: sha256,
+        source: 'download' as const,
+        retainDays: typeof p.retainDays === 'number' ? p.retainDays : null,
+        createdBy: run?.created_by ?? null,
+      };
+      // As a resumable upload into the store: what an interrupted attempt fetched is kept, and the
+      // next one reads the file from there.
+      const artifacts = artifactsOf(ctx.deps);
       let artifact: Artifact;
+      let resumedFrom: number | null = null;
       try {
-        artifact = await artifactsOf(ctx.deps).store(
-          {
-            name: String(p.name),
-            version,
-            expectedSha256: sha256,
-            source: 'download',
-            retainDays: typeof p.retainDays === 'number' ? p.retainDays : null,
-            createdBy: run?.created_by ?? null,
-          },
-          files.read(path),
-        );
+        const asked = await artifacts.storePart(input, { start: null, total: size }, null);
+        if ('artifact' in asked) artifact = asked.artifact;
+        else {
+          resumedFrom = asked.received > 0 ? asked.received : null;
+          const part = await artifacts.storePart(
+            input,
+            { start: asked.received, total: size },
+            files.read(path, asked.received),
+          );
+          if (!('artifact' in part))
+            throw new WorkFailure(
+              'DOWNLOAD_INCOMPLETE',
+              `${path} ended after ${part.received} of ${size} bytes`,
+              true,
+            );
+          artifact = part.artifact;
+        }
       } catch (error) {
         // The file changed while it was read (or the name@version holds other content).
         if (error instanceof SwitchboardError) throw new WorkFailure('DOWNLOAD_REFUSED', error.message, true);
         throw error;
       }
+      const resumed = resumedFrom !== null ? `, resumed from byte ${resumedFrom}` : '';
       await event(
-        `download ${path} → ${artifact.name}@${artifact.version}: ${mib(artifact.sizeBytes)} in ${((Date.now() - started) / 1000).toFixed(1)} s, sha256 ${sha256}`,
+        `download ${path} → ${artifact.name}@${artifact.version}: ${mib(artifact.sizeBytes)} in ${((Date.now() - started) / 1000).toFixed(1)} s, sha256 ${sha256}${resumed}`,
       );
       return {
         path,
@@ -199,6 +219,7 @@ export const fileDownload: StepKindHandler = {
         artifactId: artifact.id,
         sha256: artifact.sha256,
         sizeBytes: artifact.sizeBytes,
+        resumedFrom,
       };
     } finally {
       files.close();

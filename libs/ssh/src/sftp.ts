@@ -312,9 +312,25 @@ export class SshFiles {
     });
   }
 
-  /** Reads `file` into `sink` (a stream the caller consumes), from byte `offset`. */
+  /**
+   * The bytes of `file` from `offset`, as a stream the caller consumes. A lost connection or a
+   * cancel ends it with an error (CONNECTION_LOST, CANCELLED) instead of leaving it waiting.
+   */
   read(file: string, offset = 0): Readable {
-    return this.sftp.createReadStream(file, { start: offset, highWaterMark: 256 * 1024 });
+    const stream = this.sftp.createReadStream(file, { start: offset, highWaterMark: 256 * 1024 });
+    const onClose = () =>
+      stream.destroy(new SshError('CONNECTION_LOST', `Connection to ${this.where} was lost mid-transfer`));
+    const onAbort = () => {
+      stream.destroy(cancelled(this.where));
+      this.close();
+    };
+    this.client.once('close', onClose);
+    this.signal?.addEventListener('abort', onAbort, { once: true });
+    stream.once('close', () => {
+      this.client.off('close', onClose);
+      this.signal?.removeEventListener('abort', onAbort);
+    });
+    return stream;
   }
 
   close(): void {
