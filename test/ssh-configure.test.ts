@@ -48,6 +48,20 @@ const TWELVE_LINES: Record<Exclude<Platform, 'linux'>, (bad?: number) => string[
     'vlan 312',
     'name sb-mgmt',
   ],
+  aruba_aoscx: () => [
+    'vlan 310',
+    'name sb-users',
+    'exit',
+    'vlan 311',
+    'name sb-voice',
+    'exit',
+    'ntp server 10.9.9.1',
+    'ntp server 10.9.9.2',
+    'logging 10.9.9.3',
+    'snmp-server community sb-ro',
+    'vlan 312',
+    'name sb-mgmt',
+  ],
   cisco_asa: () => [
     'object network sb-users',
     'host 10.9.9.10',
@@ -97,8 +111,9 @@ describe('SshSession.configure against the lab', () => {
   let lab: DeviceLab;
   beforeAll(async () => {
     lab = await DeviceLab.start({
-      devices: 18,
+      devices: 20,
       mix: {
+        aruba_aoscx: 1,
         cisco_asa: 1,
         cisco_ios: 1,
         arista_eos: 1,

@@ -11,6 +11,7 @@ export const THREE_COMMANDS: Record<Platform, string[]> = {
   cisco_nxos: ['show version', 'show running-config', 'show interface brief'],
   cisco_xr: ['show version', 'show running-config', 'show ip interface brief'],
   cisco_asa: ['show version', 'show running-config', 'show interface ip brief'],
+  aruba_aoscx: ['show system', 'show running-config', 'show ip interface brief'],
 };
 
 export const RUNNING_CONFIG: Record<Platform, string> = {
@@ -23,6 +24,7 @@ export const RUNNING_CONFIG: Record<Platform, string> = {
   cisco_nxos: 'show running-config',
   cisco_xr: 'show running-config',
   cisco_asa: 'show running-config',
+  aruba_aoscx: 'show running-config',
 };
 
 /** startCollection input fields: cisco_ios's list as the default, the others as per-platform overrides. */

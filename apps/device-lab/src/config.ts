@@ -47,6 +47,7 @@ const CHILD_SINGLETONS = [
   'transport input',
   'ipv4 address',
   'vrf member',
+  'vlan access',
 ];
 
 function keyOf(line: string, singletons: readonly string[]): string | null {

@@ -4,6 +4,7 @@ import { eosInitialConfig, iosInitialConfig, renderEosConfig, renderIosConfig } 
 import { junosInitialConfig, renderJunosConfig } from './outputs/junos';
 import { linuxOsRelease } from './outputs/linux';
 import type { ConfigMeta } from './outputs/meta';
+import { aoscxInitialConfig, renderAoscxConfig } from './outputs/aoscx';
 import { asaInitialConfig, renderAsaConfig } from './outputs/asa';
 import { nxosInitialConfig, renderNxosConfig } from './outputs/nxos';
 import { renderXrConfig, xrInitialConfig } from './outputs/xr';
@@ -29,6 +30,7 @@ export const CONFIG_COMMAND: Record<Platform, string> = {
   cisco_nxos: 'show running-config',
   cisco_xr: 'show running-config',
   cisco_asa: 'show running-config',
+  aruba_aoscx: 'show running-config',
 };
 
 /** IOS XR commit ids start here, as on the routers. */
@@ -103,6 +105,9 @@ export class SimDevice {
           break;
         case 'cisco_asa':
           this.blockValue = asaInitialConfig(p);
+          break;
+        case 'aruba_aoscx':
+          this.blockValue = aoscxInitialConfig(p);
           break;
         default:
           this.blockValue = new BlockConfig([], []);
@@ -265,6 +270,8 @@ export class SimDevice {
           return renderXrConfig(this.config, this.meta, this.profile, this.clock(), padBytes);
         case 'cisco_asa':
           return renderAsaConfig(this.config, this.meta, this.profile, padBytes);
+        case 'aruba_aoscx':
+          return renderAoscxConfig(this.config, this.profile, padBytes);
       }
     });
   }

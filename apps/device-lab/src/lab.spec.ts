@@ -235,6 +235,34 @@ const CASES: Record<Platform, Case> = {
     invalid: { command: 'show bogus', column: 5, error: "ERROR: % Invalid input detected at '^' marker." },
     anyPrompt: /[>#]$/,
   },
+  aruba_aoscx: {
+    banner: /ArubaOS-CX/,
+    prompt: (h) => `${h}#`,
+    long: 'show running-config',
+    pager: '-- MORE --, next page: Space, next line: Enter, quit: Control-C',
+    pagingOff: 'no page',
+    enable: null,
+    change: {
+      commands: [
+        'configure terminal',
+        'interface loopback77',
+        'description lab-spec-change',
+        'ip address 10.77.77.1/32',
+        'exit',
+        'ntp server 10.99.99.99',
+        'hostname SW77',
+        'end',
+      ],
+      expect: [
+        'interface loopback77\n    description lab-spec-change\n    ip address 10.77.77.1/32',
+        'ntp server 10.99.99.99',
+        'hostname SW77',
+      ],
+    },
+    // AOS-CX prints no caret line.
+    invalid: { command: 'show bogus', column: 5, error: 'Invalid input: bogus' },
+    anyPrompt: /#$/,
+  },
   cisco_xr: {
     banner: /RP\/0\/RP0\/CPU0:/,
     prompt: (h) => `RP/0/RP0/CPU0:${h}#`,
@@ -366,7 +394,7 @@ describe('DeviceLab over SSH', () => {
         const lines = err.split('\n');
         const at = lines.indexOf(c.invalid.error);
         expect(at).toBeGreaterThan(0);
-        if (platform !== 'linux') {
+        if (platform !== 'linux' && platform !== 'aruba_aoscx') {
           const promptLength = lines.at(-1)!.length;
           expect(lines[at - 1]).toBe(' '.repeat(promptLength + c.invalid.column) + '^');
         }

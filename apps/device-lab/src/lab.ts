@@ -39,6 +39,7 @@ const IDENT: Record<Platform, string> = {
   cisco_nxos: 'OpenSSH_8.3',
   cisco_xr: 'Cisco-2.0',
   cisco_asa: 'Cisco-1.25',
+  aruba_aoscx: 'OpenSSH_8.0',
 };
 
 interface LabNode {

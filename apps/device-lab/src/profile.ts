@@ -128,6 +128,13 @@ const ASA_MODELS: ModelDef[] = [
   { model: 'ASA5516', family: 'ASA5500-X', ports: 8 },
 ];
 const ASA_VERSIONS = ['9.16(4)', '9.18(3)', '9.20(2)'];
+const AOSCX_MODELS: ModelDef[] = [
+  { model: 'JL658A', family: '6300M 24SFP+ 4SFP56 Swch', ports: 24 },
+  { model: 'JL664A', family: '6300M 48G 4SFP56 Swch', ports: 48 },
+  { model: 'JL678A', family: '6100 24G CL4 4SFP+ Swch', ports: 24 },
+  { model: 'R8N87A', family: '6000 48G CL4 4SFP Swch', ports: 48 },
+];
+const AOSCX_VERSIONS = ['10.10.1040', '10.11.1010', '10.12.1000'];
 const LINUX_KERNELS = ['5.15.0-91-generic', '5.15.0-105-generic', '6.8.0-45-generic'];
 
 const VLAN_POOL: VlanFacts[] = [
@@ -200,6 +207,9 @@ function interfaceNames(platform: Platform, family: string, count: number): Arra
         break;
       case 'cisco_xr':
         out.push([`GigabitEthernet0/0/0/${i - 1}`, `Gi0/0/0/${i - 1}`]);
+        break;
+      case 'aruba_aoscx':
+        out.push([`1/1/${i}`, `1/1/${i}`]);
         break;
       case 'cisco_asa':
         out.push(
@@ -308,6 +318,15 @@ export function generateProfile(
       version = { version: v, family: def.family, model: def.model, image: `iox-ucs-0${rng.int(10, 49)}` };
       serial = `FOC${rng.int(2100, 2650)}${rng.chars(alnum, 4)}`;
       ouiHex = rng.pick(['008a96', '10f311', 'bc4a56', '5c710d']);
+      break;
+    }
+    case 'aruba_aoscx': {
+      def = rng.pick(AOSCX_MODELS);
+      const prefix = def.family.startsWith('6300') ? 'FL' : 'PL';
+      const v = `${prefix}.${rng.pick(AOSCX_VERSIONS)}`;
+      version = { version: v, family: def.family, model: def.model, image: 'primary' };
+      serial = `SG${rng.int(0, 9)}${rng.chars(alnum, 3)}${rng.int(1000, 9999)}`;
+      ouiHex = rng.pick(['0c42a1', '883a30', 'b8d4e7', '9020c2']);
       break;
     }
     case 'cisco_asa': {

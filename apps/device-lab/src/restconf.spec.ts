@@ -21,6 +21,7 @@ const VERSION_COMMAND: Record<Platform, string> = {
   cisco_nxos: 'show version',
   cisco_xr: 'show version',
   cisco_asa: 'show version',
+  aruba_aoscx: 'show system',
 };
 
 interface SystemState {

@@ -27,6 +27,7 @@ const OS_NAME: Record<Platform, string> = {
   cisco_nxos: 'Cisco NX-OS',
   cisco_xr: 'Cisco IOS XR',
   cisco_asa: 'Cisco ASA',
+  aruba_aoscx: 'ArubaOS-CX',
 };
 
 const CONTENT_TYPE = 'application/yang-data+json';

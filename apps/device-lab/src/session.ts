@@ -21,6 +21,7 @@ export function createShell(device: SimDevice, username: string): Shell {
     case 'cisco_nxos':
     case 'cisco_xr':
     case 'cisco_asa':
+    case 'aruba_aoscx':
       return new CiscoShell(device, username);
     case 'huawei':
     case 'hp_comware':

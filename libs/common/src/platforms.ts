@@ -12,6 +12,7 @@ export const PLATFORMS = [
   'cisco_nxos',
   'cisco_xr',
   'cisco_asa',
+  'aruba_aoscx',
 ] as const;
 
 export type Platform = (typeof PLATFORMS)[number];
@@ -30,4 +31,5 @@ export const PLATFORM_VENDOR: Record<Platform, string> = {
   cisco_nxos: 'Cisco NX-OS',
   cisco_xr: 'Cisco IOS XR',
   cisco_asa: 'Cisco ASA',
+  aruba_aoscx: 'Aruba AOS-CX',
 };

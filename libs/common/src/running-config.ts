@@ -11,4 +11,5 @@ export const RUNNING_CONFIG_COMMAND: Record<Platform, string> = {
   cisco_nxos: 'show running-config',
   cisco_xr: 'show running-config',
   cisco_asa: 'show running-config',
+  aruba_aoscx: 'show running-config',
 };

@@ -67,6 +67,7 @@ export function enterConfig(platform: Platform): string[] {
     case 'cisco_nxos':
     case 'cisco_xr':
     case 'cisco_asa':
+    case 'aruba_aoscx':
       return ['configure terminal'];
     case 'huawei':
     case 'hp_comware':
@@ -85,6 +86,7 @@ export function exitConfig(platform: Platform): string[] {
     case 'arista_eos':
     case 'cisco_nxos':
     case 'cisco_asa':
+    case 'aruba_aoscx':
       return ['end'];
     case 'cisco_xr':
       return ['commit', 'end'];
@@ -135,6 +137,7 @@ const CHILD_SINGLETONS = [
   'transport input',
   'ipv4 address',
   'vrf member',
+  'vlan access',
 ];
 
 function singletonKey(line: string, topLevel: boolean): string | null {

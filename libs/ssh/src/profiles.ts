@@ -86,7 +86,7 @@ const CISCO_ERRORS: RegExp[] = [
 ];
 
 const ciscoStyle = (
-  platform: 'cisco_ios' | 'arista_eos' | 'cisco_nxos' | 'cisco_xr' | 'cisco_asa',
+  platform: 'cisco_ios' | 'arista_eos' | 'cisco_nxos' | 'cisco_xr' | 'cisco_asa' | 'aruba_aoscx',
   examples: PlatformProfile['promptExamples'],
   overrides: Partial<PlatformProfile> = {},
 ) =>
@@ -128,6 +128,16 @@ const NXOS_ERRORS: RegExp[] = [
 const ASA_ERRORS: RegExp[] = [/^ERROR: .*$/, /^% ?Invalid input detected at '\^' marker\.?$/];
 const ASA_PAGER = /^\s*<--- More --->\s*$/;
 const ASA_PAGER_LEAK = /^\s*<--- More --->/;
+
+/** AOS-CX: `Invalid input: <token>` (no caret), `Command incomplete.`, `Ambiguous input: <token>`. */
+const AOSCX_ERRORS: RegExp[] = [
+  /^Invalid input: .*$/,
+  /^Command incomplete\.?$/,
+  /^Ambiguous (?:input|command)\b.*$/,
+  /^% ?(?:Invalid|Incomplete|Ambiguous)\b.*$/,
+];
+const AOSCX_PAGER = /^\s*-- MORE --, next page: Space, next line: Enter, quit: Control-C\s*$/;
+const AOSCX_PAGER_LEAK = /^\s*-- MORE --, next page: Space, next line: Enter, quit: Control-C/;
 
 /** IOS XR: IOS-style parser errors, plus the commit failure of a pseudo-atomic commit. */
 const XR_ERRORS: RegExp[] = [
@@ -196,6 +206,18 @@ const PROFILES: Record<Platform, PlatformProfile> = {
       pagerPrompts: [ASA_PAGER],
       pagerLeaks: [ASA_PAGER_LEAK],
       errorPatterns: ASA_ERRORS,
+    },
+  ),
+  aruba_aoscx: ciscoStyle(
+    'aruba_aoscx',
+    { privileged: 'sw1#', config: 'sw1(config-if)#' },
+    {
+      // Administrators land in `sw1#`; `enable` exists only for operator roles with a secret.
+      privileged: null,
+      pagingOff: 'no page',
+      pagerPrompts: [AOSCX_PAGER],
+      pagerLeaks: [AOSCX_PAGER_LEAK],
+      errorPatterns: AOSCX_ERRORS,
     },
   ),
   huawei: {

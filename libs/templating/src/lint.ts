@@ -106,6 +106,12 @@ export const DEFAULT_FORBIDDEN_COMMANDS: Record<Platform, string[]> = {
     String.raw`^install\s+(all|deactivate)\b`,
     RM_RF_ROOT,
   ],
+  aruba_aoscx: [
+    String.raw`^(boot\s+system|reload)\b`,
+    String.raw`^erase\s+(all|startup-config)\b`,
+    String.raw`^checkpoint\s+rollback\b`,
+    RM_RF_ROOT,
+  ],
   cisco_asa: [
     String.raw`^reload\b`,
     String.raw`^write\s+erase\b`,
@@ -165,7 +171,8 @@ const VRP_LIKE: BlockSyntax = {
 };
 
 function block(platform: Platform): BlockSyntax | undefined {
-  if (['cisco_ios', 'arista_eos', 'cisco_nxos', 'cisco_xr', 'cisco_asa'].includes(platform)) return IOS_LIKE;
+  if (['cisco_ios', 'arista_eos', 'cisco_nxos', 'cisco_xr', 'cisco_asa', 'aruba_aoscx'].includes(platform))
+    return IOS_LIKE;
   if (platform === 'huawei' || platform === 'hp_comware') return VRP_LIKE;
   return undefined;
 }
@@ -177,6 +184,7 @@ function commentOf(platform: Platform): RegExp {
     case 'cisco_nxos':
     case 'cisco_xr':
     case 'cisco_asa':
+    case 'aruba_aoscx':
       return IOS_LIKE.comment;
     case 'huawei':
     case 'hp_comware':

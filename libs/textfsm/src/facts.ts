@@ -156,6 +156,13 @@ const FACT_COLUMNS: Record<
   },
   cisco_nxos: { vendor: 'Cisco', model: ['PID', 'PLATFORM'], osVersion: ['OS'], serial: ['SERIAL', 'SN'] },
   cisco_xr: { vendor: 'Cisco', model: ['PID', 'HARDWARE'], osVersion: ['VERSION'], serial: ['SN'] },
+  aruba_aoscx: {
+    vendor: 'Aruba',
+    vendorColumns: ['VENDOR'],
+    model: ['MODEL'],
+    osVersion: ['VERSION'],
+    serial: ['SERIAL'],
+  },
   cisco_asa: { vendor: 'Cisco', model: ['MODEL', 'HARDWARE'], osVersion: ['VERSION'], serial: ['SERIAL'] },
   linux: {
     vendor: 'Linux',
@@ -301,6 +308,15 @@ const INTERFACE_MAPPERS: Record<string, RowMapper> = {
 };
 INTERFACE_MAPPERS.arista_eos = INTERFACE_MAPPERS.cisco_ios!;
 INTERFACE_MAPPERS.cisco_asa = INTERFACE_MAPPERS.cisco_ios!;
+/** AOS-CX `show ip interface brief`: `link/admin` state, addresses with their prefix. */
+INTERFACE_MAPPERS.aruba_aoscx = (r) => ({
+  adminStatus: str(r.ADMIN_STATUS) === 'down' ? 'down' : 'up',
+  operStatus: oper(str(r.LINK_STATUS)),
+  addresses: addressesOf(r),
+  mtu: null,
+  speedMbps: null,
+  description: null,
+});
 /** NX-OS `show interface brief`: a Reason column says why a port is down; IPs only on mgmt0/tunnels. */
 INTERFACE_MAPPERS.cisco_nxos = (r) => {
   const reason = str(r.REASON);

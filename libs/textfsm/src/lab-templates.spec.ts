@@ -22,6 +22,7 @@ const FACT_COMMANDS: Record<Platform, string[]> = {
   cisco_nxos: ['show version', 'show inventory'],
   cisco_xr: ['show version', 'show running-config', 'show inventory'],
   cisco_asa: ['show version', 'show running-config'],
+  aruba_aoscx: ['show system'],
 };
 
 /** Interface commands, and the interface names the raw output lists (found independently of the templates). */
@@ -87,6 +88,7 @@ const INTERFACE_COMMANDS: Record<Platform, Array<[string, (out: string) => strin
   ],
   cisco_xr: [['show ip interface brief', (o) => lines(o).slice(2).map(first)]],
   cisco_asa: [['show interface ip brief', (o) => lines(o).slice(1).map(first)]],
+  aruba_aoscx: [['show ip interface brief', (o) => lines(o).slice(2).map(first)]],
 };
 
 function lines(out: string): string[] {
@@ -202,7 +204,7 @@ describe('shipped templates on the device lab', () => {
         if (device.platform !== 'linux') {
           expect([where, iface.mtu === null || iface.mtu > 0]).toEqual([where, true]);
           // XR's brief table has no speed column.
-          if (device.platform !== 'cisco_xr' && device.platform !== 'cisco_asa' && f.linkUp && !f.shutdown)
+          if (!['cisco_xr', 'cisco_asa', 'aruba_aoscx'].includes(device.platform) && f.linkUp && !f.shutdown)
             expect([where, iface.speedMbps]).toEqual([where, expect.any(Number)]);
         }
         if (['cisco_ios', 'arista_eos', 'huawei'].includes(device.platform))

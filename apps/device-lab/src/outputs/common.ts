@@ -30,6 +30,7 @@ export const PORT_LINK: Record<Platform, { mtu: number; speedMbps: number }> = {
   cisco_nxos: { mtu: 1500, speedMbps: 10_000 },
   cisco_xr: { mtu: 1514, speedMbps: 1000 },
   cisco_asa: { mtu: 1500, speedMbps: 1000 },
+  aruba_aoscx: { mtu: 1500, speedMbps: 1000 },
 };
 
 export function maskToPrefix(mask: string): number {
@@ -70,7 +71,7 @@ export function interfaceStates(config: BlockConfig, profile: DeviceProfile): If
     const ip = parseIp(children.find((c) => c.startsWith('ip address ') || c.startsWith('ipv4 address ')));
     const adminDown = children.includes('shutdown');
     const vlanLine = children.find((c) =>
-      /^(switchport access vlan|port default vlan|port access vlan) /.test(c),
+      /^(switchport access vlan|port default vlan|port access vlan|vlan access) /.test(c),
     );
     out.push({
       name,

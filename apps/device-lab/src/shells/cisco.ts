@@ -9,6 +9,7 @@ import {
 } from '../outputs/cisco';
 import { nxosBanner, nxosShowInterfaceBrief, nxosShowInventory, nxosShowVersion } from '../outputs/nxos';
 import { xrCommitList, xrShowInventory, xrShowIpIntBrief, xrShowVersion, xrTimestamp } from '../outputs/xr';
+import { aoscxBanner, aoscxShowIpIntBrief, aoscxShowSystem } from '../outputs/aoscx';
 import { asaShowInterfaceIpBrief, asaShowVersion } from '../outputs/asa';
 import { maskToPrefix } from '../outputs/common';
 import { iosTime } from '../profile';
@@ -36,7 +37,9 @@ type ExecId =
   | 'show-commit-list'
   | 'rollback'
   | 'terminal-pager'
-  | 'show-int-ip-brief';
+  | 'show-int-ip-brief'
+  | 'no-page'
+  | 'show-system';
 
 const EXEC: CommandSpec<ExecId>[] = [
   { words: ['enable'], id: 'enable' },
@@ -86,6 +89,22 @@ const ASA_EXEC: CommandSpec<ExecId>[] = [
   { words: ['terminal', 'pager'], id: 'terminal-pager', args: 'required' },
   { words: ['show', 'interface', 'ip', 'brief'], id: 'show-int-ip-brief' },
   { words: ['show', 'startup-config'], id: 'show-start' },
+];
+const AOSCX_EXEC: CommandSpec<ExecId>[] = [
+  ...EXEC.filter(
+    (c) =>
+      ![
+        'enable',
+        'disable',
+        'terminal-length',
+        'terminal-width',
+        'show-interfaces',
+        'show-start',
+        'show-inventory',
+      ].includes(c.id),
+  ),
+  { words: ['no', 'page'], id: 'no-page' },
+  { words: ['show', 'system'], id: 'show-system' },
 ];
 const ASA_GLOBAL_KEYWORDS = [
   'aaa',
@@ -147,6 +166,24 @@ const ASA_IF_KEYWORDS = [
   'speed',
   'vlan',
 ];
+const AOSCX_IF_KEYWORDS = [
+  'default-gateway',
+  'description',
+  'do',
+  'end',
+  'exit',
+  'ip',
+  'ipv6',
+  'lag',
+  'mtu',
+  'no',
+  'routing',
+  'shutdown',
+  'speed',
+  'vlan',
+];
+const AOSCX_PAGER = '-- MORE --, next page: Space, next line: Enter, quit: Control-C';
+
 /** ASA sub-modes entered from global configuration. */
 const ASA_SUBMODES: Array<[RegExp, string]> = [
   [/^object network /, 'config-network-object'],
@@ -382,7 +419,7 @@ const XR_IF_TYPES = [
 ];
 const VIRTUAL = /^(Loopback|loopback|Vlan|Port-channel|Port-Channel|port-channel|Tunnel|Bundle-Ether|BVI)/;
 
-export type CiscoVariant = 'ios' | 'eos' | 'nxos' | 'xr' | 'asa';
+export type CiscoVariant = 'ios' | 'eos' | 'nxos' | 'xr' | 'asa' | 'aoscx';
 
 const VARIANT: Record<string, CiscoVariant> = {
   cisco_ios: 'ios',
@@ -390,6 +427,7 @@ const VARIANT: Record<string, CiscoVariant> = {
   cisco_nxos: 'nxos',
   cisco_xr: 'xr',
   cisco_asa: 'asa',
+  aruba_aoscx: 'aoscx',
 };
 
 /** IOS XR's question when configuration mode is left with an uncommitted candidate. */
@@ -412,19 +450,22 @@ export class CiscoShell extends Shell {
   readonly pager: PagerStyle =
     this.variant === 'asa'
       ? { prompt: '<--- More --->', erase: '\r' + ' '.repeat(14) + '\r' }
-      : { prompt: ' --More-- ', erase: '\b'.repeat(10) + ' '.repeat(10) + '\b'.repeat(10) };
-  privileged = this.variant === 'nxos' || this.variant === 'xr';
+      : this.variant === 'aoscx'
+        ? { prompt: AOSCX_PAGER, erase: '\r' + ' '.repeat(AOSCX_PAGER.length) + '\r' }
+        : { prompt: ' --More-- ', erase: '\b'.repeat(10) + ' '.repeat(10) + '\b'.repeat(10) };
+  privileged = this.variant === 'nxos' || this.variant === 'xr' || this.variant === 'aoscx';
   mode: Mode = { kind: 'exec' };
   private readonly eos = this.variant === 'eos';
   private readonly xr = this.variant === 'xr';
   private readonly nxos = this.variant === 'nxos';
   private readonly asa = this.variant === 'asa';
+  private readonly aoscx = this.variant === 'aoscx';
   /** IOS XR: the candidate configuration of this session while in configuration mode. */
   private candidate: BlockConfig | null = null;
   private dirty = false;
 
   private get execSpecs(): CommandSpec<ExecId>[] {
-    return this.xr ? XR_EXEC : this.nxos ? NXOS_EXEC : this.asa ? ASA_EXEC : EXEC;
+    return this.xr ? XR_EXEC : this.nxos ? NXOS_EXEC : this.asa ? ASA_EXEC : this.aoscx ? AOSCX_EXEC : EXEC;
   }
 
   private get globalKeywords(): readonly string[] {
@@ -440,6 +481,7 @@ export class CiscoShell extends Shell {
     if (this.nxos) return nxosBanner(this.device.profile);
     if (this.xr) return '';
     if (this.asa) return "Type help or '?' for a list of available commands.";
+    if (this.aoscx) return aoscxBanner(this.device.profile);
     return ciscoBanner(this.eos, this.device.profile);
   }
 
@@ -459,6 +501,12 @@ export class CiscoShell extends Shell {
     if (this.nxos) {
       const word = { invalid: 'Invalid', incomplete: 'Incomplete', ambiguous: 'Ambiguous' }[reason];
       return result('error', [this.caret(column), `% ${word} command at '^' marker.`].join('\n'));
+    }
+    if (this.aoscx) {
+      const token = line.slice(column).split(/\s+/)[0] ?? '';
+      if (reason === 'incomplete') return result('error', 'Command incomplete.');
+      if (reason === 'ambiguous') return result('error', `Ambiguous input: ${token}`);
+      return result('error', `Invalid input: ${token}`);
     }
     if (this.asa) {
       if (reason === 'incomplete') return result('error', 'ERROR: % Incomplete command');
@@ -561,6 +609,11 @@ export class CiscoShell extends Shell {
         this.pagingOff = n === 0;
         return result('paging');
       }
+      case 'no-page':
+        this.pagingOff = true;
+        return result('paging');
+      case 'show-system':
+        return out(d.cached('show system', () => aoscxShowSystem(p, this.hostname)));
       case 'show-int-ip-brief':
         return out(d.cached('show interface ip brief', () => asaShowInterfaceIpBrief(d.config, p)));
       case 'show-int-brief':
@@ -596,9 +649,11 @@ export class CiscoShell extends Shell {
           d.cached('show ip int brief', () =>
             this.eos
               ? eosShowIpIntBrief(d.config, p)
-              : this.xr
-                ? xrShowIpIntBrief(d.config, p, now())
-                : iosShowIpIntBrief(d.config, p),
+              : this.aoscx
+                ? aoscxShowIpIntBrief(d.config, p)
+                : this.xr
+                  ? xrShowIpIntBrief(d.config, p, now())
+                  : iosShowIpIntBrief(d.config, p),
           ),
         );
       case 'show-interfaces': {
@@ -657,6 +712,7 @@ export class CiscoShell extends Shell {
       case 'write':
       case 'copy':
         d.meta.savedAt = new Date();
+        if (this.aoscx) return result('output', 'Copying configuration: [Success]');
         if (this.asa)
           return result(
             'output',
@@ -695,6 +751,12 @@ export class CiscoShell extends Shell {
 
   /** Expands `Gi1/0/1`, `gi 1/0/1`, `et1` to the full interface name. */
   interfaceName(text: string): string | null {
+    if (this.aoscx) {
+      const t = text.trim().toLowerCase();
+      if (/^\d+\/\d+\/\d+$/.test(t) || t === 'mgmt') return t;
+      const v = /^(vlan|loopback|lag)\s*(\d+)$/.exec(t);
+      return v ? `${v[1]}${v[2]}` : null;
+    }
     const m = /^([A-Za-z-]+)\s*(\d[\w/.:]*)$/.exec(text.trim());
     if (!m) return null;
     const types = this.eos
@@ -934,7 +996,13 @@ export class CiscoShell extends Shell {
           kind: 'block',
           item,
           suffix,
-          keywords: this.xr ? XR_IF_KEYWORDS : this.asa ? ASA_IF_KEYWORDS : IF_KEYWORDS,
+          keywords: this.xr
+            ? XR_IF_KEYWORDS
+            : this.asa
+              ? ASA_IF_KEYWORDS
+              : this.aoscx
+                ? AOSCX_IF_KEYWORDS
+                : IF_KEYWORDS,
         };
         return result('mode');
       }
@@ -949,7 +1017,7 @@ export class CiscoShell extends Shell {
         this.mode = {
           kind: 'block',
           item,
-          suffix: this.eos ? `config-vlan-${id}` : 'config-vlan',
+          suffix: this.eos || this.aoscx ? `config-vlan-${id}` : 'config-vlan',
           keywords: VLAN_KEYWORDS,
         };
         return result('mode');
@@ -1066,9 +1134,10 @@ export class CiscoShell extends Shell {
           return result('config');
         }
         if (kw === 'ip' && args[0] === 'address') {
-          const ok = this.eos
-            ? /^\d+\.\d+\.\d+\.\d+\/\d+$/.test(args[1] ?? '')
-            : /^\d+\.\d+\.\d+\.\d+$/.test(args[1] ?? '') && /^\d+\.\d+\.\d+\.\d+$/.test(args[2] ?? '');
+          const ok =
+            this.eos || this.aoscx
+              ? /^\d+\.\d+\.\d+\.\d+\/\d+$/.test(args[1] ?? '')
+              : /^\d+\.\d+\.\d+\.\d+$/.test(args[1] ?? '') && /^\d+\.\d+\.\d+\.\d+$/.test(args[2] ?? '');
           if (!ok) {
             const bad = args.slice(1).find((a) => !/^\d+\.\d+\.\d+\.\d+(\/\d+)?$/.test(a));
             return bad
