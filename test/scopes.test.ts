@@ -699,5 +699,74 @@ describe('scoped role bindings: reads and starts stay inside the sites of the bi
       const whole = await as('ops-all').request<Steps>(STEPS, { id: both.startTaskRun.id });
       expect(whole.run.steps.every((s) => s.output !== null)).toBe(true);
     });
+
+    it('names no device of another site in a visible run’s log lines or step errors; a subtask’s fan-out hides its step output', async () => {
+      await createTask(stack, {
+        name: 'fan-sleep',
+        steps: [
+          {
+            id: 'each',
+            kind: 'fanout',
+            params: { devices: { tags: ['lab'] }, step: { kind: 'sleep', params: { seconds: 0 } } },
+          },
+        ],
+      });
+      await createTask(stack, {
+        name: 'sub-fan',
+        steps: [
+          {
+            id: 'own',
+            kind: 'ssh.commands',
+            params: { devices: { site: 'lab-a' }, commands: ['show version'] },
+          },
+          { id: 'sub', kind: 'subtask', params: { task: 'fan-sleep' } },
+        ],
+      });
+      const START = `mutation ($input: StartTaskRunInput!) { startTaskRun(input: $input) { id } }`;
+      const started = await as('ops-all').request<{ startTaskRun: { id: string } }>(START, {
+        input: { task: 'sub-fan' },
+      });
+      const id = started.startTaskRun.id;
+      expect((await waitForTaskRunEnd(stack, id)).status).toBe('COMPLETED');
+      const VIEW = `query ($id: ID!) { run(id: $id) {
+        error events(first: 1000) { message } steps { stepId output errorMessage } } }`;
+      type View = {
+        run: {
+          error: string | null;
+          events: { message: string }[];
+          steps: { stepId: string; output: unknown; errorMessage: string | null }[];
+        };
+      };
+      const stepOf = (view: View, stepId: string) => view.run.steps.find((s) => s.stepId === stepId)!;
+      // The subtask's own fan-out worked on lab-b devices too: its step shows ops-a no output.
+      const scoped = await as('ops-a').request<View>(VIEW, { id });
+      expect(stepOf(scoped, 'own').output).not.toBeNull();
+      expect(stepOf(scoped, 'sub').output).toBeNull();
+      const whole = await as('ops-all').request<View>(VIEW, { id });
+      expect(stepOf(whole, 'sub').output).not.toBeNull();
+
+      // Free text of the run that names devices: a run-level log line, the run's and a step's error.
+      await stack.db.query(`INSERT INTO run_events (run_id, level, message) VALUES ($1, 'WARN', $2)`, [
+        id,
+        `retrying ${labB[0].name} and ${labA[0].name}`,
+      ]);
+      await stack.db.query(`UPDATE runs SET error = $2 WHERE id = $1`, [id, `lost ${labB[0].name}`]);
+      await stack.db.query(`UPDATE run_steps SET error_message = $2 WHERE run_id = $1 AND step_id = 'own'`, [
+        id,
+        `${labB[0].name} refused; ${labA[0].name} answered`,
+      ]);
+      const redacted = await as('ops-a').request<View>(VIEW, { id });
+      const hidden = '[a device outside your sites and tags]';
+      expect(redacted.run.events.map((e) => e.message)).toContain(`retrying ${hidden} and ${labA[0].name}`);
+      expect(JSON.stringify(redacted.run.events)).not.toContain(labB[0].name);
+      expect(stepOf(redacted, 'own').errorMessage).toBe(`${hidden} refused; ${labA[0].name} answered`);
+      expect(redacted.run.error).toBe(`lost ${hidden}`);
+      const plain = await as('ops-all').request<View>(VIEW, { id });
+      expect(plain.run.events.map((e) => e.message)).toContain(
+        `retrying ${labB[0].name} and ${labA[0].name}`,
+      );
+      expect(stepOf(plain, 'own').errorMessage).toBe(`${labB[0].name} refused; ${labA[0].name} answered`);
+      expect(plain.run.error).toBe(`lost ${labB[0].name}`);
+    });
   });
 });

@@ -2,6 +2,8 @@ import type { Grant } from './permissions';
 import type { Principal } from './principal';
 import {
   assertDevicesInScope,
+  HIDDEN_DEVICE,
+  redactDeviceNames,
   runVisibleCondition,
   scopeOfRequest,
   scopeReports,
@@ -92,5 +94,25 @@ describe('device scopes of a request', () => {
     expect(scopeReports([report(['ia', 'ib'])], { all: true, parts: [] }, devices)).toEqual([
       report(['ia', 'ib']),
     ]);
+  });
+});
+
+describe('redactDeviceNames', () => {
+  it('replaces whole device names only, longer names first', () => {
+    const text = 'step show failed on lab-b-1, lab-b-10 and core.sw1 (lab-b-1x is another word)';
+    expect(redactDeviceNames(text, ['lab-b-1', 'lab-b-10', 'core.sw1'])).toBe(
+      `step show failed on ${HIDDEN_DEVICE}, ${HIDDEN_DEVICE} and ${HIDDEN_DEVICE} (lab-b-1x is another word)`,
+    );
+    expect(redactDeviceNames(text, ['lab-b-1'])).toBe(
+      `step show failed on ${HIDDEN_DEVICE}, lab-b-10 and core.sw1 (lab-b-1x is another word)`,
+    );
+  });
+
+  it('treats names as text, not patterns; nothing to hide changes nothing', () => {
+    expect(redactDeviceNames('a+b and a.b and axb', ['a+b', 'a.b'])).toBe(
+      `${HIDDEN_DEVICE} and ${HIDDEN_DEVICE} and axb`,
+    );
+    expect(redactDeviceNames('lab-a-1 is fine', [])).toBe('lab-a-1 is fine');
+    expect(redactDeviceNames('"sw(1)" down', ['sw(1)'])).toBe(`"${HIDDEN_DEVICE}" down`);
   });
 });

@@ -240,10 +240,18 @@ export function credentialVisibleCondition(
   };
 }
 
+/** The devices of the runs of a `tree(id)` CTE: their run_devices and device items (`device_id`). */
+const TREE_DEVICE_IDS = `
+  SELECT rd.device_id FROM run_devices rd JOIN tree t ON rd.run_id = t.id
+  UNION ALL
+  SELECT dv.id AS device_id FROM run_step_items i JOIN tree t ON i.run_id = t.id
+    JOIN devices dv ON jsonb_typeof(i.item) = 'object' AND dv.id::text = i.item->>'id'`;
+
 /**
  * The steps of a task run whose outputs speak of devices outside `scope` (runs:read): a device
  * item of the step (or of its compensation), or a device of the run it started (an `ssh.commands`
- * collection, a subtask, and their own child runs). Empty when the scope is all.
+ * collection, a subtask, and their own child runs, with the device items of their fan-out and
+ * per-device steps). Empty when the scope is all.
  */
 export async function stepsTouchingOutside(db: Db, scope: Scope, runId: string): Promise<Set<string>> {
   if (scope.all) return new Set();
@@ -257,16 +265,14 @@ export async function stepsTouchingOutside(db: Db, scope: Scope, runId: string):
       WHERE s.run_id = $1 AND s.child_run_id IS NOT NULL AND EXISTS (
         WITH RECURSIVE tree(id) AS (
           SELECT s.child_run_id UNION SELECT c.id FROM runs c JOIN tree t ON c.parent_run_id = t.id)
-        SELECT 1 FROM run_devices rd JOIN tree t ON rd.run_id = t.id
-          LEFT JOIN devices d ON d.id = rd.device_id
+        SELECT 1 FROM (${TREE_DEVICE_IDS}) td LEFT JOIN devices d ON d.id = td.device_id
          WHERE d.id IS NULL OR NOT ${condition.sql})
      UNION
      SELECT c.parent_step_id AS step_id FROM runs c
       WHERE c.parent_run_id = $1 AND c.parent_step_id IS NOT NULL AND EXISTS (
         WITH RECURSIVE tree(id) AS (
           SELECT c.id UNION SELECT g.id FROM runs g JOIN tree t ON g.parent_run_id = t.id)
-        SELECT 1 FROM run_devices rd JOIN tree t ON rd.run_id = t.id
-          LEFT JOIN devices d ON d.id = rd.device_id
+        SELECT 1 FROM (${TREE_DEVICE_IDS}) td LEFT JOIN devices d ON d.id = td.device_id
          WHERE d.id IS NULL OR NOT ${condition.sql})`,
     [runId, ...condition.params],
   );
@@ -336,4 +342,40 @@ export async function scopeConflictReport<T extends DeviceReport>(
     ? await db.query(`SELECT id, name, site, tags FROM devices WHERE id = ANY($1::uuid[])`, [ids])
     : [];
   return scopeReports(reports, scope, new Map(rows.map((r) => [r.id, r])));
+}
+
+/**
+ * Names of the devices a run and the runs it started work on (run_devices and device items) that
+ * lie outside `scope`: what free text of that run (run-level log events, step errors) must not
+ * show to a reader of that scope. Empty when the scope is all.
+ */
+export async function deviceNamesOutsideRun(db: Db, scope: Scope, runId: string): Promise<string[]> {
+  if (scope.all) return [];
+  const condition = scopeCondition(scope, 'd', 2);
+  const rows: { name: string }[] = await db.query(
+    `WITH RECURSIVE tree(id) AS (
+       SELECT $1::uuid UNION SELECT c.id FROM runs c JOIN tree t ON c.parent_run_id = t.id)
+     SELECT DISTINCT d.name FROM (${TREE_DEVICE_IDS}) td JOIN devices d ON d.id = td.device_id
+      WHERE NOT ${condition.sql}`,
+    [runId, ...condition.params],
+  );
+  return rows.map((r) => r.name);
+}
+
+/** What a hidden device's name becomes in free text. */
+export const HIDDEN_DEVICE = '[a device outside your sites and tags]';
+
+/**
+ * `text` with every whole occurrence of `names` (a device name not preceded or followed by a
+ * letter, digit, ".", "_" or "-") replaced by HIDDEN_DEVICE; longer names first, so that a name
+ * inside another is not cut out of it.
+ */
+export function redactDeviceNames(text: string, names: readonly string[]): string {
+  if (!names.length || !text) return text;
+  const escaped = [...names]
+    .filter((n) => n.length > 0)
+    .sort((a, b) => b.length - a.length)
+    .map((n) => n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+  if (!escaped.length) return text;
+  return text.replace(new RegExp(`(?<![\\w.-])(?:${escaped.join('|')})(?![\\w.-])`, 'g'), HIDDEN_DEVICE);
 }

@@ -142,6 +142,12 @@ export class RunsResolver {
     return run.createdBy ? this.usernames.load(ctx, run.createdBy) : null;
   }
 
+  /** The run's error, without the names of its devices outside a scoped reader's sites and tags. */
+  @ResolveField(() => String, { nullable: true })
+  error(@Parent() run: RunEntity, @Context() ctx: AuthContext): Promise<string | null> {
+    return this.service.errorOf(run, ctx.principal);
+  }
+
   @ResolveField(() => RunProgress)
   progress(@Parent() run: RunEntity, @Context() ctx: AuthContext): Promise<RunProgress> {
     return this.service.progress(run.id, ctx.principal);

@@ -13,6 +13,8 @@ import { RunEntity } from '../../core/runs/run.entity';
 import { SwitchboardError } from '../../libs/common/src/errors';
 import {
   assertMayActOnRun,
+  deviceNamesOutsideRun,
+  redactDeviceNames,
   runVisible,
   runVisibleCondition,
   scopeOfRequest,
@@ -234,7 +236,34 @@ export class RunsService {
       .take(first);
     if (afterId) qb.andWhere('e.id > :afterId', { afterId });
     this.scopeEvents(qb, principal);
-    return qb.getMany();
+    return this.redactEvents(runId, await qb.getMany(), principal);
+  }
+
+  /** The run's error text, without the names of its devices outside the reader's runs:read scope. */
+  async errorOf(
+    run: { id: string; error: string | null },
+    principal?: Principal | null,
+  ): Promise<string | null> {
+    const scope = scopeOfRequest(principal, 'runs:read');
+    if (scope.all || !run.error) return run.error;
+    return redactDeviceNames(run.error, await deviceNamesOutsideRun(this.dataSource, scope, run.id));
+  }
+
+  /**
+   * For a scoped reader, the events left (its devices' and the run's own) with the names of the
+   * run's devices outside its scope replaced in their messages (a run-level line may name them).
+   */
+  private async redactEvents(
+    runId: string,
+    events: RunEventEntity[],
+    principal?: Principal | null,
+  ): Promise<RunEventModel[]> {
+    const scope = scopeOfRequest(principal, 'runs:read');
+    if (scope.all || events.length === 0) return events;
+    const hidden = await deviceNamesOutsideRun(this.dataSource, scope, runId);
+    return hidden.length
+      ? events.map((e) => ({ ...e, message: redactDeviceNames(e.message, hidden) }))
+      : events;
   }
 
   /** The newest `last` events, oldest first (for a subscriber's first update). */
@@ -246,7 +275,7 @@ export class RunsService {
       .orderBy('e.id', 'DESC')
       .take(last);
     this.scopeEvents(qb, principal);
-    return (await qb.getMany()).reverse();
+    return this.redactEvents(runId, (await qb.getMany()).reverse(), principal);
   }
 
   temporalUrl(run: RunEntity): string {

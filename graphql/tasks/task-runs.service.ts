@@ -1,5 +1,10 @@
 import { assertMayApprove, decider } from '../../core/accounts/approvals';
-import { assertMayActOnRun, scopeOfRequest, stepsTouchingOutside } from '../../core/accounts/device-scope';
+import {
+  assertMayActOnRun,
+  deviceNamesOutsideRun,
+  scopeOfRequest,
+  stepsTouchingOutside,
+} from '../../core/accounts/device-scope';
 import type { Principal } from '../../core/accounts/principal';
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
@@ -171,6 +176,11 @@ export class TaskRunsService {
   /** The steps whose output a scoped principal may not read (they speak of devices outside its scope). */
   stepsHiddenFrom(runId: string, principal?: Principal | null): Promise<Set<string>> {
     return stepsTouchingOutside(this.dataSource, scopeOfRequest(principal, 'runs:read'), runId);
+  }
+
+  /** The names of the run's devices outside the principal's runs:read scope (to redact free text). */
+  deviceNamesHiddenFrom(runId: string, principal?: Principal | null): Promise<string[]> {
+    return deviceNamesOutsideRun(this.dataSource, scopeOfRequest(principal, 'runs:read'), runId);
   }
 
   steps(runId: string): Promise<RunStepEntity[]> {

@@ -1,3 +1,4 @@
+import { redactDeviceNames } from '../../core/accounts/device-scope';
 import { Args, ID, Int, Mutation, Parent, Query, ResolveField, Resolver, Context } from '@nestjs/graphql';
 import { GraphQLJSON } from 'graphql-type-json';
 import { SwitchboardError } from '../../libs/common/src/errors';
@@ -287,15 +288,17 @@ export class TaskRunsResolver {
 
   @ResolveField(() => [RunStepModel], {
     description:
-      'Task runs: every step with its status, in definition order. For a caller whose roles are limited to some sites or tags, a step that worked on devices outside them shows no output.',
+      'Task runs: every step with its status, in definition order. For a caller whose roles are limited to some sites or tags, a step that worked on devices outside them shows no output, and error texts name no such device.',
   })
   async steps(@Parent() run: RunEntity, @Context() ctx?: AuthContext): Promise<RunStepModel[]> {
-    const [rows, counts, definition, hidden] = await Promise.all([
+    const [rows, counts, definition, hidden, hiddenNames] = await Promise.all([
       this.taskRuns.steps(run.id),
       this.taskRuns.itemCounts(run.id),
       this.taskRuns.definitionOf(run.id),
       this.taskRuns.stepsHiddenFrom(run.id, ctx?.principal),
+      this.taskRuns.deviceNamesHiddenFrom(run.id, ctx?.principal),
     ]);
+    const text = (value: string | null) => (value === null ? null : redactDeviceNames(value, hiddenNames));
     if (!definition) return [];
     const byId = new Map(rows.map((r) => [r.stepId, r]));
     return definition.steps.map((step) => {
@@ -314,10 +317,10 @@ export class TaskRunsResolver {
         finishedAt: row?.finishedAt ?? null,
         output: hidden.has(step.id) ? null : (row?.output ?? null),
         errorKind: row?.errorKind ?? null,
-        errorMessage: row?.errorMessage ?? null,
+        errorMessage: text(row?.errorMessage ?? null),
         childRunId: row?.childRunId ?? null,
         compensationStatus: row?.compensationStatus ?? null,
-        compensationError: row?.compensationError ?? null,
+        compensationError: text(row?.compensationError ?? null),
         items: c
           ? {
               total: Object.values(c).reduce((a, b) => a + b, 0),

@@ -57,7 +57,12 @@ export class RunModel {
   @Field({ description: 'Temporal workflow id of this run.' }) workflowId!: string;
   @Field(() => String, { nullable: true, description: 'Set on backup runs: why the configs were saved.' })
   backupReason!: string | null;
-  @Field(() => String, { nullable: true }) error!: string | null;
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'Why the run failed. For a caller whose roles are limited to some sites or tags, it names no device of the run outside them.',
+  })
+  error!: string | null;
   @Field(() => ID, {
     nullable: true,
     description: 'Runs started by a schedule: the schedule (null once the schedule is deleted).',
