@@ -1,3 +1,4 @@
+import { PLATFORMS } from '../../common/src/platforms';
 import type { TaskDefinition } from './definition';
 import { topologicalOrder } from './graph';
 import { validateDefinition } from './validate';
@@ -407,14 +408,14 @@ describe('step params', () => {
       'ssh.commands',
       { devices: { platform: 'ios' }, commands: ['x'] },
       'params.devices.platform',
-      'must be one of "cisco_ios", "huawei", "hp_comware", "juniper_junos", "arista_eos", "linux"',
+      `must be one of ${PLATFORMS.map((p) => `"${p}"`).join(', ')}`,
     ],
     [
       'ssh.commands with a misspelt platform key',
       'ssh.commands',
       { devices, commandsByPlatform: { cisco_iso: ['show version'] } },
       'params.commandsByPlatform.cisco_iso',
-      'unknown platform "cisco_iso" (platforms: cisco_ios, huawei, hp_comware, juniper_junos, arista_eos, linux)',
+      `unknown platform "cisco_iso" (platforms: ${PLATFORMS.join(', ')})`,
     ],
     [
       'ssh.commands with concurrency 0',
