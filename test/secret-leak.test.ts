@@ -1,6 +1,6 @@
 /**
  * Issue 12, "Bad input and security": after real use — a user signs in, makes a token, changes
- * their password, fails a login; credentials are stored and used by a collection over SSH — none
+ * their password, fails a login; a person is invited and resets a password by mailed links; credentials are stored and used by a collection over SSH — none
  * of the secrets involved appears in plain text in what the API answered, in what the processes
  * logged, in a dump of the database, or in the run's Temporal workflow history.
  */
@@ -12,6 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { format } from 'node:util';
 import { findPgBinDir } from '../scripts/infra/postgres';
+import { MailCatcher } from './support/accounts';
 import { startStack, TEST_TOKEN, waitForRunEnd, type Stack } from './support/harness';
 
 const unique = (label: string) => `${label}-${randomBytes(9).toString('base64url')}`;
@@ -26,7 +27,10 @@ describe('secrets leak nowhere: API answers, logs, a database dump, Temporal his
     credentialPassword: unique('cred-pw'),
     enableSecret: unique('enable'),
     passphrase: unique('passphrase'),
+    invitePassword: unique('invite-pw'),
+    resetPassword: unique('reset-pw'),
   } as Record<string, string>;
+  let smtp: MailCatcher;
   /** Answers that may hold a secret by design: the one that hands it out. */
   const answers: { what: string; text: string }[] = [];
   let logged = '';
@@ -72,6 +76,7 @@ describe('secrets leak nowhere: API answers, logs, a database dump, Temporal his
       };
       restore.push(() => (console[method] = original));
     }
+    smtp = await MailCatcher.start();
     stack = await startStack({
       lab: {
         devices: [
@@ -79,11 +84,12 @@ describe('secrets leak nowhere: API answers, logs, a database dump, Temporal his
           { name: 'leak-huawei', platform: 'huawei', password: secrets.devicePassword },
         ],
       },
-      env: { LOG_LEVEL: 'debug' },
+      env: { LOG_LEVEL: 'debug', SMTP_URL: smtp.url, SMTP_FROM: 'Switchboard <sb@example.test>' },
     });
   });
   afterAll(async () => {
     await stack?.stop();
+    await smtp?.close();
     for (const undo of restore) undo();
   });
 
@@ -132,6 +138,37 @@ describe('secrets leak nowhere: API answers, logs, a database dump, Temporal his
       password: secrets.wrongPassword,
     });
     expect(failed.response.status).toBe(401);
+    // An invitation accepted, then a password-reset link used: their tokens and the passwords.
+    const invited = await call(
+      'inviteUser',
+      '/graphql',
+      {
+        query: `mutation { inviteUser(input: { username: "invitee", email: "invitee@example.test" }) { id } }`,
+      },
+      asService,
+    );
+    expect(invited.json.errors).toBeUndefined();
+    secrets.inviteToken = await smtp.linkToken('invitee@example.test', '/auth/invite', 'sbi_');
+    const accepted = await call('accept invitation', '/auth/invite/accept', {
+      token: secrets.inviteToken,
+      password: secrets.invitePassword,
+    });
+    expect(accepted.response.status).toBe(200);
+    expect(
+      (await call('reset request', '/auth/password-reset', { username: 'invitee' })).response.status,
+    ).toBe(202);
+    secrets.resetToken = await smtp.linkToken('invitee@example.test', '/auth/password-reset', 'sbr_');
+    const reset = await call('reset confirm', '/auth/password-reset/confirm', {
+      token: secrets.resetToken,
+      password: secrets.resetPassword,
+    });
+    expect(reset.response.status).toBe(200);
+    const invitee = await call('invitee login', '/auth/login', {
+      username: 'invitee',
+      password: secrets.resetPassword,
+    });
+    expect(invitee.response.status).toBe(200);
+
     const mine = await call(
       'me with the token',
       '/graphql',
