@@ -463,6 +463,15 @@ describe('alerts', () => {
         timeoutMs: 15_000,
       },
     );
+    // Workflow histories carry ids, never a channel's URL or secret.
+    const histories = JSON.stringify([
+      await temporal.workflow.getHandle(`alert-${alert.id}`).fetchHistory(),
+      await temporal.workflow.getHandle(`alerts-evaluator@${stack.config.temporal.taskQueue}`).fetchHistory(),
+    ]);
+    expect(histories).toContain(alert.id);
+    for (const secret of [DING_SECRET, DING_TOKEN, WEBHOOK_SECRET, FEISHU_SECRET, WECOM_KEY, providers.url]) {
+      expect(histories).not.toContain(secret);
+    }
     const rounds = new Set((await alertsOf('push failed'))[0].deliveries.map((d) => d.round));
     const sent = providers.received.length;
     // Every delivery was sent once: one attempt, one message per delivery id.
