@@ -191,6 +191,38 @@ describe('SshSession.configure against the lab', () => {
     },
   );
 
+  it('cisco_xr: commit confirmed, then confirmCommit keeps the change', async () => {
+    const [device] = devicesOf('cisco_xr');
+    const sim = lab.simDevice(device.name);
+    const session = await open(device);
+    try {
+      const result = await session.configure(['interface Loopback330', 'description sb-confirm'], {
+        confirmSeconds: 120,
+      });
+      expect(result).toMatchObject({ failed: null, applied: 2, committed: true });
+      expect(lab.commandLog(device.name)).toContain('commit confirmed 120');
+      expect(sim.commitPending).toBe(true);
+      expect(lab.runningConfig(device.name)).toContain('sb-confirm');
+      expect(await session.confirmCommit()).toMatchObject({ failed: null, committed: true });
+      expect(sim.commitPending).toBe(false);
+      expect(lab.runningConfig(device.name)).toContain('sb-confirm');
+    } finally {
+      await session.close();
+    }
+  });
+
+  it('commit confirmed is refused where the platform has no commit', async () => {
+    const [device] = devicesOf('cisco_ios');
+    const session = await open(device);
+    try {
+      await expect(session.configure(['ntp server 10.9.9.9'], { confirmSeconds: 60 })).rejects.toMatchObject({
+        kind: 'UNKNOWN_PLATFORM',
+      });
+    } finally {
+      await session.close();
+    }
+  });
+
   it('refuses configuration mode on linux', async () => {
     const [device] = devicesOf('linux');
     const session = await open(device);

@@ -22,7 +22,14 @@ export {
 } from './clean';
 export type { CleanOptions } from './clean';
 export { SshSession, TAIL_KEEP } from './session';
-export type { CommandResult, ConfigureResult, RunOptions, SshSessionOptions, SshTarget } from './session';
+export type {
+  CommandResult,
+  ConfigureOptions,
+  ConfigureResult,
+  RunOptions,
+  SshSessionOptions,
+  SshTarget,
+} from './session';
 export { EXEC_MAX_OUTPUT_BYTES, sshExec } from './exec';
 export type { ExecOptions, ExecResult } from './exec';
 export { SshFiles, partPathOf, shellQuote, uploadFile } from './sftp';

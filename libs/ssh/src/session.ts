@@ -54,6 +54,14 @@ export interface RunOptions {
   timeoutMs?: number;
 }
 
+export interface ConfigureOptions extends RunOptions {
+  /**
+   * Commit-based platforms: commit with `commit confirmed` (profile.config.commitConfirmed) so the
+   * device rolls the change back by itself unless {@link SshSession.confirmCommit} follows in time.
+   */
+  confirmSeconds?: number;
+}
+
 export interface CommandResult {
   command: string;
   /** Cleaned output: no echo, no prompt, no pager prompts or escape sequences, `\n` line ends. */
@@ -212,12 +220,19 @@ export class SshSession {
    * refused one stay applied on devices that apply immediately (IOS, EOS, NX-OS, VRP, Comware):
    * callers restore from a backup (see libs/configs planRestore).
    */
-  async configure(lines: string[], options: RunOptions = {}): Promise<ConfigureResult> {
+  async configure(lines: string[], options: ConfigureOptions = {}): Promise<ConfigureResult> {
     const started = Date.now();
-    const { enter, exit, commit, discard } = this.profile.config;
+    const { enter, exit, discard, commitConfirmed } = this.profile.config;
     if (!enter) {
       throw new SshError('UNKNOWN_PLATFORM', `${this.platform} has no configuration mode (${this.where})`);
     }
+    if (options.confirmSeconds !== undefined && !commitConfirmed) {
+      throw new SshError('UNKNOWN_PLATFORM', `${this.platform} has no commit confirmed (${this.where})`);
+    }
+    const commit =
+      options.confirmSeconds !== undefined
+        ? commitConfirmed!(options.confirmSeconds)
+        : this.profile.config.commit;
     const entered = await this.run(enter, options);
     if (entered.error) {
       return {
@@ -251,6 +266,41 @@ export class SshSession {
         if (commit && discard && failed) await this.run(discard, options).catch(() => undefined);
         await this.run(exit, options).catch(() => undefined);
       }
+    }
+  }
+
+  /**
+   * Confirms an earlier `commit confirmed` (enters configuration mode, commits, leaves), so the
+   * device keeps the change. `failed` carries the device's error line when it refused.
+   */
+  async confirmCommit(options: RunOptions = {}): Promise<ConfigureResult> {
+    const started = Date.now();
+    const { enter, exit, commit } = this.profile.config;
+    if (!commit) {
+      throw new SshError(
+        'UNKNOWN_PLATFORM',
+        `${this.platform} does not commit configurations (${this.where})`,
+      );
+    }
+    const entered = await this.run(enter, options);
+    if (entered.error) {
+      return {
+        applied: 0,
+        failed: { index: -1, line: enter, error: entered.error },
+        committed: false,
+        durationMs: Date.now() - started,
+      };
+    }
+    try {
+      const result = await this.run(commit, options);
+      return {
+        applied: 0,
+        failed: result.error ? { index: 0, line: commit, error: result.error } : null,
+        committed: result.error === null,
+        durationMs: Date.now() - started,
+      };
+    } finally {
+      if (this.isOpen) await this.run(exit, options).catch(() => undefined);
     }
   }
 
