@@ -749,6 +749,63 @@ describe('alerts', () => {
     expect(ack.errors?.[0].extensions.code).toBe('NOT_FOUND');
   });
 
+  it('a silenced alert is quiet until the silence ends, then tells everyone again', async () => {
+    await createTask(stack, {
+      name: 'quiet-push',
+      steps: [
+        {
+          id: 'push',
+          kind: 'http.request',
+          params: { method: 'POST', url: `${recorder.url}/fail` },
+          retry: { maximumAttempts: 1 },
+        },
+      ],
+    });
+    const task = (await stack.db.query(`SELECT id FROM tasks WHERE name = 'quiet-push'`)).rows[0]
+      .id as string;
+    await createRule({
+      name: 'quiet',
+      eventKind: 'RUN_FINISHED',
+      severity: 'WARNING',
+      filters: { taskIds: [task] },
+      recipients: { channelIds: [channels.webhook] },
+    });
+    await waitForTaskRunEnd(stack, (await startTaskRun(stack, 'quiet-push')).id);
+    const first = await waitFor(
+      'the first message',
+      async () => {
+        const [a] = await alertsOf('quiet');
+        return a?.deliveries.some((d) => d.status === 'SENT') ? a : undefined;
+      },
+      { timeoutMs: 30_000, intervalMs: 200 },
+    );
+    const until = new Date(Date.now() + 3000);
+    const silenced = await gql<{
+      silenceAlert: { status: string; silencedUntil: string; silenceReason: string };
+    }>(
+      `mutation ($id: ID!, $until: DateTime!) { silenceAlert(id: $id, until: $until, reason: "maintenance CHG-42") {
+         status silencedUntil silenceReason } }`,
+      { id: first.id, until: until.toISOString() },
+    );
+    expect(silenced.silenceAlert).toMatchObject({ status: 'SILENCED', silenceReason: 'maintenance CHG-42' });
+    const again = await waitFor(
+      'the message after the silence',
+      async () => {
+        const [a] = await alertsOf('quiet');
+        return a.deliveries.filter((d) => d.status === 'SENT').length === 2 ? a : undefined;
+      },
+      { timeoutMs: 30_000, intervalMs: 200 },
+    );
+    expect(again.status).toBe('FIRING');
+    const second = (
+      await stack.db.query<{ created_at: Date }>(
+        `SELECT created_at FROM alert_deliveries WHERE alert_id = $1 AND round = 1`,
+        [first.id],
+      )
+    ).rows[0];
+    expect(second.created_at.getTime()).toBeGreaterThanOrEqual(until.getTime());
+  });
+
   it('silences, and refuses to acknowledge a resolved alert', async () => {
     const [resolved] = await alertsOf('devices down');
     const refused = gql(`mutation ($id: ID!) { acknowledgeAlert(id: $id) { id } }`, { id: resolved.id });

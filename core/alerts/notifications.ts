@@ -249,8 +249,10 @@ export async function planRound(
         };
       }
       if (transitionOutcome('silenceEnded', alert.status) === 'apply') {
-        await m.query(`UPDATE alerts SET status = 'FIRING' WHERE id = $1`, [alert.id]);
+        // Still firing and nobody took it: everyone is told again now, as on the first round.
+        await m.query(`UPDATE alerts SET status = 'FIRING', notified_at = NULL WHERE id = $1`, [alert.id]);
         alert.status = 'FIRING';
+        alert.notified_at = null;
       }
     }
     // Group window: the first message waits for the events that come together.
