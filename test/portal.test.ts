@@ -394,6 +394,43 @@ describe('portal: sign in, collect a site, watch it live, read a device output (
     expect(mfa.rows[0]?.enabled_at).toBeTruthy();
   });
 
+  it('a user sets their time zone and ends their session in another browser from the profile page', async () => {
+    await createUser('pia', ['viewer']);
+    const other = await open('en-US', 'profile-other-browser');
+    await signIn(other, 'pia', { username: '用户名', password: '密码', submit: '登录' });
+    await other.page.getByRole('heading', { name: '仪表盘' }).waitFor();
+
+    const w = await open('zh-CN', 'profile');
+    const { page } = w;
+    await signIn(w, 'pia', { username: '用户名', password: '密码', submit: '登录' });
+    await page.getByRole('link', { name: '当前用户：pia' }).click();
+    await page.getByRole('heading', { name: '个人资料' }).waitFor();
+    const sessions = page
+      .getByRole('row')
+      .filter({ has: page.getByText('HeadlessChrome', { exact: false }) });
+    await waitFor('both sessions listed', async () => (await sessions.count()) === 2);
+    await w.check('profile');
+
+    await page.getByLabel('时区').fill('Europe/Berlin');
+    await page.keyboard.press('Enter');
+    await page.getByRole('button', { name: '保存' }).click();
+    await page.getByText('已保存').waitFor();
+    const profile = await stack.gql.request<{ userProfile: { timeZone: string } }>(
+      `query ($id: ID!) { userProfile(userId: $id) { timeZone } }`,
+      { id: ids.get('pia') },
+    );
+    expect(profile.userProfile.timeZone).toBe('Europe/Berlin');
+
+    await page.getByRole('button', { name: '结束会话' }).click();
+    await waitFor('one session left', async () => (await sessions.count()) === 1);
+    // The other browser's next request is refused, and it is back at the login page.
+    await other.page.reload();
+    await other.page.getByRole('heading', { name: '登录 Switchboard' }).waitFor();
+    const refused = other.problems.filter((p) => /401/.test(p));
+    expect(refused.length).toBeGreaterThan(0);
+    other.problems.splice(0, other.problems.length, ...other.problems.filter((p) => !/401/.test(p)));
+  });
+
   it('navigation shows only the pages a role may see; the others answer 403', async () => {
     const w = await open('en-US', 'inventory-only');
     await signIn(w, 'ina', { username: '用户名', password: '密码', submit: '登录' });

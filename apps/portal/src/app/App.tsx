@@ -18,6 +18,7 @@ const RunsPage = lazy(() => import('../features/runs/RunsPage'));
 const RunPage = lazy(() => import('../features/runs/RunPage'));
 const DevicesPage = lazy(() => import('../features/devices/DevicesPage'));
 const ConfigsPage = lazy(() => import('../features/configs/ConfigsPage'));
+const ProfilePage = lazy(() => import('../features/profile/ProfilePage'));
 
 export function Loading() {
   const { t } = useTranslation();
@@ -77,6 +78,14 @@ function Signed() {
             <Route
               path="devices/:id/configs"
               element={<Page permission="configs:read" page={<ConfigsPage />} />}
+            />
+            <Route
+              path="profile"
+              element={
+                <Suspense fallback={<Loading />}>
+                  <ProfilePage />
+                </Suspense>
+              }
             />
             <Route path="*" element={<NotFound />} />
           </Route>

@@ -1,4 +1,4 @@
-import { Button, Layout, Menu, Space, Typography } from 'antd';
+import { Button, Layout, Menu, Space } from 'antd';
 import { useApolloClient } from '@apollo/client/react';
 import { useTranslation } from 'react-i18next';
 import { Link, Outlet, useLocation } from 'react-router';
@@ -13,9 +13,10 @@ const NAVIGATION = [
   { path: '/devices', key: 'nav.devices', permission: 'devices:read' },
 ] as const;
 
-function selectedPath(pathname: string): string {
-  const match = NAVIGATION.filter((n) => n.path !== '/' && pathname.startsWith(n.path));
-  return match.length ? match[0].path : '/';
+/** The navigation entry of the page shown (none for pages outside the navigation, such as the profile). */
+function selectedPath(pathname: string): string[] {
+  if (pathname === '/') return ['/'];
+  return NAVIGATION.filter((n) => n.path !== '/' && pathname.startsWith(n.path)).map((n) => n.path);
 }
 
 export function Shell(props: { onSignedOut: () => void }) {
@@ -34,7 +35,7 @@ export function Shell(props: { onSignedOut: () => void }) {
           {t('app.name')}
         </div>
         <nav aria-label={t('app.name')}>
-          <Menu theme="dark" mode="inline" selectedKeys={[selectedPath(location.pathname)]} items={items} />
+          <Menu theme="dark" mode="inline" selectedKeys={selectedPath(location.pathname)} items={items} />
         </nav>
       </Layout.Sider>
       <Layout>
@@ -42,7 +43,9 @@ export function Shell(props: { onSignedOut: () => void }) {
           style={{ background: '#fff', display: 'flex', justifyContent: 'flex-end', alignItems: 'center' }}
         >
           <Space size="middle">
-            <Typography.Text>{t('nav.signedInAs', { name: session.displayName })}</Typography.Text>
+            <Link to="/profile" title={t('nav.profile')}>
+              {t('nav.signedInAs', { name: session.displayName })}
+            </Link>
             <LanguageSwitch onChange={(language) => void session.setLanguage(language)} />
             <Button
               onClick={async () => {
