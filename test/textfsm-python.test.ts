@@ -71,6 +71,18 @@ const SEMANTICS: { label: string; template: string; text: string }[] = [
     text: 'permit-any\nfoo bar\n(x)\n',
   },
   {
+    label:
+      "capture inside a repeated group keeps its last successful value (ntc-templates' cisco_nxos_show_lldp_neighbors)",
+    template:
+      'Value CAPABILITIES (\\w+)\nValue NAME (\\S+)\n\nStart\n  ^${NAME}\\s+(${CAPABILITIES}?\\s)+ -> Record\n',
+    text: 'sw1 BR R \nsw2 B  \nsw3   \n',
+  },
+  {
+    label: 'the same with a counted repetition and two captures',
+    template: 'Value A (\\d+)\nValue B ([a-z]+)\n\nStart\n  ^x((?:${A}|${B})?;){2,} -> Record\n',
+    text: 'x1;ab;;\nx;;\nx7;;q;\n',
+  },
+  {
     label: 'lookahead repeated zero or more times always holds',
     template: 'Value WORD (\\w+)\n\nStart\n  ^${WORD}(?=\\d)*\\s*$$ -> Record\n',
     text: 'abc\nab1\n',

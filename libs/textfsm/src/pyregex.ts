@@ -27,6 +27,17 @@ export class PythonRegexError extends Error {
 export interface TranslatedRegex {
   source: string;
   flags: string;
+  /**
+   * With `repeats`: each outermost repeated group that holds named groups, wrapped in the named group
+   * `wrapper`; `inner` is the group's own source (one iteration), `names` the named groups inside it.
+   */
+  repeats?: RepeatedGroup[];
+}
+
+export interface RepeatedGroup {
+  wrapper: string;
+  inner: string;
+  names: string[];
 }
 
 interface Scope {
@@ -46,7 +57,7 @@ function caseVariants(ch: string): string {
 }
 
 /** Translates a Python regular expression; throws PythonRegexError when JavaScript cannot express it. */
-export function translatePythonRegex(pattern: string): TranslatedRegex {
+export function translatePythonRegex(pattern: string, options: { repeats?: boolean } = {}): TranslatedRegex {
   const global = new Set<string>();
   // Global flags: Python >= 3.11 accepts them only at the start; older versions applied them from
   // anywhere (with a warning). Both are accepted here: any `(?flags)` group is hoisted.
@@ -63,6 +74,10 @@ export function translatePythonRegex(pattern: string): TranslatedRegex {
   const groupStack: boolean[] = [];
   /** For each open group: where it starts in `out` when it is a lookaround (`(?=`, `(?!`, `(?<=`, `(?<!`). */
   const lookStack: Array<number | null> = [];
+  /** For each open group: where it starts in `out` and the named groups opened inside it. */
+  const openStack: Array<{ start: number; names: string[] }> = [];
+  const repeated: Array<{ start: number; groupEnd: number; end: number; names: string[]; inner: string }> =
+    [];
   const scope = (): Scope => scopes[scopes.length - 1]!;
   let i = 0;
   const n = body.length;
@@ -98,6 +113,7 @@ export function translatePythonRegex(pattern: string): TranslatedRegex {
     if (c === '(') {
       const look = /^\(\?(?:=|!|<=|<!)/.exec(body.slice(i));
       if (look) {
+        openStack.push({ start: out.length, names: [] });
         lookStack.push(out.length);
         groupStack.push(false);
         out.push(look[0]);
@@ -105,6 +121,9 @@ export function translatePythonRegex(pattern: string): TranslatedRegex {
         continue;
       }
       if (body.startsWith('(?P<', i)) {
+        const name = /^\(\?P<(\w+)>/.exec(body.slice(i))?.[1];
+        if (name) for (const open of openStack) open.names.push(name);
+        openStack.push({ start: out.length, names: [] });
         out.push('(?<');
         groupStack.push(false);
         lookStack.push(null);
@@ -141,6 +160,7 @@ export function translatePythonRegex(pattern: string): TranslatedRegex {
           throw new PythonRegexError('(?-s:…) inside a dot-all pattern is not supported', pattern);
         groupStack.push(true);
         lookStack.push(null);
+        openStack.push({ start: out.length, names: [] });
         out.push('(?:');
         i += scoped[0].length;
         continue;
@@ -155,6 +175,7 @@ export function translatePythonRegex(pattern: string): TranslatedRegex {
       }
       groupStack.push(false);
       lookStack.push(null);
+      openStack.push({ start: out.length, names: [] });
       out.push('(');
       i++;
       continue;
@@ -164,6 +185,27 @@ export function translatePythonRegex(pattern: string): TranslatedRegex {
       out.push(')');
       i++;
       const lookAt = lookStack.pop();
+      const open = openStack.pop();
+      // Python keeps a group's last successful capture across the iterations of a repeated group;
+      // JavaScript resets it on each one. Such groups are wrapped so pythonExec can replay them.
+      const rq = /^(?:([*+])|\{(\d*)(,?)(\d*)\})(\??)/.exec(body.slice(i));
+      if (options.repeats && lookAt == null && open && open.names.length && rq) {
+        const max = rq[1] ? Infinity : rq[3] ? (rq[4] ? Number(rq[4]) : Infinity) : Number(rq[2] || 0);
+        if (max > 1) {
+          const inner = out.slice(open.start).join('');
+          const quantifier = rq[1] ?? `{${rq[2] || (rq[3] ? '0' : '')}${rq[3]}${rq[4]}}`;
+          out.push(quantifier + rq[5]);
+          i += rq[0].length;
+          repeated.push({
+            start: open.start,
+            groupEnd: out.length - 1,
+            end: out.length,
+            names: open.names,
+            inner,
+          });
+          continue;
+        }
+      }
       // Python accepts a quantified lookaround (ntc-templates' `(?<=[^()\s])+`); JavaScript does not.
       // A zero-width assertion repeated is the assertion once (minimum >= 1) or always true (minimum 0).
       const q = lookAt == null ? null : /^(?:([*+?])|\{(\d*)(?:,(\d*))?\})[?+]?/.exec(body.slice(i));
@@ -200,11 +242,24 @@ export function translatePythonRegex(pattern: string): TranslatedRegex {
     emitLiteral(c);
     i++;
   }
+  // Outermost repeated groups only (an inner one is replayed within its outer group's iterations).
+  const outer = repeated.filter(
+    (r) => !repeated.some((o) => o !== r && o.start <= r.start && r.end <= o.end),
+  );
+  const repeats: RepeatedGroup[] = [];
+  outer
+    .sort((a, b) => b.start - a.start)
+    .forEach((r, k) => {
+      const wrapper = `__rep${outer.length - 1 - k}`;
+      out.splice(r.end, 0, ')');
+      out.splice(r.start, 0, `(?<${wrapper}>`);
+      repeats.unshift({ wrapper, inner: r.inner, names: r.names });
+    });
   let flags = '';
   if (global.has('i')) flags += 'i';
   if (global.has('m')) flags += 'm';
   if (global.has('s')) flags += 's';
-  return { source: out.join(''), flags };
+  return { source: out.join(''), flags, ...(options.repeats ? { repeats } : {}) };
 }
 
 /** Copies a character class starting at `start` (the `[`), returns the index after its closing `]`. */
@@ -268,6 +323,51 @@ export function compilePythonRegex(pattern: string, extraFlags = ''): RegExp {
   } catch (err) {
     throw new PythonRegexError((err as Error).message, pattern);
   }
+}
+
+export interface PythonMatcher {
+  regex: RegExp;
+  /**
+   * Matches at the start of `text` like Python's `re.match`, with Python's captures: a named group
+   * inside a repeated group that the last iteration did not set keeps its last successful capture.
+   * The wrapper groups are removed from `groups`.
+   */
+  exec(text: string): RegExpExecArray | null;
+}
+
+/** A sticky matcher with Python's capture semantics for repeated groups (see PythonMatcher). */
+export function compilePythonMatcher(pattern: string): PythonMatcher {
+  const t = translatePythonRegex(pattern, { repeats: true });
+  let regex: RegExp;
+  try {
+    regex = new RegExp(t.source, t.flags + 'y');
+  } catch (err) {
+    throw new PythonRegexError((err as Error).message, pattern);
+  }
+  const replays = (t.repeats ?? []).map((r) => ({ ...r, once: new RegExp(r.inner, t.flags + 'y') }));
+  return {
+    regex,
+    exec(text) {
+      regex.lastIndex = 0;
+      const m = regex.exec(text);
+      if (!m?.groups || !replays.length) return m;
+      for (const r of replays) {
+        const span = m.groups[r.wrapper];
+        delete m.groups[r.wrapper];
+        if (span === undefined || r.names.every((n) => m.groups![n] !== undefined)) continue;
+        const last: Record<string, string> = {};
+        for (let at = 0; at < span.length;) {
+          r.once.lastIndex = at;
+          const it = r.once.exec(span);
+          if (!it || it[0].length === 0) break;
+          for (const n of r.names) if (it.groups?.[n] !== undefined) last[n] = it.groups[n]!;
+          at += it[0].length;
+        }
+        for (const n of r.names) if (m.groups[n] === undefined && n in last) m.groups[n] = last[n];
+      }
+      return m;
+    },
+  };
 }
 
 /** Number of capturing groups (Python `compiled.groups`). */

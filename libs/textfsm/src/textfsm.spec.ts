@@ -450,3 +450,21 @@ describe('TextFsm template errors carry the template line', () => {
     expect(fsm.stateList).toEqual(['Start']);
   });
 });
+
+describe('Python regex semantics JavaScript lacks', () => {
+  it('a named group inside a repeated group keeps its last successful capture', () => {
+    const fsm = new TextFsm(
+      'Value CAPABILITIES (\\w+)\nValue NAME (\\S+)\n\nStart\n  ^${NAME}\\s+(${CAPABILITIES}?\\s)+ -> Record\n',
+    );
+    expect(fsm.parseText('sw1 BR R \nsw2 B  \nsw3   \n')).toEqual([
+      ['R', 'sw1'],
+      ['B', 'sw2'],
+      ['', 'sw3'],
+    ]);
+  });
+
+  it('a quantified lookbehind compiles and asserts once', () => {
+    const fsm = new TextFsm('Value ACL (\\S+)\n\nStart\n  ^${ACL}(?<=[^()\\s])+\\s*$$ -> Record\n');
+    expect(fsm.parseText('permit-any\n(x)\n')).toEqual([['permit-any']]);
+  });
+});

@@ -9,10 +9,11 @@
  *
  * Differences: `parseText` resets the FSM first (Python accumulates across calls unless `Reset()` is called);
  * the `Repeated` option (which needs the third-party `regex` module) is rejected as a template error. A
- * capture group inside a repeated group keeps its last iteration's value in JavaScript even when that
- * iteration did not set it (Python keeps the last successful capture): a known difference.
+ * named group inside a repeated group keeps its last successful capture, as in Python (JavaScript resets
+ * it on every iteration; pyregex's PythonMatcher replays the iterations).
  */
-import { compilePythonRegex, groupCount, PythonRegexError } from './pyregex';
+import { compilePythonMatcher, compilePythonRegex, groupCount, PythonRegexError } from './pyregex';
+import type { PythonMatcher } from './pyregex';
 
 /** A List value's item: the match, or its named groups (null for a group that did not match, Python's None). */
 export type ListItem = string | Record<string, string | null>;
@@ -262,6 +263,8 @@ class TextFsmRule {
   readonly match: string;
   readonly regex: string;
   readonly regexObj: RegExp;
+  /** regexObj with Python's captures for groups inside repeated groups. */
+  readonly matcher: PythonMatcher;
   lineOp: LineOp = '';
   recordOp: RecordOp = '';
   newState = '';
@@ -288,7 +291,8 @@ class TextFsmRule {
     }
     this.regex = regex;
     try {
-      this.regexObj = compilePythonRegex(regex, 'y');
+      this.matcher = compilePythonMatcher(regex);
+      this.regexObj = this.matcher.regex;
     } catch (err) {
       const detail = err instanceof PythonRegexError ? ` (${err.message})` : '';
       throw new TextFsmTemplateError(
@@ -484,8 +488,7 @@ export class TextFsm {
 
   private checkLine(line: string, lineNumber: number): void {
     for (const rule of this.curState) {
-      rule.regexObj.lastIndex = 0;
-      const matched = rule.regexObj.exec(line);
+      const matched = rule.matcher.exec(line);
       if (!matched) continue;
       if (matched.groups) {
         for (const [name, v] of Object.entries(matched.groups)) {
