@@ -821,5 +821,20 @@ describe('alerts', () => {
       ),
     );
     expect(bad.map((f) => f.field)).toEqual(['until']);
+
+    // The history exports as CSV, with the same filters as alerts(...).
+    const { exportAlerts: csv } = await gql<{ exportAlerts: string }>(
+      `{ exportAlerts(statuses: [RESOLVED], search: "devices down") }`,
+    );
+    const lines = csv.trimEnd().split('\r\n');
+    expect(lines[0]).toBe(
+      'id,rule,status,severity,level,events,first_at,last_at,group_key,acknowledged_at,acknowledged_via,' +
+        'silenced_until,silence_reason,resolved_at,resolve_reason,deliveries_sent,deliveries_failed',
+    );
+    expect(lines.slice(1)).toEqual([
+      expect.stringMatching(
+        new RegExp(`^${resolved.id},devices down,RESOLVED,WARNING,0,2,.*,condition cleared,1,0$`),
+      ),
+    ]);
   });
 });

@@ -100,6 +100,8 @@ export async function alertWorkflow(input: AlertWorkflowInput): Promise<void> {
   });
   let round = input.round ?? 0;
   for (;;) {
+    // Reset before reading the alert: a change signalled while this round runs wakes the next wait.
+    changed = false;
     const plan = await bookkeeping.planAlertRound({ alertId: input.alertId, round });
     if (plan.deliveryIds.length) {
       await Promise.all(
@@ -118,7 +120,6 @@ export async function alertWorkflow(input: AlertWorkflowInput): Promise<void> {
     if (workflowInfo().continueAsNewSuggested) {
       await continueAsNew<typeof alertWorkflow>({ alertId: input.alertId, round });
     }
-    changed = false;
     await condition(() => changed, plan.nextWakeMs ?? IDLE_WAKE_MS);
   }
 }

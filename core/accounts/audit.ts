@@ -218,7 +218,8 @@ export function listAudit(db: Db, q: AuditQuery): Promise<(Record<string, unknow
   );
 }
 
-const csvCell = (value: unknown): string => {
+/** One CSV cell (RFC 4180); a cell a spreadsheet would run as a formula is quoted. */
+export const csvCell = (value: unknown): string => {
   const text =
     value === null || value === undefined
       ? ''

@@ -13,6 +13,7 @@ import {
   type ConnectionShape,
 } from '../../libs/common/src/pagination';
 import type { SecretBox } from '../../libs/crypto/src/secret-box';
+import { csvCell } from '../accounts/audit';
 import { runVisibleCondition, scopeOfRequest } from '../accounts/device-scope';
 import type { Principal } from '../accounts/principal';
 import { scopeCondition } from '../accounts/scope-sql';
@@ -570,6 +571,71 @@ export async function listAlerts(
     params,
   );
   return toConnection(rows, q.first, Number(count), (a) => encodeCursor([a.firstAt.toISOString(), a.id]));
+}
+
+/** Exports hold at most this many alerts (the newest). */
+export const EXPORT_LIMIT = 10_000;
+
+/** Alert history as CSV (RFC 4180): one line per alert, newest first, with its deliveries counted. */
+export async function alertsCsv(
+  db: Db,
+  q: Omit<AlertQuery, 'first' | 'after'>,
+  principal?: Principal | null,
+): Promise<string> {
+  const page = await listAlerts(db, { ...q, first: EXPORT_LIMIT }, principal);
+  const alerts = page.edges.map((e) => e.node);
+  const counts: { alert_id: string; sent: number; failed: number }[] = alerts.length
+    ? await db.query(
+        `SELECT alert_id, count(*) FILTER (WHERE status = 'SENT')::int AS sent,
+                count(*) FILTER (WHERE status = 'FAILED')::int AS failed
+           FROM alert_deliveries WHERE alert_id = ANY($1::uuid[]) GROUP BY alert_id`,
+        [alerts.map((a) => a.id)],
+      )
+    : [];
+  const byAlert = new Map(counts.map((c) => [c.alert_id, c]));
+  const columns = [
+    'id',
+    'rule',
+    'status',
+    'severity',
+    'level',
+    'events',
+    'first_at',
+    'last_at',
+    'group_key',
+    'acknowledged_at',
+    'acknowledged_via',
+    'silenced_until',
+    'silence_reason',
+    'resolved_at',
+    'resolve_reason',
+    'deliveries_sent',
+    'deliveries_failed',
+  ];
+  const lines = alerts.map((a) =>
+    [
+      a.id,
+      a.ruleName,
+      a.status,
+      a.severity,
+      a.level,
+      a.eventCount,
+      a.firstAt,
+      a.lastAt,
+      a.groupKey,
+      a.acknowledgedAt,
+      a.acknowledgedVia,
+      a.silencedUntil,
+      a.silenceReason,
+      a.resolvedAt,
+      a.resolveReason,
+      byAlert.get(a.id)?.sent ?? 0,
+      byAlert.get(a.id)?.failed ?? 0,
+    ]
+      .map(csvCell)
+      .join(','),
+  );
+  return [columns.join(','), ...lines].join('\r\n') + '\r\n';
 }
 
 export interface AlertEventView {

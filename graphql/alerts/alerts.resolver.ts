@@ -4,6 +4,8 @@ import { DataSource } from 'typeorm';
 import { ALERT_LANGUAGES, type AlertLanguage, type ChannelKind } from '../../core/alerts/alert-rules';
 import {
   alertDeliveries,
+  alertsCsv,
+  EXPORT_LIMIT,
   alertEvents,
   createAlertChannel,
   createAlertRule,
@@ -25,7 +27,7 @@ import { principalOf, Requires, type AuthContext } from '../common/auth.guard';
 import { AlertsService } from './alerts.service';
 import { CreateAlertChannelInput, UpdateAlertChannelInput } from './dto/alert-channel.input';
 import { AlertRuleInput } from './dto/alert-rule.input';
-import { AlertsArgs, SilenceAlertArgs } from './dto/alerts.args';
+import { AlertFilterArgs, AlertsArgs, SilenceAlertArgs } from './dto/alerts.args';
 import { AlertChannelKindEnum } from './models/alert-enums';
 import {
   AlertChannelModel,
@@ -162,6 +164,14 @@ export class AlertsResolver {
   @Query(() => AlertConnection, { description: 'Alert history, newest first.' })
   alerts(@Context() ctx: AuthContext, @Args() args: AlertsArgs): Promise<AlertConnection> {
     return listAlerts(this.dataSource, args, principalOf(ctx));
+  }
+
+  @Requires('alerts:read')
+  @Query(() => String, {
+    description: `Alert history as CSV (RFC 4180), newest first, at most ${EXPORT_LIMIT} alerts, with their deliveries counted.`,
+  })
+  exportAlerts(@Context() ctx: AuthContext, @Args() args: AlertFilterArgs): Promise<string> {
+    return alertsCsv(this.dataSource, args, principalOf(ctx));
   }
 
   @Requires('alerts:read')

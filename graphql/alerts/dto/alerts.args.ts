@@ -1,13 +1,13 @@
-import { ArgsType, Field, ID } from '@nestjs/graphql';
+import { ArgsType, Field, ID, IntersectionType } from '@nestjs/graphql';
 import { ArrayMaxSize, IsDate, IsIn, IsOptional, IsString, IsUUID, MaxLength } from 'class-validator';
 import { ALERT_SEVERITIES, type AlertSeverity } from '../../../core/alerts/alert-rules';
 import { ALERT_STATUSES, type AlertStatus } from '../../../core/alerts/alert-states';
 import { PageArgs } from '../../common/pagination';
 import { AlertSeverityEnum, AlertStatusEnum } from '../models/alert-enums';
 
-/** `alerts(...)`: newest first; filters combine. */
+/** Which alerts: the filters combine. */
 @ArgsType()
-export class AlertsArgs extends PageArgs {
+export class AlertFilterArgs {
   @Field(() => [AlertStatusEnum], { nullable: true })
   @IsOptional()
   @ArrayMaxSize(4)
@@ -44,6 +44,10 @@ export class AlertsArgs extends PageArgs {
   @IsDate()
   until?: Date;
 }
+
+/** `alerts(...)`: newest first, a page at a time. */
+@ArgsType()
+export class AlertsArgs extends IntersectionType(PageArgs, AlertFilterArgs, ArgsType) {}
 
 @ArgsType()
 export class SilenceAlertArgs {
