@@ -177,7 +177,7 @@ describe('deploy.release on Linux hosts over SSH', () => {
     for (const d of devicesOf(bad)) {
       expect(d.status).toBe('FAILED');
       expect(d.error).toMatch(
-        /HEALTH_CHECK_FAILED: release 3\.0\.0 is unhealthy after \d+ check\(s\): .*500.*rolled back to releases\/2\.0\.0/,
+        /HEALTH_CHECK_FAILED: release 3\.0\.0 is unhealthy after \d+ check\(s\): .*500.*rolled back to releases\/2\.0\.0 \(healthy\)/,
       );
     }
     for (const h of hosts) {
@@ -190,7 +190,9 @@ describe('deploy.release on Linux hosts over SSH', () => {
     expect(
       events
         .filter(
-          (e) => e.level === 'WARN' && /rolled back, current → releases\/2\.0\.0, restarted/.test(e.message),
+          (e) =>
+            e.level === 'WARN' &&
+            /rolled back, current → releases\/2\.0\.0, restarted, healthy/.test(e.message),
         )
         .map((e) => e.deviceName)
         .sort(),
@@ -242,7 +244,9 @@ describe('deploy.release on Linux hosts over SSH', () => {
     expect(run.status).toBe('ROLLED_BACK');
     const byName = new Map(devicesOf(run).map((d) => [d.name, d]));
     expect(byName.get('app-a')).toMatchObject({ status: 'SUCCEEDED', version: '5.0.0', previous: '4.0.0' });
-    expect(byName.get('app-b')!.error).toMatch(/HEALTH_CHECK_FAILED.*rolled back to releases\/4\.0\.0/);
+    expect(byName.get('app-b')!.error).toMatch(
+      /HEALTH_CHECK_FAILED.*rolled back to releases\/4\.0\.0 \(healthy\)/,
+    );
     for (const h of hosts) {
       expect(current(h)).toBe('releases/4.0.0');
       await waitFor(`${h.name} answering with 4.0.0`, async () => (await answer(h)) === 'ok 4.0.0', {
@@ -334,7 +338,7 @@ describe('deploy.release when its worker is killed mid-rollout', () => {
       const run = await waitForTaskRunEnd(stack, started.id, 180_000);
       expect(run.status).toBe('FAILED');
       const [result] = (step(run, 'deploy').output as { devices: DeviceResult[] }).devices;
-      expect(result.error).toMatch(/HEALTH_CHECK_FAILED.*rolled back to releases\/1\.0\.0/);
+      expect(result.error).toMatch(/HEALTH_CHECK_FAILED.*rolled back to releases\/1\.0\.0 \(healthy\)/);
       expect(readlinkSync(link)).toBe('releases/1.0.0');
       await waitFor(
         'the service answering with 1.0.0',

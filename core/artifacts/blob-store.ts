@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream, type ReadStream } from 'node:fs';
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -123,6 +123,26 @@ export class BlobStore {
   /** The blob's bytes from `start` (default 0). */
   open(sha256: string, start = 0): ReadStream {
     return createReadStream(this.pathOf(sha256), { start });
+  }
+
+  /**
+   * Temporary files not written for `olderThanMs`: partial uploads nobody finished, and staging
+   * files of a process that died mid-upload. Deleted; how many.
+   */
+  async removeStale(olderThanMs: number): Promise<number> {
+    let removed = 0;
+    for (const dir of [path.join(this.dir, 'tmp'), path.join(this.dir, 'tmp', 'resumable')]) {
+      const names = await readdir(dir).catch(() => [] as string[]);
+      for (const name of names) {
+        const file = path.join(dir, name);
+        const s = await stat(file).catch(() => null);
+        if (s?.isFile() && Date.now() - s.mtimeMs > olderThanMs) {
+          await rm(file, { force: true });
+          removed++;
+        }
+      }
+    }
+    return removed;
   }
 
   async remove(sha256: string): Promise<void> {

@@ -21,6 +21,9 @@ export function toArtifactModel(a: Artifact): ArtifactModel {
   };
 }
 
+/** An upload (resumable or not) that received nothing for this long is abandoned. */
+export const STALE_UPLOAD_MS = 7 * 86_400_000;
+
 /** Artifacts through GraphQL (metadata only), and the hourly purge of those past their retention. */
 @Injectable()
 export class ArtifactsService implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -53,11 +56,16 @@ export class ArtifactsService implements OnApplicationBootstrap, OnApplicationSh
     return toArtifactModel(a);
   }
 
+  /** Hourly: artifacts past their retention, and uploads left unfinished for a week. */
   onApplicationBootstrap(): void {
     this.timer = setInterval(() => {
       this.artifacts.purgeExpired().then(
         (n) => n && this.logger.log(`${n} artifact(s) past their retention deleted`),
         (error: Error) => this.logger.warn(`purging artifacts failed: ${error.message}`),
+      );
+      this.artifacts.blobs.removeStale(STALE_UPLOAD_MS).then(
+        (n) => n && this.logger.log(`${n} unfinished upload(s) older than a week deleted`),
+        (error: Error) => this.logger.warn(`removing unfinished uploads failed: ${error.message}`),
       );
     }, 3600_000);
     this.timer.unref();

@@ -167,8 +167,11 @@ export const deployRelease: StepKindHandler = {
           );
         await switchTo(previous);
         await restart(previous);
-        await event(`release ${version}: rolled back, current → ${previous}, restarted`, 'WARN');
-        throw new WorkFailure(failure.kind, `${failure.message}; rolled back to ${previous}`);
+        // The previous release is checked too: the operator learns whether the host is serving.
+        const after = await checkHealth(ctx, files, device.target.host, p.healthCheck as HealthCheckSpec, t);
+        const state = after.ok ? 'healthy' : `NOT healthy either: ${after.detail}`;
+        await event(`release ${version}: rolled back, current → ${previous}, restarted, ${state}`, 'WARN');
+        throw new WorkFailure(failure.kind, `${failure.message}; rolled back to ${previous} (${state})`);
       }
       await event(`release ${version}: healthy (${health!.detail})`);
 
