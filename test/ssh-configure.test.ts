@@ -62,6 +62,20 @@ const TWELVE_LINES: Record<Exclude<Platform, 'linux'>, (bad?: number) => string[
     'vlan 312',
     'name sb-mgmt',
   ],
+  dell_os10: () => [
+    'interface vlan310',
+    'description sb-users',
+    'exit',
+    'interface vlan311',
+    'description sb-voice',
+    'exit',
+    'ntp server 10.9.9.1',
+    'ntp server 10.9.9.2',
+    'logging server 10.9.9.3',
+    'snmp-server community sb-ro ro',
+    'interface vlan312',
+    'description sb-mgmt',
+  ],
   cisco_asa: () => [
     'object network sb-users',
     'host 10.9.9.10',
@@ -111,8 +125,9 @@ describe('SshSession.configure against the lab', () => {
   let lab: DeviceLab;
   beforeAll(async () => {
     lab = await DeviceLab.start({
-      devices: 20,
+      devices: 22,
       mix: {
+        dell_os10: 1,
         aruba_aoscx: 1,
         cisco_asa: 1,
         cisco_ios: 1,

@@ -12,6 +12,7 @@ export const THREE_COMMANDS: Record<Platform, string[]> = {
   cisco_xr: ['show version', 'show running-config', 'show ip interface brief'],
   cisco_asa: ['show version', 'show running-config', 'show interface ip brief'],
   aruba_aoscx: ['show system', 'show running-config', 'show ip interface brief'],
+  dell_os10: ['show version', 'show running-configuration', 'show ip interface brief'],
 };
 
 export const RUNNING_CONFIG: Record<Platform, string> = {
@@ -25,6 +26,7 @@ export const RUNNING_CONFIG: Record<Platform, string> = {
   cisco_xr: 'show running-config',
   cisco_asa: 'show running-config',
   aruba_aoscx: 'show running-config',
+  dell_os10: 'show running-configuration',
 };
 
 /** startCollection input fields: cisco_ios's list as the default, the others as per-platform overrides. */

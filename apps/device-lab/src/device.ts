@@ -7,6 +7,7 @@ import type { ConfigMeta } from './outputs/meta';
 import { aoscxInitialConfig, renderAoscxConfig } from './outputs/aoscx';
 import { asaInitialConfig, renderAsaConfig } from './outputs/asa';
 import { nxosInitialConfig, renderNxosConfig } from './outputs/nxos';
+import { os10InitialConfig, renderOs10Config } from './outputs/os10';
 import { renderXrConfig, xrInitialConfig } from './outputs/xr';
 import type { XrCommit } from './outputs/xr';
 import {
@@ -31,6 +32,7 @@ export const CONFIG_COMMAND: Record<Platform, string> = {
   cisco_xr: 'show running-config',
   cisco_asa: 'show running-config',
   aruba_aoscx: 'show running-config',
+  dell_os10: 'show running-configuration',
 };
 
 /** IOS XR commit ids start here, as on the routers. */
@@ -108,6 +110,9 @@ export class SimDevice {
           break;
         case 'aruba_aoscx':
           this.blockValue = aoscxInitialConfig(p);
+          break;
+        case 'dell_os10':
+          this.blockValue = os10InitialConfig(p);
           break;
         default:
           this.blockValue = new BlockConfig([], []);
@@ -272,6 +277,8 @@ export class SimDevice {
           return renderAsaConfig(this.config, this.meta, this.profile, padBytes);
         case 'aruba_aoscx':
           return renderAoscxConfig(this.config, this.profile, padBytes);
+        case 'dell_os10':
+          return renderOs10Config(this.config, this.meta, this.profile, padBytes);
       }
     });
   }

@@ -263,6 +263,34 @@ const CASES: Record<Platform, Case> = {
     invalid: { command: 'show bogus', column: 5, error: 'Invalid input: bogus' },
     anyPrompt: /#$/,
   },
+  dell_os10: {
+    banner: /Last login:/,
+    prompt: (h) => `${h}#`,
+    long: 'show running-configuration',
+    pager: '--more--',
+    pagingOff: 'terminal length 0',
+    enable: null,
+    change: {
+      commands: [
+        'configure terminal',
+        'interface loopback77',
+        'description lab-spec-change',
+        'ip address 10.77.77.1/32',
+        'exit',
+        'ntp server 10.99.99.99',
+        'hostname OS77',
+        'end',
+      ],
+      expect: [
+        'interface loopback77\n description lab-spec-change\n ip address 10.77.77.1/32',
+        'ntp server 10.99.99.99',
+        'hostname OS77',
+      ],
+    },
+    // OS10 prints no caret line.
+    invalid: { command: 'show bogus', column: 5, error: '% Error: Unrecognized command.' },
+    anyPrompt: /#$/,
+  },
   cisco_xr: {
     banner: /RP\/0\/RP0\/CPU0:/,
     prompt: (h) => `RP/0/RP0/CPU0:${h}#`,
@@ -394,7 +422,7 @@ describe('DeviceLab over SSH', () => {
         const lines = err.split('\n');
         const at = lines.indexOf(c.invalid.error);
         expect(at).toBeGreaterThan(0);
-        if (platform !== 'linux' && platform !== 'aruba_aoscx') {
+        if (platform !== 'linux' && platform !== 'aruba_aoscx' && platform !== 'dell_os10') {
           const promptLength = lines.at(-1)!.length;
           expect(lines[at - 1]).toBe(' '.repeat(promptLength + c.invalid.column) + '^');
         }

@@ -135,6 +135,13 @@ const AOSCX_MODELS: ModelDef[] = [
   { model: 'R8N87A', family: '6000 48G CL4 4SFP Swch', ports: 48 },
 ];
 const AOSCX_VERSIONS = ['10.10.1040', '10.11.1010', '10.12.1000'];
+const OS10_MODELS: ModelDef[] = [
+  { model: 'S5248F-ON', family: 'S5200', ports: 48 },
+  { model: 'S5224F-ON', family: 'S5200', ports: 24 },
+  { model: 'S4148F-ON', family: 'S4100', ports: 48 },
+  { model: 'N3248TE-ON', family: 'N3200', ports: 48 },
+];
+const OS10_VERSIONS = ['10.5.4.4', '10.5.5.2', '10.5.3.2'];
 const LINUX_KERNELS = ['5.15.0-91-generic', '5.15.0-105-generic', '6.8.0-45-generic'];
 
 const VLAN_POOL: VlanFacts[] = [
@@ -210,6 +217,9 @@ function interfaceNames(platform: Platform, family: string, count: number): Arra
         break;
       case 'aruba_aoscx':
         out.push([`1/1/${i}`, `1/1/${i}`]);
+        break;
+      case 'dell_os10':
+        out.push([`ethernet1/1/${i}`, `Eth 1/1/${i}`]);
         break;
       case 'cisco_asa':
         out.push(
@@ -318,6 +328,14 @@ export function generateProfile(
       version = { version: v, family: def.family, model: def.model, image: `iox-ucs-0${rng.int(10, 49)}` };
       serial = `FOC${rng.int(2100, 2650)}${rng.chars(alnum, 4)}`;
       ouiHex = rng.pick(['008a96', '10f311', 'bc4a56', '5c710d']);
+      break;
+    }
+    case 'dell_os10': {
+      def = rng.pick(OS10_MODELS);
+      const v = rng.pick(OS10_VERSIONS);
+      version = { version: v, family: def.family, model: def.model, image: `${v}.${rng.int(100, 299)}` };
+      serial = `CN0${rng.chars(alnum, 5)}${rng.int(10000, 99999)}`;
+      ouiHex = rng.pick(['3c2c30', '0c29ef', '50e54e', 'e4f004']);
       break;
     }
     case 'aruba_aoscx': {

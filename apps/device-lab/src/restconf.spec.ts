@@ -22,6 +22,7 @@ const VERSION_COMMAND: Record<Platform, string> = {
   cisco_xr: 'show version',
   cisco_asa: 'show version',
   aruba_aoscx: 'show system',
+  dell_os10: 'show version',
 };
 
 interface SystemState {

@@ -28,6 +28,7 @@ const OS_NAME: Record<Platform, string> = {
   cisco_xr: 'Cisco IOS XR',
   cisco_asa: 'Cisco ASA',
   aruba_aoscx: 'ArubaOS-CX',
+  dell_os10: 'Dell SmartFabric OS10',
 };
 
 const CONTENT_TYPE = 'application/yang-data+json';

@@ -22,6 +22,7 @@ export function createShell(device: SimDevice, username: string): Shell {
     case 'cisco_xr':
     case 'cisco_asa':
     case 'aruba_aoscx':
+    case 'dell_os10':
       return new CiscoShell(device, username);
     case 'huawei':
     case 'hp_comware':

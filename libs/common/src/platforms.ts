@@ -13,6 +13,7 @@ export const PLATFORMS = [
   'cisco_xr',
   'cisco_asa',
   'aruba_aoscx',
+  'dell_os10',
 ] as const;
 
 export type Platform = (typeof PLATFORMS)[number];
@@ -32,4 +33,5 @@ export const PLATFORM_VENDOR: Record<Platform, string> = {
   cisco_xr: 'Cisco IOS XR',
   cisco_asa: 'Cisco ASA',
   aruba_aoscx: 'Aruba AOS-CX',
+  dell_os10: 'Dell SmartFabric OS10',
 };

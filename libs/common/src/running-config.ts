@@ -12,4 +12,5 @@ export const RUNNING_CONFIG_COMMAND: Record<Platform, string> = {
   cisco_xr: 'show running-config',
   cisco_asa: 'show running-config',
   aruba_aoscx: 'show running-config',
+  dell_os10: 'show running-configuration',
 };

@@ -86,7 +86,8 @@ const CISCO_ERRORS: RegExp[] = [
 ];
 
 const ciscoStyle = (
-  platform: 'cisco_ios' | 'arista_eos' | 'cisco_nxos' | 'cisco_xr' | 'cisco_asa' | 'aruba_aoscx',
+  platform:
+    'cisco_ios' | 'arista_eos' | 'cisco_nxos' | 'cisco_xr' | 'cisco_asa' | 'aruba_aoscx' | 'dell_os10',
   examples: PlatformProfile['promptExamples'],
   overrides: Partial<PlatformProfile> = {},
 ) =>
@@ -218,6 +219,17 @@ const PROFILES: Record<Platform, PlatformProfile> = {
       pagerPrompts: [AOSCX_PAGER],
       pagerLeaks: [AOSCX_PAGER_LEAK],
       errorPatterns: AOSCX_ERRORS,
+    },
+  ),
+  dell_os10: ciscoStyle(
+    'dell_os10',
+    { privileged: 'OS10#', config: 'OS10(conf-if-eth1/1/1)#' },
+    {
+      // sysadmin users land in `OS10#`.
+      privileged: null,
+      pagerPrompts: [/^\s*--more--\s*$/],
+      pagerLeaks: [/^\s*--more--/],
+      errorPatterns: [/^% ?Error: .*$/, /^% ?(?:Invalid|Incomplete|Ambiguous)\b.*$/],
     },
   ),
   huawei: {

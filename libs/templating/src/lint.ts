@@ -106,6 +106,12 @@ export const DEFAULT_FORBIDDEN_COMMANDS: Record<Platform, string[]> = {
     String.raw`^install\s+(all|deactivate)\b`,
     RM_RF_ROOT,
   ],
+  dell_os10: [
+    String.raw`^reload\b`,
+    String.raw`^delete\s+(startup-configuration|config:|home:|image:)`,
+    String.raw`^image\s+(install|boot)\b`,
+    RM_RF_ROOT,
+  ],
   aruba_aoscx: [
     String.raw`^(boot\s+system|reload)\b`,
     String.raw`^erase\s+(all|startup-config)\b`,
@@ -171,7 +177,11 @@ const VRP_LIKE: BlockSyntax = {
 };
 
 function block(platform: Platform): BlockSyntax | undefined {
-  if (['cisco_ios', 'arista_eos', 'cisco_nxos', 'cisco_xr', 'cisco_asa', 'aruba_aoscx'].includes(platform))
+  if (
+    ['cisco_ios', 'arista_eos', 'cisco_nxos', 'cisco_xr', 'cisco_asa', 'aruba_aoscx', 'dell_os10'].includes(
+      platform,
+    )
+  )
     return IOS_LIKE;
   if (platform === 'huawei' || platform === 'hp_comware') return VRP_LIKE;
   return undefined;
@@ -185,6 +195,7 @@ function commentOf(platform: Platform): RegExp {
     case 'cisco_xr':
     case 'cisco_asa':
     case 'aruba_aoscx':
+    case 'dell_os10':
       return IOS_LIKE.comment;
     case 'huawei':
     case 'hp_comware':

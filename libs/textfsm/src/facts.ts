@@ -163,6 +163,7 @@ const FACT_COLUMNS: Record<
     osVersion: ['VERSION'],
     serial: ['SERIAL'],
   },
+  dell_os10: { vendor: 'Dell', model: ['MODEL'], osVersion: ['VERSION'], serial: ['SERIAL'] },
   cisco_asa: { vendor: 'Cisco', model: ['MODEL', 'HARDWARE'], osVersion: ['VERSION'], serial: ['SERIAL'] },
   linux: {
     vendor: 'Linux',
@@ -345,12 +346,28 @@ INTERFACE_MAPPERS.cisco_xr = (r) => {
   };
 };
 
+/** OS10 `show ip interface brief`: Status is up/down/admin down, names `Ethernet 1/1/1`. */
+INTERFACE_MAPPERS.dell_os10 = (r) => {
+  const status = str(r.STATUS);
+  return {
+    adminStatus: status !== null && /admin/i.test(status) ? 'down' : 'up',
+    operStatus: oper(str(r.PROTOCOL)),
+    addresses: addressesOf(r),
+    mtu: null,
+    speedMbps: null,
+    description: null,
+  };
+};
+
 /** Abbreviated names some tables print, expanded to the configuration's names (NX-OS `Eth1/1`). */
-const NAME_EXPANSIONS: Record<string, Array<[RegExp, string]>> = {
+const NAME_EXPANSIONS: Record<string, Array<[RegExp, (match: string, ...groups: string[]) => string]>> = {
+  dell_os10: [
+    [/^(Ethernet|Mgmt|Vlan|Loopback|Port-channel) (\S+)$/, (_m, kind, id) => kind!.toLowerCase() + id],
+  ],
   cisco_nxos: [
-    [/^Eth(?=\d)/, 'Ethernet'],
-    [/^Lo(?=\d)/, 'loopback'],
-    [/^Po(?=\d)/, 'port-channel'],
+    [/^Eth(?=\d)/, () => 'Ethernet'],
+    [/^Lo(?=\d)/, () => 'loopback'],
+    [/^Po(?=\d)/, () => 'port-channel'],
   ],
 };
 

@@ -23,6 +23,7 @@ const FACT_COMMANDS: Record<Platform, string[]> = {
   cisco_xr: ['show version', 'show running-config', 'show inventory'],
   cisco_asa: ['show version', 'show running-config'],
   aruba_aoscx: ['show system'],
+  dell_os10: ['show version', 'show inventory', 'show running-configuration'],
 };
 
 /** Interface commands, and the interface names the raw output lists (found independently of the templates). */
@@ -89,6 +90,15 @@ const INTERFACE_COMMANDS: Record<Platform, Array<[string, (out: string) => strin
   cisco_xr: [['show ip interface brief', (o) => lines(o).slice(2).map(first)]],
   cisco_asa: [['show interface ip brief', (o) => lines(o).slice(1).map(first)]],
   aruba_aoscx: [['show ip interface brief', (o) => lines(o).slice(2).map(first)]],
+  dell_os10: [
+    [
+      'show ip interface brief',
+      (o) =>
+        lines(o)
+          .slice(2)
+          .map((l) => l.split(/\s{2,}/)[0]!.replace(/^(\w+) /, (_m, kind: string) => kind.toLowerCase())),
+    ],
+  ],
 };
 
 function lines(out: string): string[] {
@@ -204,7 +214,11 @@ describe('shipped templates on the device lab', () => {
         if (device.platform !== 'linux') {
           expect([where, iface.mtu === null || iface.mtu > 0]).toEqual([where, true]);
           // XR's brief table has no speed column.
-          if (!['cisco_xr', 'cisco_asa', 'aruba_aoscx'].includes(device.platform) && f.linkUp && !f.shutdown)
+          if (
+            !['cisco_xr', 'cisco_asa', 'aruba_aoscx', 'dell_os10'].includes(device.platform) &&
+            f.linkUp &&
+            !f.shutdown
+          )
             expect([where, iface.speedMbps]).toEqual([where, expect.any(Number)]);
         }
         if (['cisco_ios', 'arista_eos', 'huawei'].includes(device.platform))

@@ -31,6 +31,7 @@ export const PORT_LINK: Record<Platform, { mtu: number; speedMbps: number }> = {
   cisco_xr: { mtu: 1514, speedMbps: 1000 },
   cisco_asa: { mtu: 1500, speedMbps: 1000 },
   aruba_aoscx: { mtu: 1500, speedMbps: 1000 },
+  dell_os10: { mtu: 1532, speedMbps: 25_000 },
 };
 
 export function maskToPrefix(mask: string): number {

@@ -11,6 +11,7 @@ import { nxosBanner, nxosShowInterfaceBrief, nxosShowInventory, nxosShowVersion 
 import { xrCommitList, xrShowInventory, xrShowIpIntBrief, xrShowVersion, xrTimestamp } from '../outputs/xr';
 import { aoscxBanner, aoscxShowIpIntBrief, aoscxShowSystem } from '../outputs/aoscx';
 import { asaShowInterfaceIpBrief, asaShowVersion } from '../outputs/asa';
+import { os10Banner, os10ShowInventory, os10ShowIpIntBrief, os10ShowVersion } from '../outputs/os10';
 import { maskToPrefix } from '../outputs/common';
 import { iosTime } from '../profile';
 import { applyPipe, expandKeyword, matchCommand, result, Shell, splitPipe, tokenize } from './base';
@@ -105,6 +106,15 @@ const AOSCX_EXEC: CommandSpec<ExecId>[] = [
   ),
   { words: ['no', 'page'], id: 'no-page' },
   { words: ['show', 'system'], id: 'show-system' },
+];
+const OS10_EXEC: CommandSpec<ExecId>[] = [
+  ...EXEC.filter(
+    (c) =>
+      !['enable', 'disable', 'show-run', 'show-start', 'show-interfaces', 'show-vlan', 'copy'].includes(c.id),
+  ),
+  { words: ['show', 'running-configuration'], id: 'show-run' },
+  { words: ['show', 'startup-configuration'], id: 'show-start' },
+  { words: ['copy'], id: 'copy', args: 'any' },
 ];
 const ASA_GLOBAL_KEYWORDS = [
   'aaa',
@@ -272,6 +282,7 @@ const IF_KEYWORDS = [
   'vrf',
 ];
 const VLAN_KEYWORDS = ['do', 'end', 'exit', 'name', 'no', 'state'];
+const OS10_IF_KEYWORDS = [...IF_KEYWORDS, 'flowcontrol'];
 const XR_GLOBAL_KEYWORDS = [
   'aaa',
   'abort',
@@ -407,6 +418,7 @@ const IOS_IF_TYPES = [
 ];
 const EOS_IF_TYPES = ['Ethernet', 'Loopback', 'Vlan', 'Port-Channel', 'Management'];
 const NXOS_IF_TYPES = ['Ethernet', 'loopback', 'Vlan', 'port-channel', 'mgmt', 'Tunnel'];
+const OS10_IF_TYPES = ['ethernet', 'mgmt', 'vlan', 'loopback', 'port-channel'];
 const ASA_IF_TYPES = ['Ethernet', 'GigabitEthernet', 'Management', 'Port-channel', 'BVI', 'Redundant'];
 const XR_IF_TYPES = [
   'GigabitEthernet',
@@ -417,9 +429,10 @@ const XR_IF_TYPES = [
   'Bundle-Ether',
   'BVI',
 ];
-const VIRTUAL = /^(Loopback|loopback|Vlan|Port-channel|Port-Channel|port-channel|Tunnel|Bundle-Ether|BVI)/;
+const VIRTUAL =
+  /^(Loopback|loopback|Vlan|vlan|Port-channel|Port-Channel|port-channel|Tunnel|Bundle-Ether|BVI)/;
 
-export type CiscoVariant = 'ios' | 'eos' | 'nxos' | 'xr' | 'asa' | 'aoscx';
+export type CiscoVariant = 'ios' | 'eos' | 'nxos' | 'xr' | 'asa' | 'aoscx' | 'os10';
 
 const VARIANT: Record<string, CiscoVariant> = {
   cisco_ios: 'ios',
@@ -428,6 +441,7 @@ const VARIANT: Record<string, CiscoVariant> = {
   cisco_xr: 'xr',
   cisco_asa: 'asa',
   aruba_aoscx: 'aoscx',
+  dell_os10: 'os10',
 };
 
 /** IOS XR's question when configuration mode is left with an uncommitted candidate. */
@@ -452,19 +466,23 @@ export class CiscoShell extends Shell {
       ? { prompt: '<--- More --->', erase: '\r' + ' '.repeat(14) + '\r' }
       : this.variant === 'aoscx'
         ? { prompt: AOSCX_PAGER, erase: '\r' + ' '.repeat(AOSCX_PAGER.length) + '\r' }
-        : { prompt: ' --More-- ', erase: '\b'.repeat(10) + ' '.repeat(10) + '\b'.repeat(10) };
-  privileged = this.variant === 'nxos' || this.variant === 'xr' || this.variant === 'aoscx';
+        : this.variant === 'os10'
+          ? { prompt: '--more--', erase: '\r' + ' '.repeat(8) + '\r' }
+          : { prompt: ' --More-- ', erase: '\b'.repeat(10) + ' '.repeat(10) + '\b'.repeat(10) };
+  privileged = ['nxos', 'xr', 'aoscx', 'os10'].includes(this.variant);
   mode: Mode = { kind: 'exec' };
   private readonly eos = this.variant === 'eos';
   private readonly xr = this.variant === 'xr';
   private readonly nxos = this.variant === 'nxos';
   private readonly asa = this.variant === 'asa';
   private readonly aoscx = this.variant === 'aoscx';
+  private readonly os10 = this.variant === 'os10';
   /** IOS XR: the candidate configuration of this session while in configuration mode. */
   private candidate: BlockConfig | null = null;
   private dirty = false;
 
   private get execSpecs(): CommandSpec<ExecId>[] {
+    if (this.os10) return OS10_EXEC;
     return this.xr ? XR_EXEC : this.nxos ? NXOS_EXEC : this.asa ? ASA_EXEC : this.aoscx ? AOSCX_EXEC : EXEC;
   }
 
@@ -482,6 +500,7 @@ export class CiscoShell extends Shell {
     if (this.xr) return '';
     if (this.asa) return "Type help or '?' for a list of available commands.";
     if (this.aoscx) return aoscxBanner(this.device.profile);
+    if (this.os10) return os10Banner();
     return ciscoBanner(this.eos, this.device.profile);
   }
 
@@ -501,6 +520,10 @@ export class CiscoShell extends Shell {
     if (this.nxos) {
       const word = { invalid: 'Invalid', incomplete: 'Incomplete', ambiguous: 'Ambiguous' }[reason];
       return result('error', [this.caret(column), `% ${word} command at '^' marker.`].join('\n'));
+    }
+    if (this.os10) {
+      const word = { invalid: 'Unrecognized', incomplete: 'Incomplete', ambiguous: 'Ambiguous' }[reason];
+      return result('error', `% Error: ${word} command.`);
     }
     if (this.aoscx) {
       const token = line.slice(column).split(/\s+/)[0] ?? '';
@@ -595,11 +618,13 @@ export class CiscoShell extends Shell {
               ? eosShowVersion(p)
               : this.asa
                 ? asaShowVersion(p, this.hostname, d.meta)
-                : this.nxos
-                  ? nxosShowVersion(p, this.hostname)
-                  : this.xr
-                    ? xrShowVersion(p, now())
-                    : iosShowVersion(p, this.hostname),
+                : this.os10
+                  ? os10ShowVersion(p)
+                  : this.nxos
+                    ? nxosShowVersion(p, this.hostname)
+                    : this.xr
+                      ? xrShowVersion(p, now())
+                      : iosShowVersion(p, this.hostname),
           ),
         );
       case 'terminal-pager': {
@@ -649,11 +674,13 @@ export class CiscoShell extends Shell {
           d.cached('show ip int brief', () =>
             this.eos
               ? eosShowIpIntBrief(d.config, p)
-              : this.aoscx
-                ? aoscxShowIpIntBrief(d.config, p)
-                : this.xr
-                  ? xrShowIpIntBrief(d.config, p, now())
-                  : iosShowIpIntBrief(d.config, p),
+              : this.os10
+                ? os10ShowIpIntBrief(d.config, p)
+                : this.aoscx
+                  ? aoscxShowIpIntBrief(d.config, p)
+                  : this.xr
+                    ? xrShowIpIntBrief(d.config, p, now())
+                    : iosShowIpIntBrief(d.config, p),
           ),
         );
       case 'show-interfaces': {
@@ -684,6 +711,7 @@ export class CiscoShell extends Shell {
       }
       case 'show-inventory':
         if (this.nxos) return out(nxosShowInventory(p));
+        if (this.os10) return out(os10ShowInventory(p));
         if (this.xr) return out(xrShowInventory(p, now()));
         return out(
           this.eos
@@ -713,6 +741,7 @@ export class CiscoShell extends Shell {
       case 'copy':
         d.meta.savedAt = new Date();
         if (this.aoscx) return result('output', 'Copying configuration: [Success]');
+        if (this.os10) return result('output', '');
         if (this.asa)
           return result(
             'output',
@@ -767,7 +796,9 @@ export class CiscoShell extends Shell {
           ? XR_IF_TYPES
           : this.asa
             ? ASA_IF_TYPES
-            : IOS_IF_TYPES;
+            : this.os10
+              ? OS10_IF_TYPES
+              : IOS_IF_TYPES;
     const t = m[1]!.toLowerCase();
     const type =
       types.find((x) => x.toLowerCase() === t) ?? types.filter((x) => x.toLowerCase().startsWith(t))[0];
@@ -991,7 +1022,14 @@ export class CiscoShell extends Shell {
               .replace(/^Management/, 'Ma')
               .replace(/^Loopback/, 'Lo')
               .replace(/^Port-Channel/, 'Po')}`
-          : 'config-if';
+          : this.os10
+            ? `conf-if-${name
+                .replace(/^ethernet/, 'eth')
+                .replace(/^vlan/, 'vl-')
+                .replace(/^loopback/, 'lo-')
+                .replace(/^mgmt/, 'ma-')
+                .replace(/^port-channel/, 'po-')}`
+            : 'config-if';
         this.mode = {
           kind: 'block',
           item,
@@ -1002,7 +1040,9 @@ export class CiscoShell extends Shell {
               ? ASA_IF_KEYWORDS
               : this.aoscx
                 ? AOSCX_IF_KEYWORDS
-                : IF_KEYWORDS,
+                : this.os10
+                  ? OS10_IF_KEYWORDS
+                  : IF_KEYWORDS,
         };
         return result('mode');
       }
@@ -1135,7 +1175,7 @@ export class CiscoShell extends Shell {
         }
         if (kw === 'ip' && args[0] === 'address') {
           const ok =
-            this.eos || this.aoscx
+            this.eos || this.aoscx || this.os10
               ? /^\d+\.\d+\.\d+\.\d+\/\d+$/.test(args[1] ?? '')
               : /^\d+\.\d+\.\d+\.\d+$/.test(args[1] ?? '') && /^\d+\.\d+\.\d+\.\d+$/.test(args[2] ?? '');
           if (!ok) {
