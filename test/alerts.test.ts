@@ -345,6 +345,10 @@ describe('alerts', () => {
       },
     );
     expect(preview.previewAlertMessage.subject).toBe('【严重】备份失败');
+    // Without a rule there is no evaluator: an installation without alerts runs no workflow for them.
+    await expect(
+      temporal.workflow.getHandle(`alerts-evaluator@${stack.config.temporal.taskQueue}`).describe(),
+    ).rejects.toThrow(/not found/i);
     expect(preview.previewAlertMessage.body).toContain('结束，状态 FAILED');
   });
 
@@ -384,6 +388,11 @@ describe('alerts', () => {
     await stack.db.query(
       `INSERT INTO profiles (user_id, version, data) SELECT id, 1, '{"language": "zh-CN"}' FROM users WHERE username = 'oncall'`,
     );
+    // Saving the rule started the evaluator.
+    const evaluator = await temporal.workflow
+      .getHandle(`alerts-evaluator@${stack.config.temporal.taskQueue}`)
+      .describe();
+    expect(evaluator.status.name).toBe('RUNNING');
     const run = await startTaskRun(stack, 'nightly-push');
     expect((await waitForTaskRunEnd(stack, run.id)).status).toBe('FAILED');
 
@@ -836,5 +845,19 @@ describe('alerts', () => {
         new RegExp(`^${resolved.id},devices down,RESOLVED,WARNING,0,2,.*,condition cleared,1,0$`),
       ),
     ]);
+
+    // With no rule and no open alert left, the evaluator ends by itself.
+    const { alertRules } = await gql<{ alertRules: { id: string }[] }>(`{ alertRules { id } }`);
+    for (const r of alertRules) await gql(`mutation ($id: ID!) { deleteAlertRule(id: $id) }`, { id: r.id });
+    await waitFor(
+      'the evaluator to end',
+      async () => {
+        const d = await temporal.workflow
+          .getHandle(`alerts-evaluator@${stack.config.temporal.taskQueue}`)
+          .describe();
+        return d.status.name === 'COMPLETED' ? true : undefined;
+      },
+      { timeoutMs: 15_000, intervalMs: 200 },
+    );
   });
 });

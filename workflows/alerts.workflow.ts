@@ -50,7 +50,8 @@ export const alertWorkflowId = (alertId: string) => `alert-${alertId}`;
 /**
  * The evaluator loop (one per task queue): a pass (recorded events → alerts), then the workflow
  * of each new alert, a wake-up for each resolved one, a pause. Child workflows are abandoned: they
- * outlive this execution when it continues as new.
+ * outlive this execution when it continues as new. With no enabled rule and no open alert it ends;
+ * the API starts it again when a rule is saved (and checks every minute).
  */
 export async function alertsEvaluatorWorkflow(input: AlertsEvaluatorInput): Promise<void> {
   for (let pass = 0; pass < PASSES_PER_RUN && !workflowInfo().continueAsNewSuggested; pass++) {
@@ -74,6 +75,7 @@ export async function alertsEvaluatorWorkflow(input: AlertsEvaluatorInput): Prom
         .signal(alertChangedSignal)
         .catch(() => undefined); // its workflow has ended (acknowledged): nothing to wake
     }
+    if (result.idle) return;
     await sleep(input.intervalMs);
   }
   await continueAsNew<typeof alertsEvaluatorWorkflow>(input);

@@ -25,6 +25,8 @@ export interface EvaluationResult {
   wake: string[];
   events: number;
   matched: number;
+  /** No enabled rule and no open alert: the evaluator has nothing to do and may stop. */
+  idle: boolean;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -325,7 +327,16 @@ export async function evaluateAlerts(db: DataSource | Db): Promise<EvaluationRes
   const start: { id: string }[] = await db.query(
     `SELECT id FROM alerts WHERE NOT workflow_started AND status <> 'RESOLVED' ORDER BY created_at LIMIT 500`,
   );
-  return { ...result, start: start.map((r) => r.id) };
+  return { ...result, start: start.map((r) => r.id), idle: !(await alertsNeedEvaluator(db)) };
+}
+
+/** Whether there is work for the evaluator: an enabled rule, or an alert still open. */
+export async function alertsNeedEvaluator(db: Db): Promise<boolean> {
+  const [row]: { needed: boolean }[] = await db.query(
+    `SELECT EXISTS (SELECT 1 FROM alert_rules WHERE enabled)
+         OR EXISTS (SELECT 1 FROM alerts WHERE status <> 'RESOLVED') AS needed`,
+  );
+  return row.needed;
 }
 
 /** The workflows of these alerts are started (or were already). */

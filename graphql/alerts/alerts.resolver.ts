@@ -64,22 +64,26 @@ export class AlertRulesResolver {
     description:
       'BAD_USER_INPUT naming the field: a filter of another event kind, an unknown label, user, role or channel, a template that does not render.',
   })
-  createAlertRule(
+  async createAlertRule(
     @Context() ctx: AuthContext,
     @Args('input') input: AlertRuleInput,
   ): Promise<AlertRuleModel> {
-    return createAlertRule(this.dataSource, input, principalOf(ctx).userId);
+    const rule = await createAlertRule(this.dataSource, input, principalOf(ctx).userId);
+    await this.service.evaluatorNeeded();
+    return rule;
   }
 
   @Requires('alerts:write')
   @Mutation(() => AlertRuleModel, {
     description: "Replaces the rule's definition; its open alerts go on under it.",
   })
-  updateAlertRule(
+  async updateAlertRule(
     @Args('id', { type: () => ID }) id: string,
     @Args('input') input: AlertRuleInput,
   ): Promise<AlertRuleModel> {
-    return updateAlertRule(this.dataSource, id, input);
+    const rule = await updateAlertRule(this.dataSource, id, input);
+    await this.service.evaluatorNeeded();
+    return rule;
   }
 
   @Requires('alerts:write')

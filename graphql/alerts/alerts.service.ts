@@ -18,19 +18,20 @@ import {
   type AlertRuleInput,
   type AlertView,
 } from '../../core/alerts/alerts';
+import { alertsNeedEvaluator } from '../../core/alerts/evaluator';
 import { renderMessage, sampleInput, templateFor } from '../../core/alerts/messages';
 import type { AppConfig } from '../../libs/config/src/config';
 import { APP_CONFIG } from '../../libs/config/src/config.module';
 import type { AlertsEvaluatorWorkflow, AlertWakeSignal } from '../../workflows/contracts';
 
-/** How long to wait before trying again when Temporal refused the evaluator's start at boot. */
-const RETRY_MS = 30_000;
+/** How often the API checks that the evaluator runs when it has work (and tries again after a failure). */
+const CHECK_EVERY_MS = 60_000;
 
 const WAKE: AlertWakeSignal = 'alertChanged';
 
 /**
- * The API's side of alerts: it keeps the evaluator workflow running (one per task queue, started
- * at boot, idempotently), and after an operator acknowledges, silences or resolves an alert it
+ * The API's side of alerts: it keeps the evaluator workflow running while there is work for it
+ * (one per task queue: at boot, every minute, and when a rule is saved; idempotently), and after an operator acknowledges, silences or resolves an alert it
  * wakes the alert's workflow so that repeats and escalation stop at once (the workflow also
  * reads the alert's status on its own, so a lost signal only delays that).
  */
@@ -52,31 +53,41 @@ export class AlertsService implements OnApplicationBootstrap, OnApplicationShutd
   }
 
   onApplicationBootstrap(): void {
-    const intervalMs = this.config.alerts.evaluateIntervalMs;
-    if (intervalMs === 0) return;
-    const attempt = (): Promise<void> =>
-      this.temporal.workflow
-        .start<AlertsEvaluatorWorkflow>('alertsEvaluatorWorkflow', {
-          taskQueue: this.config.temporal.taskQueue,
-          workflowId: this.evaluatorWorkflowId,
-          workflowIdConflictPolicy: 'USE_EXISTING',
-          args: [{ intervalMs }],
-        })
-        .then(
-          () => undefined,
-          (error: Error) => {
-            this.logger.warn(
-              `could not start the alert evaluator (trying again in ${RETRY_MS / 1000} s): ${error.message}`,
-            );
-            this.timer = setTimeout(() => void attempt(), RETRY_MS);
-            this.timer.unref();
-          },
-        );
-    this.ready = attempt();
+    if (this.config.alerts.evaluateIntervalMs === 0) return;
+    const check = () => this.evaluatorNeeded();
+    this.ready = check();
+    this.timer = setInterval(() => void check(), CHECK_EVERY_MS);
+    this.timer.unref();
   }
 
   onApplicationShutdown(): void {
-    clearTimeout(this.timer);
+    clearInterval(this.timer);
+  }
+
+  /** ensureEvaluator, a failure logged (the minute check tries again): a saved rule stays saved. */
+  async evaluatorNeeded(): Promise<void> {
+    await this.ensureEvaluator().catch((error: Error) =>
+      this.logger.warn(
+        `could not start the alert evaluator (trying again in ${CHECK_EVERY_MS / 1000} s): ${error.message}`,
+      ),
+    );
+  }
+
+  /**
+   * Starts the evaluator when there is work for it (an enabled rule, an open alert) and it is not
+   * running; idempotent (USE_EXISTING), safe from several API processes. An idle evaluator ends by
+   * itself, so an installation without alert rules runs no workflow for them.
+   */
+  async ensureEvaluator(): Promise<boolean> {
+    const intervalMs = this.config.alerts.evaluateIntervalMs;
+    if (intervalMs === 0 || !(await alertsNeedEvaluator(this.dataSource))) return false;
+    await this.temporal.workflow.start<AlertsEvaluatorWorkflow>('alertsEvaluatorWorkflow', {
+      taskQueue: this.config.temporal.taskQueue,
+      workflowId: this.evaluatorWorkflowId,
+      workflowIdConflictPolicy: 'USE_EXISTING',
+      args: [{ intervalMs }],
+    });
+    return true;
   }
 
   private async wake(alert: AlertView): Promise<void> {

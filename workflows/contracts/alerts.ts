@@ -18,6 +18,8 @@ export interface AlertsEvaluation {
   wake: string[];
   events: number;
   matched: number;
+  /** No enabled rule and no open alert: the evaluator stops (the API starts it again when needed). */
+  idle: boolean;
 }
 
 export interface AlertRoundPlan {
