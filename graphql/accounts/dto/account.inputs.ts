@@ -34,9 +34,8 @@ export class CreateUserInput {
   roles?: string[] | null;
 }
 
-@InputType()
-export class BindRoleInput {
-  @Field(() => ID) @IsString() userId!: string;
+@InputType({ description: 'A role, everywhere or only for some sites and device tags.' })
+export class RoleBindingInput {
   @Field() @IsString() @MaxLength(40) role!: string;
   @Field(() => [String], { nullable: true, description: 'Only for these sites (default: every site).' })
   @IsOptional()
@@ -52,21 +51,9 @@ export class BindRoleInput {
   tags?: string[] | null;
 }
 
-@InputType({ description: 'A role for an invited user, everywhere or only for some sites and device tags.' })
-export class InviteBindingInput {
-  @Field() @IsString() @MaxLength(40) role!: string;
-  @Field(() => [String], { nullable: true, description: 'Only for these sites (default: every site).' })
-  @IsOptional()
-  @IsArray()
-  @ArrayMaxSize(100)
-  @IsString({ each: true })
-  sites?: string[] | null;
-  @Field(() => [String], { nullable: true, description: 'Only for devices carrying all these tags.' })
-  @IsOptional()
-  @IsArray()
-  @ArrayMaxSize(20)
-  @IsString({ each: true })
-  tags?: string[] | null;
+@InputType()
+export class BindRoleInput extends RoleBindingInput {
+  @Field(() => ID) @IsString() userId!: string;
 }
 
 @InputType()
@@ -75,13 +62,13 @@ export class InviteUserInput {
   @Field({ description: 'Where the invitation link is sent.' }) @IsString() @MaxLength(320) email!: string;
   @Field(() => String, { nullable: true }) @IsOptional() @IsString() @MaxLength(200) displayName?:
     string | null;
-  @Field(() => [InviteBindingInput], { nullable: true, description: 'The roles the account gets.' })
+  @Field(() => [RoleBindingInput], { nullable: true, description: 'The roles the account gets.' })
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(20)
   @ValidateNested({ each: true })
-  @Type(() => InviteBindingInput)
-  bindings?: InviteBindingInput[] | null;
+  @Type(() => RoleBindingInput)
+  bindings?: RoleBindingInput[] | null;
 }
 
 @InputType()
