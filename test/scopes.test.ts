@@ -573,6 +573,148 @@ describe('scoped role bindings: reads and starts stay inside the sites of the bi
       expect((await stack.db.query(`SELECT 1 FROM schedules WHERE name = 'ops-a-both'`)).rows).toEqual([]);
     });
   });
+  describe('schedules', () => {
+    const hour = (new Date().getUTCHours() + 12) % 24;
+    const spec = { cron: [`0 ${hour} * * *`], timezone: 'UTC' };
+    const CREATE = `mutation ($input: CreateScheduleInput!) { createSchedule(input: $input) { id } }`;
+    const LIST = `query ($task: String, $after: String, $first: Int) {
+      schedules(task: $task, first: $first, after: $after) {
+        totalCount pageInfo { hasNextPage endCursor } edges { node { name } } } }`;
+    type List = {
+      schedules: {
+        totalCount: number;
+        pageInfo: { hasNextPage: boolean; endCursor: string | null };
+        edges: { node: { name: string } }[];
+      };
+    };
+    const names = (l: List) => l.schedules.edges.map((e) => e.node.name);
+    const ids = new Map<string, string>();
+
+    beforeAll(async () => {
+      await createTask(stack, {
+        name: 'vis-push',
+        inputSchema: { type: 'object', properties: { names: { type: 'array', items: { type: 'string' } } } },
+        steps: [
+          {
+            id: 'push',
+            kind: 'ssh.configure',
+            params: { devices: { names: '{{ inputs.names }}' }, lines: ['vlan 734'] },
+          },
+        ],
+      });
+      // A task that names no device before it runs.
+      await createTask(stack, {
+        name: 'vis-http',
+        steps: [{ id: 'call', kind: 'http.request', params: { url: 'http://127.0.0.1:1/' } }],
+      });
+      const made: [string, string, Record<string, unknown>, string][] = [
+        ['vis-a', 'vis-push', { names: [labA[0].name] }, 'admin'],
+        ['vis-a2', 'vis-push', { names: [labA[1].name] }, 'admin'],
+        ['vis-both', 'vis-push', { names: [labA[0].name, labB[0].name] }, 'admin'],
+        ['vis-b', 'vis-push', { names: [labB[0].name] }, 'admin'],
+        ['vis-http', 'vis-http', {}, 'admin'],
+        ['vis-http-own', 'vis-http', {}, 'ops-a'],
+      ];
+      for (const [name, task, inputs, by] of made) {
+        const client = by === 'admin' ? stack.gql : as(by);
+        const created = await client.request<{ createSchedule: { id: string } }>(CREATE, {
+          input: { name, task, inputs, spec },
+        });
+        ids.set(name, created.createSchedule.id);
+      }
+    });
+    afterAll(async () => {
+      for (const id of ids.values()) await deleteSchedule(stack, id).catch(() => undefined);
+    });
+
+    it('lists to a scoped reader only the schedules whose devices are all inside its sites', async () => {
+      const scoped = await as('ops-a').request<List>(LIST, { task: 'vis-push' });
+      expect(names(scoped)).toEqual(['vis-a', 'vis-a2']);
+      expect(scoped.schedules.totalCount).toBe(2);
+      const all = await as('ops-all').request<List>(LIST, { task: 'vis-push' });
+      expect(names(all)).toEqual(['vis-a', 'vis-a2', 'vis-b', 'vis-both']);
+      expect(all.schedules.totalCount).toBe(4);
+      // Pages count only what the reader sees.
+      const first = await as('ops-a').request<List>(LIST, { task: 'vis-push', first: 1 });
+      expect(names(first)).toEqual(['vis-a']);
+      expect(first.schedules.pageInfo.hasNextPage).toBe(true);
+      const second = await as('ops-a').request<List>(LIST, {
+        task: 'vis-push',
+        first: 1,
+        after: first.schedules.pageInfo.endCursor,
+      });
+      expect(names(second)).toEqual(['vis-a2']);
+      expect(second.schedules.pageInfo.hasNextPage).toBe(false);
+      // By tag: no vis-push schedule is inside the tag `extra`.
+      expect(names(await as('ops-extra').request<List>(LIST, { task: 'vis-push' }))).toEqual([]);
+    });
+
+    it('shows a schedule that names no device before it runs only to its creator', async () => {
+      expect(names(await as('ops-a').request<List>(LIST, { task: 'vis-http' }))).toEqual(['vis-http-own']);
+      expect(names(await as('ops-all').request<List>(LIST, { task: 'vis-http' }))).toEqual([
+        'vis-http',
+        'vis-http-own',
+      ]);
+    });
+
+    it('answers NOT_FOUND by id or name, for reads and changes, outside the scope', async () => {
+      const GET = `query ($id: String!) { schedule(id: $id) { name } }`;
+      expect(
+        (await as('ops-a').request<{ schedule: { name: string } }>(GET, { id: ids.get('vis-a') })).schedule
+          .name,
+      ).toBe('vis-a');
+      for (const id of [ids.get('vis-both'), 'vis-both', ids.get('vis-b'), ids.get('vis-http')]) {
+        const hidden = await as('ops-a').raw(GET, { id });
+        expect(codeOf(hidden)).toBe('NOT_FOUND');
+        expect(hidden.errors![0].message).not.toContain(labB[0].name);
+      }
+      const paused = await as('ops-a').raw(`mutation ($id: String!) { pauseSchedule(id: $id) { paused } }`, {
+        id: ids.get('vis-b'),
+      });
+      expect(codeOf(paused)).toBe('NOT_FOUND');
+      const deleted = await as('ops-a').raw(`mutation ($id: String!) { deleteSchedule(id: $id) }`, {
+        id: ids.get('vis-both'),
+      });
+      expect(codeOf(deleted)).toBe('NOT_FOUND');
+      expect(
+        (await stack.db.query(`SELECT 1 FROM schedules WHERE id = $1`, [ids.get('vis-both')])).rows,
+      ).toHaveLength(1);
+      const other = await as('ops-all').request<{ schedule: { name: string } }>(GET, { id: 'vis-both' });
+      expect(other.schedule.name).toBe('vis-both');
+    });
+
+    it('does not name an overlapping schedule the reader cannot see in a conflict report', async () => {
+      const CONFLICTS = `query ($id: String!) { schedule(id: $id) {
+        conflicts { kind message deviceIds otherScheduleId otherScheduleName } } }`;
+      type Conflicts = {
+        schedule: {
+          conflicts: {
+            kind: string;
+            message: string;
+            deviceIds: string[];
+            otherScheduleId: string | null;
+            otherScheduleName: string | null;
+          }[];
+        };
+      };
+      const all = await as('ops-all').request<Conflicts>(CONFLICTS, { id: 'vis-a' });
+      const overlap = all.schedule.conflicts.filter((c) => c.kind === 'SCHEDULE_OVERLAP');
+      expect(overlap.map((c) => c.otherScheduleName)).toEqual(['vis-both']);
+
+      const scoped = await as('ops-a').request<Conflicts>(CONFLICTS, { id: 'vis-a' });
+      const seen = scoped.schedule.conflicts.filter((c) => c.kind === 'SCHEDULE_OVERLAP');
+      expect(seen).toHaveLength(1);
+      expect(seen[0]).toMatchObject({
+        deviceIds: [labA[0].id],
+        otherScheduleId: null,
+        otherScheduleName: null,
+      });
+      expect(seen[0].message).toContain(labA[0].name);
+      expect(seen[0].message).not.toContain('vis-both');
+      expect(seen[0].message).not.toContain(labB[0].name);
+    });
+  });
+
   describe('starting work', () => {
     const COLLECT = `mutation ($input: StartCollectionInput!) { startCollection(input: $input) { id } }`;
     const CHANGE = `mutation ($input: StartChangeInput!) { startChange(input: $input) { id } }`;

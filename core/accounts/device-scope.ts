@@ -379,3 +379,21 @@ export function redactDeviceNames(text: string, names: readonly string[]): strin
   if (!escaped.length) return text;
   return text.replace(new RegExp(`(?<![\\w.-])(?:${escaped.join('|')})(?![\\w.-])`, 'g'), HIDDEN_DEVICE);
 }
+
+/**
+ * Whether a reader of `scope` (schedules:read) sees a schedule, given the devices its runs would
+ * work on as far as they are known before a run (selectors and names in its inputs): every such
+ * device must lie inside the scope. A schedule that names no device before it runs (its devices
+ * come from other steps' outputs, its selector resolves to nothing, a task of HTTP requests) is
+ * seen only by the user who created it. Always when the scope is all. docs/security.md.
+ */
+export function scheduleVisibleIn(
+  scope: Scope,
+  userId: string,
+  schedule: { createdBy: string | null },
+  devices: readonly ScopedDevice[],
+): boolean {
+  if (scope.all) return true;
+  if (devices.length === 0) return schedule.createdBy === userId;
+  return devices.every((d) => deviceInScope(scope, d));
+}

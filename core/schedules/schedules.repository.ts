@@ -123,15 +123,42 @@ export class SchedulesRepository {
     return schedule;
   }
 
-  async list(args: {
-    task?: string | null;
-    first: number;
-    after?: string;
-  }): Promise<ConnectionShape<ScheduleEntity>> {
+  /** The names of devices by id, in name order (for messages about a reader's own devices). */
+  async deviceNames(ids: readonly string[]): Promise<string[]> {
+    if (!ids.length) return [];
+    const rows: { name: string }[] = await this.dataSource.query(
+      `SELECT name FROM devices WHERE id = ANY($1::uuid[]) ORDER BY name`,
+      [ids],
+    );
+    return rows.map((r) => r.name);
+  }
+
+  /**
+   * Schedules by name. `visible`: only those it accepts (a reader's scope, decided on devices
+   * resolved in code): every schedule is then read and checked, and the page and totalCount are
+   * taken from those it accepts.
+   */
+  async list(
+    args: {
+      task?: string | null;
+      first: number;
+      after?: string;
+    },
+    visible?: (schedule: ScheduleEntity) => Promise<boolean>,
+  ): Promise<ConnectionShape<ScheduleEntity>> {
     const qb = this.dataSource.getRepository(ScheduleEntity).createQueryBuilder('s');
     if (args.task) {
       const task = await this.taskOf(args.task, this.dataSource.manager, 'task');
       qb.andWhere('s.task_id = :taskId', { taskId: task.id });
+    }
+    if (visible) {
+      const seen = new Set<string>();
+      for (const schedule of await qb.clone().getMany()) if (await visible(schedule)) seen.add(schedule.id);
+      if (args.after) qb.andWhere('s.name > :name', { name: decodeCursor(args.after, 1)[0] });
+      const rows = (await qb.orderBy('s.name', 'ASC').getMany()).filter((s) => seen.has(s.id));
+      return toConnection(rows.slice(0, args.first + 1), args.first, seen.size, (s) =>
+        encodeCursor([s.name]),
+      );
     }
     const totalCount = await qb.clone().getCount();
     if (args.after) {

@@ -18,7 +18,8 @@ import {
 import { temporalScheduleId, type ScheduleEntity } from '../../core/schedules/schedule.entity';
 import type { OverlapPolicy } from '../../core/schedules/schedule-spec';
 import { SchedulesRepository, type CheckScheduleTarget } from '../../core/schedules/schedules.repository';
-import { assertDevicesInScope, scopeOfRequest } from '../../core/accounts/device-scope';
+import { assertDevicesInScope, scheduleVisibleIn, scopeOfRequest } from '../../core/accounts/device-scope';
+import { SwitchboardError } from '../../libs/common/src/errors';
 import { RunsService } from '../runs/runs.service';
 import { Requires, type AuthContext } from '../common/auth.guard';
 import type { RunEntity } from '../../core/runs/run.entity';
@@ -38,10 +39,65 @@ export class SchedulesResolver {
     return new Map(keys.filter((k) => visible.has(runs.get(k)!)).map((k) => [k, runs.get(k)!]));
   }
 
+  /**
+   * Whether the caller sees the schedule: with schedules:read bound to sites or tags, only when
+   * every device its runs would work on (as known before a run) is inside them; one naming no
+   * device only by its creator (scheduleVisibleIn, docs/security.md).
+   */
+  private async visible(ctx: AuthContext, schedule: ScheduleEntity): Promise<boolean> {
+    const scope = scopeOfRequest(ctx.principal, 'schedules:read');
+    if (scope.all) return true;
+    const devices = await this.conflictReport.scheduleDevices(schedule);
+    return scheduleVisibleIn(scope, ctx.principal!.userId, schedule, devices);
+  }
+
+  /** The schedule by id or name; NOT_FOUND when there is none or the caller may not see it. */
+  private async readable(ctx: AuthContext, id: string): Promise<ScheduleEntity> {
+    const schedule = await this.service.get(id);
+    if (!(await this.visible(ctx, schedule))) throw SwitchboardError.notFound('schedule', id);
+    return schedule;
+  }
+
+  /**
+   * A conflict report without the schedules the caller may not see: an overlap with one of them
+   * keeps the caller's devices but neither its id nor its name.
+   */
+  private async withoutHiddenSchedules(ctx: AuthContext, report: ConflictModel[]): Promise<ConflictModel[]> {
+    if (scopeOfRequest(ctx.principal, 'schedules:read').all) return report;
+    const out: ConflictModel[] = [];
+    for (const entry of report) {
+      if (!entry.otherScheduleId) {
+        out.push(entry);
+        continue;
+      }
+      const other = await this.service.get(entry.otherScheduleId).catch(() => null);
+      if (other && (await this.visible(ctx, other))) {
+        out.push(entry);
+        continue;
+      }
+      const names = await this.service.deviceNames(entry.deviceIds);
+      out.push({
+        ...entry,
+        otherScheduleId: null,
+        otherScheduleName: null,
+        message:
+          `Runs of another schedule overlap this schedule's runs on ${entry.deviceCount} of your device(s) ` +
+          `(${names.join(', ')}); that schedule also works on devices outside the sites and tags of your ` +
+          'roles, so it is not named.',
+      });
+    }
+    return out;
+  }
+
   @Requires('schedules:read')
-  @Query(() => ScheduleModel)
-  schedule(@Args('id', { description: 'Id or name.' }) id: string): Promise<ScheduleEntity> {
-    return this.service.get(id);
+  @Query(() => ScheduleModel, {
+    description: 'NOT_FOUND when there is none, or when it works on devices outside your sites and tags.',
+  })
+  schedule(
+    @Args('id', { description: 'Id or name.' }) id: string,
+    @Context() ctx: AuthContext,
+  ): Promise<ScheduleEntity> {
+    return this.readable(ctx, id);
   }
 
   @Requires('schedules:read')
@@ -63,13 +119,16 @@ export class SchedulesResolver {
       spec,
       remainingActions: input.remainingActions ?? null,
     });
-    return this.conflictReport.scopedFor(ctx.principal, report);
+    return this.withoutHiddenSchedules(ctx, await this.conflictReport.scopedFor(ctx.principal, report));
   }
 
   @Requires('schedules:read')
-  @Query(() => ScheduleConnection, { description: 'Schedules by name.' })
-  schedules(@Args() args: SchedulesArgs) {
-    return this.service.list(args);
+  @Query(() => ScheduleConnection, {
+    description: 'Schedules by name (with scoped bindings, those you may see: see `schedule`).',
+  })
+  schedules(@Args() args: SchedulesArgs, @Context() ctx: AuthContext) {
+    const scoped = !scopeOfRequest(ctx.principal, 'schedules:read').all;
+    return this.service.list(args, scoped ? (s) => this.visible(ctx, s) : undefined);
   }
 
   @Requires('schedules:write')
@@ -85,11 +144,12 @@ export class SchedulesResolver {
 
   @Requires('schedules:write')
   @Mutation(() => ScheduleModel)
-  updateSchedule(
+  async updateSchedule(
     @Args('id', { description: 'Id or name.' }) id: string,
     @Args('input') input: UpdateScheduleInput,
     @Context() ctx: AuthContext,
   ): Promise<ScheduleEntity> {
+    await this.readable(ctx, id);
     return this.service.update(id, input, this.targetInScope(ctx));
   }
 
@@ -108,25 +168,33 @@ export class SchedulesResolver {
   @Mutation(() => ID, {
     description: 'Delete the schedule (runs in flight go on; its runs stay, their scheduleId becomes null).',
   })
-  deleteSchedule(@Args('id', { description: 'Id or name.' }) id: string): Promise<string> {
+  async deleteSchedule(
+    @Args('id', { description: 'Id or name.' }) id: string,
+    @Context() ctx: AuthContext,
+  ): Promise<string> {
+    await this.readable(ctx, id);
     return this.service.delete(id);
   }
 
   @Requires('schedules:write')
   @Mutation(() => ScheduleModel, { description: 'Stop firing (triggers and backfills still work).' })
-  pauseSchedule(
+  async pauseSchedule(
     @Args('id', { description: 'Id or name.' }) id: string,
+    @Context() ctx: AuthContext,
     @Args('note', { type: () => String, nullable: true }) note?: string | null,
   ): Promise<ScheduleEntity> {
+    await this.readable(ctx, id);
     return this.service.pause(id, note);
   }
 
   @Requires('schedules:write')
   @Mutation(() => ScheduleModel)
-  unpauseSchedule(
+  async unpauseSchedule(
     @Args('id', { description: 'Id or name.' }) id: string,
+    @Context() ctx: AuthContext,
     @Args('note', { type: () => String, nullable: true }) note?: string | null,
   ): Promise<ScheduleEntity> {
+    await this.readable(ctx, id);
     return this.service.unpause(id, note);
   }
 
@@ -135,10 +203,12 @@ export class SchedulesResolver {
     description:
       "Fire once now, even when paused (not counted in remainingActions). overlap: default the schedule's policy.",
   })
-  triggerSchedule(
+  async triggerSchedule(
     @Args('id', { description: 'Id or name.' }) id: string,
+    @Context() ctx: AuthContext,
     @Args('overlap', { type: () => ScheduleOverlapEnum, nullable: true }) overlap?: OverlapPolicy | null,
   ): Promise<ScheduleEntity> {
+    await this.readable(ctx, id);
     return this.service.trigger(id, overlap);
   }
 
@@ -147,12 +217,14 @@ export class SchedulesResolver {
     description:
       "Take now every firing the spec matches from start to end (both included), as if that time were passing. overlap: default the schedule's policy.",
   })
-  backfillSchedule(
+  async backfillSchedule(
     @Args('id', { description: 'Id or name.' }) id: string,
     @Args('start') start: Date,
     @Args('end') end: Date,
+    @Context() ctx: AuthContext,
     @Args('overlap', { type: () => ScheduleOverlapEnum, nullable: true }) overlap?: OverlapPolicy | null,
   ): Promise<ScheduleEntity> {
+    await this.readable(ctx, id);
     return this.service.backfill(id, start, end, overlap);
   }
 
@@ -278,7 +350,7 @@ export class SchedulesResolver {
       ...schedule,
       remainingActions: live?.remainingActions ?? null,
     });
-    return this.conflictReport.scopedFor(ctx.principal, report);
+    return this.withoutHiddenSchedules(ctx, await this.conflictReport.scopedFor(ctx.principal, report));
   }
 
   @ResolveField(() => String, { description: 'The Temporal Schedule id (schedule-<id>).' })
