@@ -1,11 +1,11 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import * as OTPAuth from 'otpauth';
 import type { Browser as Chromium } from 'playwright-core';
 import { portalDirectory } from '../apps/api/src/portal';
-import { Browser } from './support/accounts';
+import { Browser, MailCatcher } from './support/accounts';
 import { launchChromium, openPage, type WatchedPage } from './support/browser';
 import { startStack, waitFor, waitForRunEnd, type Stack } from './support/harness';
 
@@ -23,6 +23,7 @@ const SITE_A = ['lab-cisco-ios-001', 'lab-cisco-ios-003'];
 describe('portal: sign in, collect a site, watch it live, read a device output (zh-CN and en)', () => {
   let stack: Stack;
   let chromium: Chromium;
+  let smtp: MailCatcher;
   const shots = mkdtempSync(path.join(os.tmpdir(), 'switchboard-portal-'));
   const pages: WatchedPage[] = [];
   const ids = new Map<string, string>();
@@ -74,7 +75,12 @@ describe('portal: sign in, collect a site, watch it live, read a device output (
     if (!portalDirectory())
       throw new Error('the portal is not built: run `npm run portal:build` (npm test does it when stale)');
     // Four Cisco IOS devices: sites lab-a and lab-b get two each.
-    stack = await startStack({ lab: { devices: 4, mix: { cisco_ios: 1 } } });
+    // A mail catcher: the users page invites people (inviteUser mails a link).
+    smtp = await MailCatcher.start();
+    stack = await startStack({
+      lab: { devices: 4, mix: { cisco_ios: 1 } },
+      env: { SMTP_URL: smtp.url, SMTP_FROM: 'Switchboard <switchboard@example.test>' },
+    });
     chromium = await launchChromium();
     await createUser('li', ['operator']);
     await createUser('lee', ['operator']);
@@ -97,6 +103,7 @@ describe('portal: sign in, collect a site, watch it live, read a device output (
   afterAll(async () => {
     await chromium?.close();
     await stack?.stop();
+    await smtp?.close();
     console.log(`portal screenshots: ${shots}`);
   });
 
@@ -443,5 +450,136 @@ describe('portal: sign in, collect a site, watch it live, read a device output (
     await w.page.goto('/runs');
     await w.page.getByText('您没有查看此页面的权限。').waitFor();
     await w.check('forbidden');
+  });
+  it('an administrator invites a user, sees the audit entry of it, verifies the chain, exports CSV and manages an API token', async () => {
+    await createUser('ada', ['administrator']);
+    // Her profile says English (the portal follows the profile once signed in).
+    const http = new Browser(stack.url);
+    expect((await http.login('ada', PASSWORD)).status).toBe(200);
+    await http.gql(`mutation { updateMyProfile(input: { language: "en" }) { language } }`);
+    const w = await open('en-US', 'administrator');
+    const { page } = w;
+    // The login page speaks Chinese (this browser never chose); the profile's English follows.
+    await signIn(w, 'ada', { username: '用户名', password: '密码', submit: '登录' });
+    await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
+    const nav = page.getByRole('navigation');
+    await nav.getByRole('link', { name: 'Users', exact: true }).click();
+    await page.getByRole('heading', { name: 'Users' }).waitFor();
+    await page.getByRole('cell', { name: /^vera/ }).waitFor();
+    await w.check('users');
+
+    // Invite: the account appears INVITED, a link is mailed, and the invitation can be sent again.
+    await page.getByRole('button', { name: 'Invite a user' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Invite a user' });
+    await dialog.getByLabel('Username').fill('nina');
+    await dialog.getByLabel('Email').fill('nina@example.test');
+    await dialog.getByLabel('Roles').fill('viewer');
+    await dialog.getByLabel('Roles').press('Enter');
+    await dialog.getByText('viewer', { exact: true }).waitFor();
+    // Closes the role list (a click elsewhere in the form).
+    await dialog.getByLabel('Display name').click();
+    await page.locator('.ant-select-dropdown').waitFor({ state: 'hidden' });
+    await w.check('users-invite');
+    await dialog.getByRole('button', { name: 'Send invitation' }).click();
+    const nina = page.getByRole('row').filter({ hasText: 'nina@example.test' });
+    await nina.getByText('Invited', { exact: true }).waitFor();
+    await nina.getByText('viewer', { exact: true }).waitFor();
+    expect(await smtp.next('nina@example.test')).toContain('/auth/invite');
+    await nina.getByRole('button', { name: 'Resend invitation' }).click();
+    await page.getByText(/Invitation sent again to/).waitFor();
+    expect(await smtp.next('nina@example.test')).toContain('/auth/invite');
+
+    // The audit log shows it, filtered on the server by actor and operation.
+    await nav.getByRole('link', { name: 'Audit log', exact: true }).click();
+    await page.getByRole('heading', { name: 'Audit log' }).waitFor();
+    await page.getByLabel('Actor (username)').fill('ada');
+    await page.getByLabel('Actor (username)').press('Enter');
+    await page.getByLabel('Operation (e.g. Mutation.disableUser)').fill('Mutation.inviteUser');
+    await page.getByLabel('Operation (e.g. Mutation.disableUser)').press('Enter');
+    const rows = page.getByRole('row').filter({ hasText: 'Mutation.inviteUser' });
+    await waitFor('one inviteUser entry', async () => (await rows.count()) === 1);
+    expect(await rows.textContent()).toContain('ada');
+    expect(await page.getByRole('row').filter({ hasText: 'Mutation.resendInvite' }).count()).toBe(0);
+    await w.check('audit');
+
+    await page.getByRole('button', { name: 'Verify the hash chain' }).click();
+    await page.getByText(/The hash chain is intact: \d+ entries checked/).waitFor();
+
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Export CSV' }).click(),
+    ]);
+    const csv = readFileSync((await download.path())!, 'utf8');
+    const lines = csv.trim().split(/\r?\n/);
+    expect(lines).toHaveLength(2);
+    expect(lines[1]).toContain('Mutation.inviteUser');
+    await w.check('audit-verified');
+
+    // The profile: a token is shown once, listed by its prefix, then revoked.
+    await page.getByRole('link', { name: 'Signed in as ada' }).click();
+    await page.getByRole('heading', { name: 'Profile' }).waitFor();
+    await page.getByLabel('Name', { exact: true }).fill('ci');
+    await page.getByRole('button', { name: 'Create token' }).click();
+    const secret = (await page.getByTestId('api-token-secret').textContent())!.trim();
+    const me = await fetch(`${stack.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${secret}` },
+      body: JSON.stringify({ query: '{ me { username } }' }),
+    });
+    expect(((await me.json()) as { data: { me: { username: string } } }).data.me.username).toBe('ada');
+    await w.check('token-created');
+    await page.getByRole('button', { name: 'I copied it' }).click();
+    // Shown once: gone from the page once closed, and the list shows only its prefix.
+    await page.getByTestId('api-token-secret').waitFor({ state: 'detached' });
+    expect(await page.content()).not.toContain(secret);
+    await page.getByRole('button', { name: 'Revoke ci' }).click();
+    await page.getByRole('button', { name: 'OK', exact: true }).click();
+    await page.getByText('ci revoked').waitFor();
+    await waitFor(
+      'the token gone',
+      async () => (await page.getByRole('button', { name: 'Revoke ci' }).count()) === 0,
+    );
+    const refused = await fetch(`${stack.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${secret}` },
+      body: JSON.stringify({ query: '{ me { username } }' }),
+    });
+    const answer = (await refused.json()) as { errors?: { extensions?: { code?: string } }[] };
+    expect(answer.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+  });
+
+  it('an auditor reads the users and the audit log but is offered no action; a viewer sees neither page', async () => {
+    // The policy of the MFA test concerns auditors: off again, this test is about permissions.
+    await stack.gql.request(`mutation { setMfaPolicy(input: { required: false }) { required } }`);
+    await createUser('otto', ['auditor']);
+    const auditor = await open('zh-CN', 'auditor');
+    await signIn(auditor, 'otto', { username: '用户名', password: '密码', submit: '登录' });
+    await auditor.page.getByRole('heading', { name: '仪表盘' }).waitFor();
+    const nav = auditor.page.getByRole('navigation');
+    await nav.getByRole('link', { name: '用户', exact: true }).click();
+    await auditor.page.getByRole('heading', { name: '用户' }).waitFor();
+    await auditor.page.getByRole('cell', { name: /^vera/ }).waitFor();
+    await auditor.check('users-auditor');
+    for (const action of ['邀请用户', '授予角色', '停用', '启用', '重发邀请'])
+      expect(await auditor.page.getByRole('button', { name: action }).count()).toBe(0);
+    await nav.getByRole('link', { name: '审计日志', exact: true }).click();
+    await auditor.page.getByRole('heading', { name: '审计日志' }).waitFor();
+    await auditor.page.getByRole('row').filter({ hasText: 'Mutation.createUser' }).first().waitFor();
+    await auditor.page.getByRole('button', { name: '校验哈希链' }).click();
+    await auditor.page.getByText(/哈希链完整：已校验 \d+ 条记录/).waitFor();
+    await auditor.check('audit-auditor');
+
+    const viewer = await open('zh-CN', 'viewer-no-audit');
+    await signIn(viewer, 'vera', { username: '用户名', password: '密码', submit: '登录' });
+    await viewer.page.getByRole('heading', { name: '仪表盘' }).waitFor();
+    const viewerNav = viewer.page.getByRole('navigation');
+    await viewerNav.getByRole('link', { name: '设备', exact: true }).waitFor();
+    for (const item of ['用户', '审计日志'])
+      expect(await viewerNav.getByRole('link', { name: item, exact: true }).count()).toBe(0);
+    for (const url of ['/audit', '/users']) {
+      await viewer.page.goto(url);
+      await viewer.page.getByText('您没有查看此页面的权限。').waitFor();
+    }
+    await viewer.check('forbidden-audit');
   });
 });

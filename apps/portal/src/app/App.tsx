@@ -18,6 +18,8 @@ const RunsPage = lazy(() => import('../features/runs/RunsPage'));
 const RunPage = lazy(() => import('../features/runs/RunPage'));
 const DevicesPage = lazy(() => import('../features/devices/DevicesPage'));
 const ConfigsPage = lazy(() => import('../features/configs/ConfigsPage'));
+const AuditPage = lazy(() => import('../features/audit/AuditPage'));
+const UsersPage = lazy(() => import('../features/users/UsersPage'));
 const ProfilePage = lazy(() => import('../features/profile/ProfilePage'));
 
 export function Loading() {
@@ -79,6 +81,8 @@ function Signed() {
               path="devices/:id/configs"
               element={<Page permission="configs:read" page={<ConfigsPage />} />}
             />
+            <Route path="users" element={<Page permission="accounts:read" page={<UsersPage />} />} />
+            <Route path="audit" element={<Page permission="audit:read" page={<AuditPage />} />} />
             <Route
               path="profile"
               element={

@@ -11,6 +11,8 @@ const NAVIGATION = [
   { path: '/', key: 'nav.dashboard', permission: 'runs:read' },
   { path: '/runs', key: 'nav.runs', permission: 'runs:read' },
   { path: '/devices', key: 'nav.devices', permission: 'devices:read' },
+  { path: '/users', key: 'nav.users', permission: 'accounts:read' },
+  { path: '/audit', key: 'nav.audit', permission: 'audit:read' },
 ] as const;
 
 /** The navigation entry of the page shown (none for pages outside the navigation, such as the profile). */

@@ -20,6 +20,7 @@ export function useCursorPages() {
 
 export function Pager(props: {
   pages: ReturnType<typeof useCursorPages>;
+  /** Left out when the API does not count (the page then shows no total). */
   totalCount: number | undefined;
   hasNextPage: boolean;
   endCursor: string | null | undefined;
@@ -28,9 +29,9 @@ export function Pager(props: {
   const { pages, endCursor } = props;
   return (
     <Space style={{ marginTop: 16 }}>
-      <Typography.Text type="secondary">
-        {t('common.total', { count: props.totalCount ?? 0 })}
-      </Typography.Text>
+      {props.totalCount !== undefined && (
+        <Typography.Text type="secondary">{t('common.total', { count: props.totalCount })}</Typography.Text>
+      )}
       <Button size="small" disabled={pages.page <= 1} onClick={pages.previous}>
         {t('common.previous')}
       </Button>

@@ -4,6 +4,7 @@ import { useMemo } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useFormat } from '../../app/session';
 import { graphql } from '../../gql';
+import { ApiTokens } from './ApiTokens';
 
 const ProfileQuery = graphql(`
   query PortalProfile {
@@ -156,6 +157,8 @@ export default function ProfilePage() {
           ]}
         />
       </Card>
+
+      <ApiTokens />
 
       <Card title={t('profile.password')}>
         <Form
