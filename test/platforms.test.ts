@@ -16,7 +16,14 @@ import {
  * The platforms added after the first six, through the real API → Temporal → worker → lab: collect,
  * back up, change with verification, and roll back a change the device refuses.
  */
-const NEW_PLATFORMS: Platform[] = ['cisco_nxos', 'cisco_xr', 'cisco_asa', 'aruba_aoscx', 'dell_os10'];
+const NEW_PLATFORMS: Platform[] = [
+  'cisco_nxos',
+  'cisco_xr',
+  'cisco_asa',
+  'aruba_aoscx',
+  'dell_os10',
+  'ruijie_os',
+];
 
 const INTENT: Partial<Record<Platform, string>> = {
   cisco_nxos: ['ntp server 10.55.0.1 use-vrf management', 'vlan 555', '  name sb-change'].join('\n'),
@@ -24,6 +31,8 @@ const INTENT: Partial<Record<Platform, string>> = {
   cisco_asa: ['ntp server 10.55.0.1', 'object network sb-change', ' host 10.55.0.2'].join('\n'),
   aruba_aoscx: ['ntp server 10.55.0.1', 'vlan 555', '    name sb-change'].join('\n'),
   dell_os10: ['ntp server 10.55.0.1', 'interface vlan555', ' description sb-change'].join('\n'),
+  // RGOS interface names carry a space.
+  ruijie_os: ['ntp server 10.55.0.1', 'interface VLAN 555', ' description sb-change'].join('\n'),
 };
 /** Six good lines with a refused seventh (NX-OS and XR both reject `bogus-command`). */
 const REFUSED: Partial<Record<Platform, string>> = {
@@ -35,6 +44,7 @@ const REFUSED: Partial<Record<Platform, string>> = {
   cisco_asa: [...[1, 2, 3, 4, 5, 6].map((i) => `ntp server 10.66.0.${i}`), 'bogus-command 7'].join('\n'),
   aruba_aoscx: [...[1, 2, 3, 4, 5, 6].map((i) => `ntp server 10.66.0.${i}`), 'bogus-command 7'].join('\n'),
   dell_os10: [...[1, 2, 3, 4, 5, 6].map((i) => `ntp server 10.66.0.${i}`), 'bogus-command 7'].join('\n'),
+  ruijie_os: [...[1, 2, 3, 4, 5, 6].map((i) => `ntp server 10.66.0.${i}`), 'bogus-command 7'].join('\n'),
 };
 
 interface ChangeDevice {
@@ -110,7 +120,8 @@ describe.each(NEW_PLATFORMS.map((p) => [p]))('%s through the API and the worker'
       const lab = stack.lab.simDevice(device.deviceName);
       expect(device.facts).toMatchObject({
         hostname: lab.hostname,
-        vendor: platform === 'aruba_aoscx' ? 'Aruba' : platform === 'dell_os10' ? 'Dell' : 'Cisco',
+        vendor:
+          { aruba_aoscx: 'Aruba', dell_os10: 'Dell', ruijie_os: 'Ruijie' }[platform as string] ?? 'Cisco',
         osVersion: lab.profile.version.version,
         // ASA prints days and hours only.
         uptimeSeconds:

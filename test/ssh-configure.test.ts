@@ -19,6 +19,21 @@ const TWELVE_LINES: Record<Exclude<Platform, 'linux'>, (bad?: number) => string[
     'name sb-mgmt',
   ],
   arista_eos: () => TWELVE_LINES.cisco_ios(),
+  ruijie_os: () => [
+    'vlan 310',
+    'name sb-users',
+    'exit',
+    'vlan 311',
+    'name sb-voice',
+    'exit',
+    'ntp server 10.9.9.1',
+    'ntp server 10.9.9.2',
+    'logging server 10.9.9.3',
+    'snmp-server community sb-ro ro',
+    // RGOS names carry a space: the prompt becomes `RG1(config-if-VLAN 312)#`.
+    'interface VLAN 312',
+    'description sb-mgmt',
+  ],
   huawei: () => [
     'vlan 310',
     'description sb-users',
@@ -125,8 +140,9 @@ describe('SshSession.configure against the lab', () => {
   let lab: DeviceLab;
   beforeAll(async () => {
     lab = await DeviceLab.start({
-      devices: 22,
+      devices: 24,
       mix: {
+        ruijie_os: 1,
         dell_os10: 1,
         aruba_aoscx: 1,
         cisco_asa: 1,

@@ -13,6 +13,7 @@ export const THREE_COMMANDS: Record<Platform, string[]> = {
   cisco_asa: ['show version', 'show running-config', 'show interface ip brief'],
   aruba_aoscx: ['show system', 'show running-config', 'show ip interface brief'],
   dell_os10: ['show version', 'show running-configuration', 'show ip interface brief'],
+  ruijie_os: ['show version', 'show running-config', 'show ip interface brief'],
 };
 
 export const RUNNING_CONFIG: Record<Platform, string> = {
@@ -27,6 +28,7 @@ export const RUNNING_CONFIG: Record<Platform, string> = {
   cisco_asa: 'show running-config',
   aruba_aoscx: 'show running-config',
   dell_os10: 'show running-configuration',
+  ruijie_os: 'show running-config',
 };
 
 /** startCollection input fields: cisco_ios's list as the default, the others as per-platform overrides. */

@@ -8,6 +8,7 @@ import { aoscxInitialConfig, renderAoscxConfig } from './outputs/aoscx';
 import { asaInitialConfig, renderAsaConfig } from './outputs/asa';
 import { nxosInitialConfig, renderNxosConfig } from './outputs/nxos';
 import { os10InitialConfig, renderOs10Config } from './outputs/os10';
+import { renderRgosConfig, rgosInitialConfig } from './outputs/rgos';
 import { renderXrConfig, xrInitialConfig } from './outputs/xr';
 import type { XrCommit } from './outputs/xr';
 import {
@@ -33,6 +34,7 @@ export const CONFIG_COMMAND: Record<Platform, string> = {
   cisco_asa: 'show running-config',
   aruba_aoscx: 'show running-config',
   dell_os10: 'show running-configuration',
+  ruijie_os: 'show running-config',
 };
 
 /** IOS XR commit ids start here, as on the routers. */
@@ -113,6 +115,9 @@ export class SimDevice {
           break;
         case 'dell_os10':
           this.blockValue = os10InitialConfig(p);
+          break;
+        case 'ruijie_os':
+          this.blockValue = rgosInitialConfig(p);
           break;
         default:
           this.blockValue = new BlockConfig([], []);
@@ -279,6 +284,8 @@ export class SimDevice {
           return renderAoscxConfig(this.config, this.profile, padBytes);
         case 'dell_os10':
           return renderOs10Config(this.config, this.meta, this.profile, padBytes);
+        case 'ruijie_os':
+          return renderRgosConfig(this.config, padBytes);
       }
     });
   }

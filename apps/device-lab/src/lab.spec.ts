@@ -291,6 +291,44 @@ const CASES: Record<Platform, Case> = {
     invalid: { command: 'show bogus', column: 5, error: '% Error: Unrecognized command.' },
     anyPrompt: /#$/,
   },
+  ruijie_os: {
+    // RGOS prints no banner: the first thing is the prompt.
+    banner: />$/,
+    prompt: (h) => `${h}>`,
+    long: 'show interfaces',
+    pager: ' --More-- ',
+    pagingOff: 'terminal length 0',
+    enable: {
+      command: 'enable',
+      passwordPrompt: 'Password: ',
+      wrong: '% Access denied',
+      prompt: (h) => `${h}#`,
+    },
+    change: {
+      commands: [
+        'configure terminal',
+        'interface Loopback 77',
+        'description lab-spec-change',
+        'ip address 10.77.77.1 255.255.255.255',
+        'exit',
+        // Abbreviated and lower case: RGOS expands it to `VLAN 77`.
+        'interface vlan 77',
+        'description lab-spec-svi',
+        'exit',
+        'ntp server 10.99.99.99',
+        'hostname RG77',
+        'end',
+      ],
+      expect: [
+        'interface Loopback 77\n description lab-spec-change\n ip address 10.77.77.1 255.255.255.255',
+        'interface VLAN 77\n description lab-spec-svi',
+        'ntp server 10.99.99.99',
+        'hostname RG77',
+      ],
+    },
+    invalid: { command: 'show bogus', column: 5, error: "% Invalid input detected at '^' marker." },
+    anyPrompt: /[>#]$/,
+  },
   cisco_xr: {
     banner: /RP\/0\/RP0\/CPU0:/,
     prompt: (h) => `RP/0/RP0/CPU0:${h}#`,
@@ -362,7 +400,7 @@ describe('DeviceLab over SSH', () => {
     const prepare = async (s: LabShellClient, d: LabDeviceInfo): Promise<string> => {
       let prompt = c.prompt(d.hostname);
       await s.waitFor((b) => b.endsWith(prompt));
-      if (c.enable && (platform === 'cisco_ios' || platform === 'arista_eos' || platform === 'cisco_asa')) {
+      if (c.enable && ['cisco_ios', 'arista_eos', 'cisco_asa', 'ruijie_os'].includes(platform)) {
         await s.command(c.enable.command, (b) => b.endsWith(c.enable!.passwordPrompt));
         prompt = c.enable.prompt(d.hostname);
         await s.command(d.enableSecret, (b) => b.endsWith(prompt));

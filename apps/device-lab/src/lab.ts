@@ -41,6 +41,7 @@ const IDENT: Record<Platform, string> = {
   cisco_asa: 'Cisco-1.25',
   aruba_aoscx: 'OpenSSH_8.0',
   dell_os10: 'OpenSSH_7.9p1 Debian-10+deb10u2',
+  ruijie_os: 'RGOS_SSH',
 };
 
 interface LabNode {

@@ -141,6 +141,13 @@ const OS10_MODELS: ModelDef[] = [
   { model: 'S4148F-ON', family: 'S4100', ports: 48 },
   { model: 'N3248TE-ON', family: 'N3200', ports: 48 },
 ];
+const RGOS_MODELS: ModelDef[] = [
+  { model: 'S2910-24GT4XS-E', family: 'S29', ports: 24 },
+  { model: 'S2910-48GT4XS-E', family: 'S29', ports: 48 },
+  { model: 'S5310-24GT4XS', family: 'S5310', ports: 24 },
+  { model: 'S5750-24GT4XS-L', family: 'S5750', ports: 24 },
+];
+const RGOS_VERSIONS = ['11.4(1)B70P2', '11.4(1)B12P5', '11.4(1)B74P1'];
 const OS10_VERSIONS = ['10.5.4.4', '10.5.5.2', '10.5.3.2'];
 const LINUX_KERNELS = ['5.15.0-91-generic', '5.15.0-105-generic', '6.8.0-45-generic'];
 
@@ -220,6 +227,9 @@ function interfaceNames(platform: Platform, family: string, count: number): Arra
         break;
       case 'dell_os10':
         out.push([`ethernet1/1/${i}`, `Eth 1/1/${i}`]);
+        break;
+      case 'ruijie_os':
+        out.push([`GigabitEthernet 0/${i}`, `Gi0/${i}`]);
         break;
       case 'cisco_asa':
         out.push(
@@ -336,6 +346,14 @@ export function generateProfile(
       version = { version: v, family: def.family, model: def.model, image: `${v}.${rng.int(100, 299)}` };
       serial = `CN0${rng.chars(alnum, 5)}${rng.int(10000, 99999)}`;
       ouiHex = rng.pick(['3c2c30', '0c29ef', '50e54e', 'e4f004']);
+      break;
+    }
+    case 'ruijie_os': {
+      def = rng.pick(RGOS_MODELS);
+      const v = rng.pick(RGOS_VERSIONS);
+      version = { version: v, family: def.family, model: def.model, image: `${def.family}_RGOS` };
+      serial = `G1${rng.chars(alnum, 2)}${rng.int(10, 99)}${rng.chars(alnum, 3)}${rng.int(10000, 99999)}`;
+      ouiHex = rng.pick(['00d0f8', '58696c', 'c0b8e6', '300d9e']);
       break;
     }
     case 'aruba_aoscx': {

@@ -23,6 +23,7 @@ const VERSION_COMMAND: Record<Platform, string> = {
   cisco_asa: 'show version',
   aruba_aoscx: 'show system',
   dell_os10: 'show version',
+  ruijie_os: 'show version',
 };
 
 interface SystemState {

@@ -29,6 +29,7 @@ const OS_NAME: Record<Platform, string> = {
   cisco_asa: 'Cisco ASA',
   aruba_aoscx: 'ArubaOS-CX',
   dell_os10: 'Dell SmartFabric OS10',
+  ruijie_os: 'Ruijie RGOS',
 };
 
 const CONTENT_TYPE = 'application/yang-data+json';

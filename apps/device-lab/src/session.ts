@@ -23,6 +23,7 @@ export function createShell(device: SimDevice, username: string): Shell {
     case 'cisco_asa':
     case 'aruba_aoscx':
     case 'dell_os10':
+    case 'ruijie_os':
       return new CiscoShell(device, username);
     case 'huawei':
     case 'hp_comware':

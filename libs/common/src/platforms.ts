@@ -14,6 +14,7 @@ export const PLATFORMS = [
   'cisco_asa',
   'aruba_aoscx',
   'dell_os10',
+  'ruijie_os',
 ] as const;
 
 export type Platform = (typeof PLATFORMS)[number];
@@ -34,4 +35,5 @@ export const PLATFORM_VENDOR: Record<Platform, string> = {
   cisco_asa: 'Cisco ASA',
   aruba_aoscx: 'Aruba AOS-CX',
   dell_os10: 'Dell SmartFabric OS10',
+  ruijie_os: 'Ruijie RGOS',
 };

@@ -13,4 +13,5 @@ export const RUNNING_CONFIG_COMMAND: Record<Platform, string> = {
   cisco_asa: 'show running-config',
   aruba_aoscx: 'show running-config',
   dell_os10: 'show running-configuration',
+  ruijie_os: 'show running-config',
 };

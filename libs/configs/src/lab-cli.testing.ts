@@ -39,7 +39,7 @@ export function labCli(platform: Platform, name: string, seed = 7): LabCli {
       throw new Error(`${platform}: nothing to delete for ${JSON.stringify(line)}`);
     return r.output;
   };
-  if (platform === 'cisco_ios' || platform === 'arista_eos') type('enable');
+  if (platform === 'cisco_ios' || platform === 'arista_eos' || platform === 'ruijie_os') type('enable');
   if (platform === 'huawei' || platform === 'hp_comware') type('super');
   return {
     device,

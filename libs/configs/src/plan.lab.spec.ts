@@ -197,6 +197,12 @@ const pushes: { platform: Platform; snippet: string }[] = [
     snippet:
       '#\ninterface GigabitEthernet1/0/5\n description pushed-by-test\n#\n ntp-service unicast-server 10.99.0.1\n#\n',
   },
+  {
+    // RGOS interface names carry a space; the SVI does not exist before the push.
+    platform: 'ruijie_os',
+    snippet:
+      'interface GigabitEthernet 0/5\n description pushed-by-test\n shutdown\n!\ninterface VLAN 901\n description PUSHED\n!\nntp server 10.99.0.1\n',
+  },
 ];
 
 describe.each(pushes)('$platform on the lab: planPush', ({ platform, snippet }) => {

@@ -69,6 +69,7 @@ export function enterConfig(platform: Platform): string[] {
     case 'cisco_asa':
     case 'aruba_aoscx':
     case 'dell_os10':
+    case 'ruijie_os':
       return ['configure terminal'];
     case 'huawei':
     case 'hp_comware':
@@ -89,6 +90,7 @@ export function exitConfig(platform: Platform): string[] {
     case 'cisco_asa':
     case 'aruba_aoscx':
     case 'dell_os10':
+    case 'ruijie_os':
       return ['end'];
     case 'cisco_xr':
       return ['commit', 'end'];
@@ -150,7 +152,7 @@ function singletonKey(line: string, topLevel: boolean): string | null {
 }
 
 const UNDELETABLE =
-  /^(interface (ethernet|GigabitEthernet|FastEthernet|TenGigabitEthernet|TwentyFiveGigE|FortyGigabitEthernet|HundredGigE|TenGigE|Ethernet|XGigabitEthernet|Ten-GigabitEthernet|MEth|M-GigabitEthernet|Management|MgmtEth|mgmt|NULL)\S*$|interface (Vlan1|Vlanif1|Vlan-interface1)$|line |user-interface |aaa$)/;
+  /^(interface (ethernet|GigabitEthernet|FastEthernet|TenGigabitEthernet|TwentyFiveGigE|FortyGigabitEthernet|HundredGigE|TenGigE|Ethernet|XGigabitEthernet|Ten-GigabitEthernet|MEth|M-GigabitEthernet|Management|MgmtEth|Mgmt|mgmt|NULL) ?\S*$|interface (Vlan1|Vlanif1|Vlan-interface1|VLAN 1)$|line |user-interface |aaa$)/;
 
 const IOS_SHORT_NEGATIONS: [RegExp, string][] = [
   [/^(username \S+) [\s\S]*$/, '$1'],

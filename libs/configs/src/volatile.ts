@@ -68,6 +68,8 @@ export const DEFAULT_VOLATILE_RULES: Readonly<Record<Platform, readonly RegExp[]
   // AOS-CX prints no timestamps or counters in its configuration.
   aruba_aoscx: [],
   dell_os10: [/^! Last configuration change at /],
+  // RGOS prints IOS's header; the byte count changes with every change (the content diff shows it).
+  ruijie_os: [/^Building configuration\.\.\.$/, /^Current configuration ?: \d+ bytes$/],
   cisco_asa: [/^: Saved$/, /^: Written by \S+ at /, /^Cryptochecksum:[0-9a-f]+$/],
   cisco_xr: [
     // Every XR show command starts with the router's clock: `Mon Nov 23 10:21:33.123 UTC`.

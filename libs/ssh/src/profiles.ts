@@ -87,7 +87,14 @@ const CISCO_ERRORS: RegExp[] = [
 
 const ciscoStyle = (
   platform:
-    'cisco_ios' | 'arista_eos' | 'cisco_nxos' | 'cisco_xr' | 'cisco_asa' | 'aruba_aoscx' | 'dell_os10',
+    | 'cisco_ios'
+    | 'arista_eos'
+    | 'cisco_nxos'
+    | 'cisco_xr'
+    | 'cisco_asa'
+    | 'aruba_aoscx'
+    | 'dell_os10'
+    | 'ruijie_os',
   examples: PlatformProfile['promptExamples'],
   overrides: Partial<PlatformProfile> = {},
 ) =>
@@ -230,6 +237,22 @@ const PROFILES: Record<Platform, PlatformProfile> = {
       pagerPrompts: [/^\s*--more--\s*$/],
       pagerLeaks: [/^\s*--more--/],
       errorPatterns: [/^% ?Error: .*$/, /^% ?(?:Invalid|Incomplete|Ambiguous)\b.*$/],
+    },
+  ),
+  // RGOS is IOS-like (netmiko `ruijie_os`: `terminal length 0`, `enable`, `configure terminal`); interface
+  // names carry a space, so a mode can read `Ruijie(config-if-GigabitEthernet 0/1)#`.
+  ruijie_os: ciscoStyle(
+    'ruijie_os',
+    { user: 'Ruijie>', privileged: 'Ruijie#', config: 'Ruijie(config-if-GigabitEthernet 0/1)#' },
+    {
+      privileged: {
+        command: 'enable',
+        passwordPrompt: /^\s*Password:\s*$/i,
+        privilegedPrompt: /#\s*$/,
+        // RGOS: `% Password: timeout expired!`, `% Access denied.`, `% No password set`.
+        failure:
+          /% ?(?:Access denied|Bad (?:secrets?|passwords?)|No password set|Password: timeout expired)/i,
+      },
     },
   ),
   huawei: {

@@ -112,6 +112,13 @@ export const DEFAULT_FORBIDDEN_COMMANDS: Record<Platform, string[]> = {
     String.raw`^image\s+(install|boot)\b`,
     RM_RF_ROOT,
   ],
+  ruijie_os: [
+    String.raw`^reload\b`,
+    String.raw`^(write\s+erase|erase\s+startup-config)\b`,
+    String.raw`^delete\s+(flash:)?\/?config\.text\b`,
+    String.raw`^(upgrade|format)\b`,
+    RM_RF_ROOT,
+  ],
   aruba_aoscx: [
     String.raw`^(boot\s+system|reload)\b`,
     String.raw`^erase\s+(all|startup-config)\b`,
@@ -178,9 +185,16 @@ const VRP_LIKE: BlockSyntax = {
 
 function block(platform: Platform): BlockSyntax | undefined {
   if (
-    ['cisco_ios', 'arista_eos', 'cisco_nxos', 'cisco_xr', 'cisco_asa', 'aruba_aoscx', 'dell_os10'].includes(
-      platform,
-    )
+    [
+      'cisco_ios',
+      'arista_eos',
+      'cisco_nxos',
+      'cisco_xr',
+      'cisco_asa',
+      'aruba_aoscx',
+      'dell_os10',
+      'ruijie_os',
+    ].includes(platform)
   )
     return IOS_LIKE;
   if (platform === 'huawei' || platform === 'hp_comware') return VRP_LIKE;
@@ -196,6 +210,7 @@ function commentOf(platform: Platform): RegExp {
     case 'cisco_asa':
     case 'aruba_aoscx':
     case 'dell_os10':
+    case 'ruijie_os':
       return IOS_LIKE.comment;
     case 'huawei':
     case 'hp_comware':

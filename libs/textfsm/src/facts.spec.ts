@@ -26,6 +26,7 @@ describe('unit normalisation', () => {
     ['462 days,  1:04', 462 * DAY + HOUR + 4 * MIN],
     ['up 5 min', 5 * MIN],
     ['1 day, 1 hour, 1 minute, 1 second', DAY + HOUR + MIN + 1],
+    ['12:03:45:12', 12 * DAY + 3 * HOUR + 45 * MIN + 12],
   ])('uptime %j', (text, seconds) => {
     expect(parseUptime(text)).toBe(seconds);
   });

@@ -50,13 +50,18 @@ const UNIT_SECONDS: Array<[RegExp, number]> = [
 /**
  * Uptime text → seconds. Understands `1 year, 2 weeks, 3 days, 4 hours, 5 minutes` (IOS, VRP, Comware,
  * EOS `... and 4 minutes`), Junos `28w1d 16:46` / `197 days, 16:46`, Linux `up 3 days,  4:05` / `up 5 min`,
- * and bare `hh:mm[:ss]`. Returns null when nothing is recognised.
+ * bare `hh:mm[:ss]`, and Ruijie RGOS's `d:hh:mm:ss`. Returns null when nothing is recognised.
  */
 export function parseUptime(text: string | null | undefined): number | null {
   if (!text) return null;
   let s = text.toLowerCase();
   let total = 0;
   let found = false;
+  s = s.replace(/(\d+):(\d{2}):(\d{2}):(\d{2})/g, (_m, d: string, h: string, m: string, sec: string) => {
+    total += Number(d) * 86400 + Number(h) * 3600 + Number(m) * 60 + Number(sec);
+    found = true;
+    return ' ';
+  });
   s = s.replace(/(\d+):(\d{2})(?::(\d{2}))?/g, (_m, h: string, m: string, sec?: string) => {
     total += Number(h) * 3600 + Number(m) * 60 + Number(sec ?? 0);
     found = true;
@@ -164,6 +169,7 @@ const FACT_COLUMNS: Record<
     serial: ['SERIAL'],
   },
   dell_os10: { vendor: 'Dell', model: ['MODEL'], osVersion: ['VERSION'], serial: ['SERIAL'] },
+  ruijie_os: { vendor: 'Ruijie', model: ['MODEL'], osVersion: ['VERSION'], serial: ['SERIAL'] },
   cisco_asa: { vendor: 'Cisco', model: ['MODEL', 'HARDWARE'], osVersion: ['VERSION'], serial: ['SERIAL'] },
   linux: {
     vendor: 'Linux',
@@ -309,6 +315,8 @@ const INTERFACE_MAPPERS: Record<string, RowMapper> = {
 };
 INTERFACE_MAPPERS.arista_eos = INTERFACE_MAPPERS.cisco_ios!;
 INTERFACE_MAPPERS.cisco_asa = INTERFACE_MAPPERS.cisco_ios!;
+/** RGOS `show ip interface brief`: IOS's Status/Protocol columns (names keep their space). */
+INTERFACE_MAPPERS.ruijie_os = INTERFACE_MAPPERS.cisco_ios!;
 /** AOS-CX `show ip interface brief`: `link/admin` state, addresses with their prefix. */
 INTERFACE_MAPPERS.aruba_aoscx = (r) => ({
   adminStatus: str(r.ADMIN_STATUS) === 'down' ? 'down' : 'up',

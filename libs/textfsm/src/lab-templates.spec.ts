@@ -24,6 +24,7 @@ const FACT_COMMANDS: Record<Platform, string[]> = {
   cisco_asa: ['show version', 'show running-config'],
   aruba_aoscx: ['show system'],
   dell_os10: ['show version', 'show inventory', 'show running-configuration'],
+  ruijie_os: ['show version', 'show running-config'],
 };
 
 /** Interface commands, and the interface names the raw output lists (found independently of the templates). */
@@ -97,6 +98,16 @@ const INTERFACE_COMMANDS: Record<Platform, Array<[string, (out: string) => strin
         lines(o)
           .slice(2)
           .map((l) => l.split(/\s{2,}/)[0]!.replace(/^(\w+) /, (_m, kind: string) => kind.toLowerCase())),
+    ],
+  ],
+  // RGOS names carry a space (`GigabitEthernet 0/1`): the name is the first column, up to two spaces.
+  ruijie_os: [
+    [
+      'show ip interface brief',
+      (o) =>
+        lines(o)
+          .slice(1)
+          .map((l) => l.split(/\s{2,}/)[0]!),
     ],
   ],
 };
@@ -215,7 +226,7 @@ describe('shipped templates on the device lab', () => {
           expect([where, iface.mtu === null || iface.mtu > 0]).toEqual([where, true]);
           // XR's brief table has no speed column.
           if (
-            !['cisco_xr', 'cisco_asa', 'aruba_aoscx', 'dell_os10'].includes(device.platform) &&
+            !['cisco_xr', 'cisco_asa', 'aruba_aoscx', 'dell_os10', 'ruijie_os'].includes(device.platform) &&
             f.linkUp &&
             !f.shutdown
           )

@@ -32,6 +32,7 @@ export const PORT_LINK: Record<Platform, { mtu: number; speedMbps: number }> = {
   cisco_asa: { mtu: 1500, speedMbps: 1000 },
   aruba_aoscx: { mtu: 1500, speedMbps: 1000 },
   dell_os10: { mtu: 1532, speedMbps: 25_000 },
+  ruijie_os: { mtu: 1500, speedMbps: 1000 },
 };
 
 export function maskToPrefix(mask: string): number {

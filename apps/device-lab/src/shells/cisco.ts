@@ -12,6 +12,12 @@ import { xrCommitList, xrShowInventory, xrShowIpIntBrief, xrShowVersion, xrTimes
 import { aoscxBanner, aoscxShowIpIntBrief, aoscxShowSystem } from '../outputs/aoscx';
 import { asaShowInterfaceIpBrief, asaShowVersion } from '../outputs/asa';
 import { os10Banner, os10ShowInventory, os10ShowIpIntBrief, os10ShowVersion } from '../outputs/os10';
+import {
+  rgosShowInterfaces,
+  rgosShowInterfacesStatus,
+  rgosShowIpIntBrief,
+  rgosShowVersion,
+} from '../outputs/rgos';
 import { maskToPrefix } from '../outputs/common';
 import { iosTime } from '../profile';
 import { applyPipe, expandKeyword, matchCommand, result, Shell, splitPipe, tokenize } from './base';
@@ -40,7 +46,8 @@ type ExecId =
   | 'terminal-pager'
   | 'show-int-ip-brief'
   | 'no-page'
-  | 'show-system';
+  | 'show-system'
+  | 'show-int-status';
 
 const EXEC: CommandSpec<ExecId>[] = [
   { words: ['enable'], id: 'enable' },
@@ -115,6 +122,12 @@ const OS10_EXEC: CommandSpec<ExecId>[] = [
   { words: ['show', 'running-configuration'], id: 'show-run' },
   { words: ['show', 'startup-configuration'], id: 'show-start' },
   { words: ['copy'], id: 'copy', args: 'any' },
+];
+/** RGOS has no `show inventory` (it has `show manuinfo`); its `show interfaces`/`show vlan` tables are its own. */
+const RGOS_EXEC: CommandSpec<ExecId>[] = [
+  ...EXEC.filter((c) => !['show-inventory', 'show-interfaces', 'show-vlan'].includes(c.id)),
+  { words: ['show', 'interfaces', 'status'], id: 'show-int-status' },
+  { words: ['show', 'interfaces'], id: 'show-interfaces' },
 ];
 const ASA_GLOBAL_KEYWORDS = [
   'aaa',
@@ -419,6 +432,16 @@ const IOS_IF_TYPES = [
 const EOS_IF_TYPES = ['Ethernet', 'Loopback', 'Vlan', 'Port-Channel', 'Management'];
 const NXOS_IF_TYPES = ['Ethernet', 'loopback', 'Vlan', 'port-channel', 'mgmt', 'Tunnel'];
 const OS10_IF_TYPES = ['ethernet', 'mgmt', 'vlan', 'loopback', 'port-channel'];
+const RGOS_IF_TYPES = [
+  'GigabitEthernet',
+  'TenGigabitEthernet',
+  'FastEthernet',
+  'VLAN',
+  'Loopback',
+  'AggregatePort',
+  'Mgmt',
+  'Tunnel',
+];
 const ASA_IF_TYPES = ['Ethernet', 'GigabitEthernet', 'Management', 'Port-channel', 'BVI', 'Redundant'];
 const XR_IF_TYPES = [
   'GigabitEthernet',
@@ -430,9 +453,9 @@ const XR_IF_TYPES = [
   'BVI',
 ];
 const VIRTUAL =
-  /^(Loopback|loopback|Vlan|vlan|Port-channel|Port-Channel|port-channel|Tunnel|Bundle-Ether|BVI)/;
+  /^(Loopback|loopback|Vlan|vlan|VLAN|Port-channel|Port-Channel|port-channel|AggregatePort|Tunnel|Bundle-Ether|BVI)/;
 
-export type CiscoVariant = 'ios' | 'eos' | 'nxos' | 'xr' | 'asa' | 'aoscx' | 'os10';
+export type CiscoVariant = 'ios' | 'eos' | 'nxos' | 'xr' | 'asa' | 'aoscx' | 'os10' | 'rgos';
 
 const VARIANT: Record<string, CiscoVariant> = {
   cisco_ios: 'ios',
@@ -442,6 +465,7 @@ const VARIANT: Record<string, CiscoVariant> = {
   cisco_asa: 'asa',
   aruba_aoscx: 'aoscx',
   dell_os10: 'os10',
+  ruijie_os: 'rgos',
 };
 
 /** IOS XR's question when configuration mode is left with an uncommitted candidate. */
@@ -477,12 +501,15 @@ export class CiscoShell extends Shell {
   private readonly asa = this.variant === 'asa';
   private readonly aoscx = this.variant === 'aoscx';
   private readonly os10 = this.variant === 'os10';
+  /** Ruijie RGOS: IOS-like, interface names with a space (`GigabitEthernet 0/1`). */
+  private readonly rgos = this.variant === 'rgos';
   /** IOS XR: the candidate configuration of this session while in configuration mode. */
   private candidate: BlockConfig | null = null;
   private dirty = false;
 
   private get execSpecs(): CommandSpec<ExecId>[] {
     if (this.os10) return OS10_EXEC;
+    if (this.rgos) return RGOS_EXEC;
     return this.xr ? XR_EXEC : this.nxos ? NXOS_EXEC : this.asa ? ASA_EXEC : this.aoscx ? AOSCX_EXEC : EXEC;
   }
 
@@ -501,6 +528,7 @@ export class CiscoShell extends Shell {
     if (this.asa) return "Type help or '?' for a list of available commands.";
     if (this.aoscx) return aoscxBanner(this.device.profile);
     if (this.os10) return os10Banner();
+    if (this.rgos) return '';
     return ciscoBanner(this.eos, this.device.profile);
   }
 
@@ -620,11 +648,13 @@ export class CiscoShell extends Shell {
                 ? asaShowVersion(p, this.hostname, d.meta)
                 : this.os10
                   ? os10ShowVersion(p)
-                  : this.nxos
-                    ? nxosShowVersion(p, this.hostname)
-                    : this.xr
-                      ? xrShowVersion(p, now())
-                      : iosShowVersion(p, this.hostname),
+                  : this.rgos
+                    ? rgosShowVersion(p)
+                    : this.nxos
+                      ? nxosShowVersion(p, this.hostname)
+                      : this.xr
+                        ? xrShowVersion(p, now())
+                        : iosShowVersion(p, this.hostname),
           ),
         );
       case 'terminal-pager': {
@@ -634,6 +664,8 @@ export class CiscoShell extends Shell {
         this.pagingOff = n === 0;
         return result('paging');
       }
+      case 'show-int-status':
+        return out(d.cached('show interfaces status', () => rgosShowInterfacesStatus(d.config, p)));
       case 'no-page':
         this.pagingOff = true;
         return result('paging');
@@ -676,14 +708,17 @@ export class CiscoShell extends Shell {
               ? eosShowIpIntBrief(d.config, p)
               : this.os10
                 ? os10ShowIpIntBrief(d.config, p)
-                : this.aoscx
-                  ? aoscxShowIpIntBrief(d.config, p)
-                  : this.xr
-                    ? xrShowIpIntBrief(d.config, p, now())
-                    : iosShowIpIntBrief(d.config, p),
+                : this.rgos
+                  ? rgosShowIpIntBrief(d.config, p)
+                  : this.aoscx
+                    ? aoscxShowIpIntBrief(d.config, p)
+                    : this.xr
+                      ? xrShowIpIntBrief(d.config, p, now())
+                      : iosShowIpIntBrief(d.config, p),
           ),
         );
       case 'show-interfaces': {
+        if (this.rgos) return out(d.cached('show interfaces', () => rgosShowInterfaces(d.config, p)));
         const all = d.cached('show interfaces', () => ciscoShowInterfaces(d.config, p, this.eos));
         if (m.args.length === 0) return out(all);
         const name = this.interfaceName(m.args.join(''));
@@ -798,11 +833,14 @@ export class CiscoShell extends Shell {
             ? ASA_IF_TYPES
             : this.os10
               ? OS10_IF_TYPES
-              : IOS_IF_TYPES;
+              : this.rgos
+                ? RGOS_IF_TYPES
+                : IOS_IF_TYPES;
     const t = m[1]!.toLowerCase();
     const type =
       types.find((x) => x.toLowerCase() === t) ?? types.filter((x) => x.toLowerCase().startsWith(t))[0];
-    return type ? type + m[2] : null;
+    if (!type) return null;
+    return this.rgos ? `${type} ${m[2]}` : type + m[2];
   }
 
   private configure(line: string, offset: number): CommandResult {
@@ -1029,7 +1067,9 @@ export class CiscoShell extends Shell {
                 .replace(/^loopback/, 'lo-')
                 .replace(/^mgmt/, 'ma-')
                 .replace(/^port-channel/, 'po-')}`
-            : 'config-if';
+            : this.rgos
+              ? `config-if-${name}`
+              : 'config-if';
         this.mode = {
           kind: 'block',
           item,
