@@ -533,8 +533,11 @@ describe('portal: sign in, collect a site, watch it live, read a device output (
     await page.getByTestId('api-token-secret').waitFor({ state: 'detached' });
     expect(await page.content()).not.toContain(secret);
     await page.getByRole('button', { name: 'Revoke ci' }).click();
-    await page.getByRole('button', { name: 'OK', exact: true }).click();
-    await page.getByText('ci revoked').waitFor();
+    await page.getByRole('tooltip').getByRole('button', { name: 'OK', exact: true }).click();
+    // The answer (a failure would say why, in the same place).
+    const answer = page.getByText(/^(ci revoked|Something went wrong.*)$/);
+    await answer.waitFor();
+    expect(await answer.textContent()).toBe('ci revoked');
     await waitFor(
       'the token gone',
       async () => (await page.getByRole('button', { name: 'Revoke ci' }).count()) === 0,
@@ -544,8 +547,8 @@ describe('portal: sign in, collect a site, watch it live, read a device output (
       headers: { 'content-type': 'application/json', authorization: `Bearer ${secret}` },
       body: JSON.stringify({ query: '{ me { username } }' }),
     });
-    const answer = (await refused.json()) as { errors?: { extensions?: { code?: string } }[] };
-    expect(answer.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    const refusal = (await refused.json()) as { errors?: { extensions?: { code?: string } }[] };
+    expect(refusal.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
   });
 
   it('an auditor reads the users and the audit log but is offered no action; a viewer sees neither page', async () => {
