@@ -109,6 +109,13 @@ const INTERFACE_COMMANDS: Record<Platform, Array<[string, (out: string) => strin
           .slice(1)
           .map((l) => l.split(/\s{2,}/)[0]!),
     ],
+    [
+      'show interfaces',
+      (o) =>
+        lines(o)
+          .map((l) => / is .*, line protocol is /.test(l) && l.slice(0, l.indexOf(' is ')))
+          .filter((n): n is string => !!n),
+    ],
   ],
 };
 
@@ -226,13 +233,13 @@ describe('shipped templates on the device lab', () => {
           expect([where, iface.mtu === null || iface.mtu > 0]).toEqual([where, true]);
           // XR's brief table has no speed column.
           if (
-            !['cisco_xr', 'cisco_asa', 'aruba_aoscx', 'dell_os10', 'ruijie_os'].includes(device.platform) &&
+            !['cisco_xr', 'cisco_asa', 'aruba_aoscx', 'dell_os10'].includes(device.platform) &&
             f.linkUp &&
             !f.shutdown
           )
             expect([where, iface.speedMbps]).toEqual([where, expect.any(Number)]);
         }
-        if (['cisco_ios', 'arista_eos', 'huawei'].includes(device.platform))
+        if (['cisco_ios', 'arista_eos', 'huawei', 'ruijie_os'].includes(device.platform))
           expect([where, iface.description]).toEqual([where, f.description]);
       }
     }
