@@ -815,6 +815,103 @@ describe('alerts', () => {
     expect(second.created_at.getTime()).toBeGreaterThanOrEqual(until.getTime());
   });
 
+  it("holds a user's alert mail during their quiet hours (not a CRITICAL one) and sends it when they end", async () => {
+    const sleeper = await gql<{ createUser: { id: string } }>(
+      `mutation ($input: CreateUserInput!) { createUser(input: $input) { id } }`,
+      {
+        input: {
+          username: 'sleeper',
+          roles: ['viewer'],
+          password: 'correct horse battery 7',
+          email: 'sleeper@example.test',
+        },
+      },
+    );
+    // Quiet hours in New York time from a minute ago to the next minute but one (at least 60 s
+    // from now): the WARNING mail waits for their end, the CRITICAL one does not.
+    const clock = (d: Date) =>
+      new Intl.DateTimeFormat('en-GB', {
+        timeZone: 'America/New_York',
+        hour: '2-digit',
+        minute: '2-digit',
+        hourCycle: 'h23',
+      }).format(d);
+    const now = Date.now();
+    const endAt = Math.floor(now / 60_000) * 60_000 + 120_000;
+    const quiet = { start: clock(new Date(now - 60_000)), end: clock(new Date(endAt)) };
+    await stack.db.query(`INSERT INTO profiles (user_id, version, data) VALUES ($1, 1, $2)`, [
+      sleeper.createUser.id,
+      JSON.stringify({ timeZone: 'America/New_York', notifications: { quietHours: quiet } }),
+    ]);
+    await createTask(stack, {
+      name: 'night-push',
+      steps: [
+        {
+          id: 'push',
+          kind: 'http.request',
+          params: { method: 'POST', url: `${recorder.url}/fail` },
+          retry: { maximumAttempts: 1 },
+        },
+      ],
+    });
+    const task = (await stack.db.query(`SELECT id FROM tasks WHERE name = 'night-push'`)).rows[0]
+      .id as string;
+    for (const [name, severity] of [
+      ['night warning', 'WARNING'],
+      ['night critical', 'CRITICAL'],
+    ]) {
+      await createRule({
+        name,
+        eventKind: 'RUN_FINISHED',
+        severity,
+        filters: { taskIds: [task] },
+        recipients: { channelIds: [channels.webhook], userIds: [sleeper.createUser.id] },
+      });
+    }
+    const toSleeper = () => mails.filter((m) => /^To: sleeper@example\.test/m.test(m));
+    await waitForTaskRunEnd(stack, (await startTaskRun(stack, 'night-push')).id);
+
+    // Inside quiet hours: the CRITICAL alert reaches the user's mail, the WARNING one only the channel.
+    await waitFor(
+      'the critical mail',
+      async () => {
+        const [a] = await alertsOf('night critical');
+        return a?.deliveries.filter((d) => d.status === 'SENT').length === 2 ? a : undefined;
+      },
+      { timeoutMs: 30_000, intervalMs: 200 },
+    );
+    const held = await waitFor(
+      'the warning on its channel',
+      async () => {
+        const [a] = await alertsOf('night warning');
+        return a?.deliveries.some((d) => d.kind === 'WEBHOOK' && d.status === 'SENT') ? a : undefined;
+      },
+      { timeoutMs: 30_000, intervalMs: 200 },
+    );
+    expect(Date.now()).toBeLessThan(endAt);
+    expect(held.deliveries.find((d) => d.kind === 'EMAIL')).toMatchObject({
+      status: 'PENDING',
+      attemptCount: 0,
+    });
+    expect(toSleeper()).toHaveLength(1);
+
+    // When quiet hours end, the held mail goes out (a durable timer in the alert's workflow).
+    const sent = await waitFor(
+      'the held mail',
+      async () => {
+        const [a] = await alertsOf('night warning');
+        return a?.deliveries.find((d) => d.kind === 'EMAIL' && d.status === 'SENT') ? a : undefined;
+      },
+      { timeoutMs: 150_000, intervalMs: 500 },
+    );
+    const mail = sent.deliveries.find((d) => d.kind === 'EMAIL')!;
+    const [row] = (
+      await stack.db.query<{ sent_at: Date }>(`SELECT sent_at FROM alert_deliveries WHERE id = $1`, [mail.id])
+    ).rows;
+    expect(row.sent_at.getTime()).toBeGreaterThanOrEqual(endAt);
+    expect(toSleeper()).toHaveLength(2);
+  }, 200_000);
+
   it('silences, and refuses to acknowledge a resolved alert', async () => {
     const [resolved] = await alertsOf('devices down');
     const refused = gql(`mutation ($id: ID!) { acknowledgeAlert(id: $id) { id } }`, { id: resolved.id });

@@ -324,6 +324,28 @@ describe('profiles: defaults, versions, export/import, and sync across sessions'
     expect(now.data!.myProfile).toEqual({ version: 0, language: 'zh-CN' });
   });
 
+  it('keeps quiet hours, and names each wrong part of them', async () => {
+    await createUser('qi');
+    const me = await new Browser(stack.url).login('qi');
+    const bad = await me.gql(UPDATE, {
+      input: { notifications: { quietHours: { start: '25:00', end: '7am' } } },
+    });
+    expect(codeOf(bad)).toBe('BAD_USER_INPUT');
+    expect(fieldsOf(bad)).toEqual(['notifications.quietHours.start', 'notifications.quietHours.end']);
+    const QUIET = `mutation ($input: UpdateProfileInput!) {
+      updateMyProfile(input: $input) { version notifications { quietHours { start end } } } }`;
+    type Quiet = { updateMyProfile: { version: number; notifications: { quietHours: unknown } } };
+    const set = await me.gql<Quiet>(QUIET, {
+      input: { timeZone: 'Europe/Berlin', notifications: { quietHours: { start: '22:00', end: '07:00' } } },
+    });
+    expect(set.data!.updateMyProfile).toEqual({
+      version: 1,
+      notifications: { quietHours: { start: '22:00', end: '07:00' } },
+    });
+    const cleared = await me.gql<Quiet>(QUIET, { input: { notifications: { quietHours: null } } });
+    expect(cleared.data!.updateMyProfile).toEqual({ version: 2, notifications: { quietHours: null } });
+  });
+
   it('keeps every version; restore makes a new version equal to an old one', async () => {
     await createUser('ma');
     const me = await new Browser(stack.url).login('ma');

@@ -6,6 +6,7 @@ import {
   defineSignal,
   getExternalWorkflowHandle,
   ParentClosePolicy,
+  patched,
   proxyActivities,
   setHandler,
   sleep,
@@ -81,7 +82,16 @@ export async function alertsEvaluatorWorkflow(input: AlertsEvaluatorInput): Prom
   await continueAsNew<typeof alertsEvaluatorWorkflow>(input);
 }
 
-/** One delivery; on a channel at its rate limit, a durable wait for a slot (never a drop). */
+/**
+ * Since quiet hours (a user's e-mail may wait until morning), a round's deliveries no longer hold
+ * up the next rounds (repeats, escalations): they go on in the background.
+ */
+const DETACHED_DELIVERIES = 'alert-deliveries-detached';
+
+/**
+ * One delivery; on a channel at its rate limit, or for a user in their quiet hours, a durable wait
+ * (never a drop).
+ */
 async function send(deliveryId: string): Promise<void> {
   for (;;) {
     const { retryInMs } = await delivery.deliverAlertNotification({ deliveryId });
@@ -101,25 +111,36 @@ export async function alertWorkflow(input: AlertWorkflowInput): Promise<void> {
     changed = true;
   });
   let round = input.round ?? 0;
+  // Deliveries still going on (waiting for a rate-limit slot or the end of quiet hours).
+  const inFlight = new Set<Promise<void>>();
   for (;;) {
     // Reset before reading the alert: a change signalled while this round runs wakes the next wait.
     changed = false;
     const plan = await bookkeeping.planAlertRound({ alertId: input.alertId, round });
     if (plan.deliveryIds.length) {
-      await Promise.all(
-        plan.deliveryIds.map((deliveryId) =>
-          send(deliveryId).catch(async (error: unknown) => {
-            const cause = error instanceof ActivityFailure ? error.cause : error;
-            const message =
-              cause instanceof ApplicationFailure || cause instanceof Error ? cause.message : String(cause);
-            await bookkeeping.alertDeliveryFailed({ deliveryId, error: message });
-          }),
-        ),
+      const sends = plan.deliveryIds.map((deliveryId) =>
+        send(deliveryId).catch(async (error: unknown) => {
+          const cause = error instanceof ActivityFailure ? error.cause : error;
+          const message =
+            cause instanceof ApplicationFailure || cause instanceof Error ? cause.message : String(cause);
+          await bookkeeping.alertDeliveryFailed({ deliveryId, error: message });
+        }),
       );
+      if (patched(DETACHED_DELIVERIES)) {
+        for (const sending of sends) {
+          inFlight.add(sending);
+          void sending.finally(() => inFlight.delete(sending)).catch(() => undefined); // awaited below
+        }
+      } else await Promise.all(sends);
     }
     if (plan.notified) round++;
-    if (plan.nextWakeMs === null && (plan.status === 'ACKNOWLEDGED' || plan.status === 'RESOLVED')) return;
+    if (plan.nextWakeMs === null && (plan.status === 'ACKNOWLEDGED' || plan.status === 'RESOLVED')) {
+      // What was planned is still delivered (a mail waiting for the end of quiet hours included).
+      await Promise.all(inFlight);
+      return;
+    }
     if (workflowInfo().continueAsNewSuggested) {
+      await Promise.all(inFlight);
       await continueAsNew<typeof alertWorkflow>({ alertId: input.alertId, round });
     }
     await condition(() => changed, plan.nextWakeMs ?? IDLE_WAKE_MS);

@@ -20,10 +20,40 @@ describe('profile rules', () => {
     expect(p.displayName).toBe('li');
     expect(p.contact.email).toBe('li@example.com');
     expect(p.savedViews).toEqual([]);
-    expect(Object.values(p.notifications).every((c) => Object.values(c).every((on) => on === false))).toBe(
-      true,
-    );
+    const { quietHours, ...events } = p.notifications;
+    expect(quietHours).toBeNull();
+    expect(Object.values(events).every((c) => Object.values(c).every((on) => on === false))).toBe(true);
     expect(checkProfile(p, p).errors).toEqual([]);
+  });
+
+  it('keeps quiet hours, and names each wrong part of them', () => {
+    const set = applyUpdate(base(), { notifications: { quietHours: { start: '22:00', end: '07:00' } } });
+    expect(set.profile!.notifications.quietHours).toEqual({ start: '22:00', end: '07:00' });
+    // Another update keeps them; null clears them.
+    const kept = applyUpdate(set.profile!, { notifications: { runFailed: { email: false } } });
+    expect(kept.profile!.notifications.quietHours).toEqual({ start: '22:00', end: '07:00' });
+    expect(
+      applyUpdate(set.profile!, { notifications: { quietHours: null } }).profile!.notifications.quietHours,
+    ).toBeNull();
+    // A profile stored before quiet hours existed has none.
+    const old = base() as unknown as { notifications: Record<string, unknown> };
+    delete old.notifications.quietHours;
+    expect(applyUpdate(old as unknown as ProfileData, {}).profile!.notifications.quietHours).toBeNull();
+
+    expect(
+      fieldsOf(applyUpdate(base(), { notifications: { quietHours: { start: '24:00', end: '7:00' } } })),
+    ).toEqual(['notifications.quietHours.start', 'notifications.quietHours.end']);
+    expect(
+      fieldsOf(applyUpdate(base(), { notifications: { quietHours: { start: '22:00', end: '22:00' } } })),
+    ).toEqual(['notifications.quietHours.end']);
+    expect(fieldsOf(applyUpdate(base(), { notifications: { quietHours: '22-07' } }))).toEqual([
+      'notifications.quietHours',
+    ]);
+    expect(
+      fieldsOf(
+        applyUpdate(base(), { notifications: { quietHours: { start: '22:00', end: '07:00', days: 5 } } }),
+      ),
+    ).toEqual(['notifications.quietHours.days']);
   });
 
   it('knows IANA time zones, and refuses offsets and made-up names', () => {

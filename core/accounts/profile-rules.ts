@@ -35,7 +35,19 @@ export const NOTIFICATION_EVENTS = [
 export type NotificationEvent = (typeof NOTIFICATION_EVENTS)[number];
 
 export type ChannelSwitches = Record<NotificationChannel, boolean>;
-export type NotificationPreferences = Record<NotificationEvent, ChannelSwitches>;
+/**
+ * A daily span of wall-clock time ("HH:MM", 24-hour) in the profile's time zone during which
+ * alert e-mails to the user wait (core/alerts/quiet-hours.ts); `end` before `start` spans midnight.
+ */
+export interface QuietHours {
+  start: string;
+  end: string;
+}
+
+/** Per event, per channel a switch; and the user's quiet hours (null: none). */
+export type NotificationPreferences = Record<NotificationEvent, ChannelSwitches> & {
+  quietHours: QuietHours | null;
+};
 
 export interface ProfileContact {
   email: string | null;
@@ -98,10 +110,38 @@ const IM_ID = /^[\w.@:+-]+$/;
 const PAGE = /^[a-z][a-zA-Z0-9._-]*$/;
 const TIME_ZONE = /^[A-Za-z][A-Za-z0-9_+-]*(\/[A-Za-z0-9_+-]+)*$/;
 
-const noNotifications = (): NotificationPreferences =>
-  Object.fromEntries(
+const noNotifications = (): NotificationPreferences => ({
+  ...(Object.fromEntries(
     NOTIFICATION_EVENTS.map((e) => [e, Object.fromEntries(NOTIFICATION_CHANNELS.map((c) => [c, false]))]),
-  ) as NotificationPreferences;
+  ) as Record<NotificationEvent, ChannelSwitches>),
+  quietHours: null,
+});
+
+/** "HH:MM", 00:00 to 23:59. */
+const CLOCK = /^([01][0-9]|2[0-3]):[0-5][0-9]$/;
+
+/** Quiet hours from untrusted JSON: null clears them; start and end "HH:MM", not equal. */
+function quietHours(value: unknown, out: Problems): QuietHours | null {
+  const field = 'notifications.quietHours';
+  if (value === null) return null;
+  if (!isObject(value)) {
+    out.push({ field, message: 'must be an object { start, end } of times such as "22:00", or null' });
+    return null;
+  }
+  unknownKeys(value, ['start', 'end'], field, out);
+  const times: string[] = [];
+  for (const key of ['start', 'end'] as const) {
+    const time = value[key];
+    if (typeof time === 'string' && CLOCK.test(time.trim())) times.push(time.trim());
+    else out.push({ field: `${field}.${key}`, message: 'must be a time of day "HH:MM" (00:00 to 23:59)' });
+  }
+  if (times.length !== 2) return null;
+  if (times[0] === times[1]) {
+    out.push({ field: `${field}.end`, message: 'must differ from start (quiet hours of no length)' });
+    return null;
+  }
+  return { start: times[0], end: times[1] };
+}
 
 /** What the account itself knows, used for a profile's defaults. */
 export interface ProfileOwner {
@@ -258,13 +298,15 @@ function notifications(
   base: NotificationPreferences,
   out: Problems,
 ): NotificationPreferences {
-  const result: NotificationPreferences = structuredClone(base);
+  // Profiles saved before quiet hours existed have none.
+  const result: NotificationPreferences = { ...structuredClone(base), quietHours: base.quietHours ?? null };
   if (value === null || value === undefined) return result;
   if (!isObject(value)) {
     out.push({ field: 'notifications', message: 'must be an object of events' });
     return result;
   }
-  unknownKeys(value, NOTIFICATION_EVENTS, 'notifications', out);
+  unknownKeys(value, [...NOTIFICATION_EVENTS, 'quietHours'], 'notifications', out);
+  if (value.quietHours !== undefined) result.quietHours = quietHours(value.quietHours, out);
   for (const event of NOTIFICATION_EVENTS) {
     const switches = value[event];
     if (switches === null || switches === undefined) continue;

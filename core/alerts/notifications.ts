@@ -6,6 +6,8 @@
  * a retried activity finds the same deliveries and a retried delivery sends the same words with the
  * same idempotency key. A delivery already SENT is never sent again.
  */
+import { DEFAULT_TIME_ZONE, type QuietHours } from '../accounts/profile-rules';
+import { quietHoursWaitMs } from './quiet-hours';
 import type { Transporter } from 'nodemailer';
 import { temporalWorkflowUrl, type AppConfig } from '../../libs/config/src/config';
 import type { SecretBox } from '../../libs/crypto/src/secret-box';
@@ -374,6 +376,18 @@ export async function deliver(
       };
     }
   }
+  const quietMs = await quietWait(db, d, new Date());
+  if (quietMs > 0) {
+    return {
+      ok: false,
+      retryable: true,
+      statusCode: null,
+      response: null,
+      error: null,
+      skipped: true,
+      waitMs: quietMs,
+    };
+  }
   const startedAt = new Date();
   const outcome = await send(db, deps, d, startedAt);
   const durationMs = Date.now() - startedAt.getTime();
@@ -391,6 +405,21 @@ export async function deliver(
     );
   });
   return outcome;
+}
+
+/**
+ * How long a user's e-mail must wait for the quiet hours of their profile (in its time zone) to
+ * end: 0 for channels, for alerts of severity CRITICAL, and outside quiet hours. docs/alerts.md.
+ */
+async function quietWait(db: Db, d: DeliveryRow, now: Date): Promise<number> {
+  if (!d.user_id) return 0;
+  const [row]: { severity: string; quiet: QuietHours | null; time_zone: string | null }[] = await db.query(
+    `SELECT a.severity, p.data->'notifications'->'quietHours' AS quiet, p.data->>'timeZone' AS time_zone
+       FROM alerts a LEFT JOIN profiles p ON p.user_id = $2 WHERE a.id = $1`,
+    [d.alert_id, d.user_id],
+  );
+  if (!row || row.severity === 'CRITICAL') return 0;
+  return quietHoursWaitMs(row.quiet, row.time_zone ?? DEFAULT_TIME_ZONE, now);
 }
 
 const failure = (error: string): SendOutcome => ({

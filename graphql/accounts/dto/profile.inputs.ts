@@ -24,8 +24,18 @@ export class NotificationChannelsInput {
   @Field(() => Boolean, { nullable: true }) feishu?: boolean | null;
 }
 
+@InputType({
+  description: 'Quiet hours: "HH:MM" times in the profile time zone (end before start spans midnight).',
+})
+export class QuietHoursInput {
+  @Field(() => String) start!: string;
+  @Field(() => String) end!: string;
+}
+
 @InputType({ description: 'The events given change; the others stay as they are.' })
 export class NotificationPreferencesInput {
+  @Field(() => QuietHoursInput, { nullable: true, description: 'Null clears them.' })
+  quietHours?: QuietHoursInput | null;
   @Field(() => NotificationChannelsInput, { nullable: true }) runFailed?: NotificationChannelsInput | null;
   @Field(() => NotificationChannelsInput, { nullable: true }) runSucceeded?: NotificationChannelsInput | null;
   @Field(() => NotificationChannelsInput, { nullable: true })

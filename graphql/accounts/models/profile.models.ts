@@ -22,8 +22,19 @@ export class NotificationChannelsModel {
   @Field() feishu!: boolean;
 }
 
+@ObjectType('QuietHours', {
+  description:
+    "Wall-clock times (HH:MM) in the profile's time zone; end before start spans midnight. Alert e-mails wait until the end (CRITICAL alerts do not).",
+})
+export class QuietHoursModel {
+  @Field() start!: string;
+  @Field() end!: string;
+}
+
 @ObjectType('NotificationPreferences', { description: 'Per event, the channels to be told through.' })
 export class NotificationPreferencesModel {
+  @Field(() => QuietHoursModel, { nullable: true, description: 'Null: none.' })
+  quietHours!: QuietHoursModel | null;
   @Field(() => NotificationChannelsModel) runFailed!: NotificationChannelsModel;
   @Field(() => NotificationChannelsModel) runSucceeded!: NotificationChannelsModel;
   @Field(() => NotificationChannelsModel) approvalRequested!: NotificationChannelsModel;
