@@ -420,13 +420,8 @@ export class SchedulesRepository {
     return schedule;
   }
 
-  /** Take every action the spec matches in [start, end] now, as if that time were passing. */
-  async backfill(
-    idOrName: string,
-    start: Date,
-    end: Date,
-    overlap?: OverlapPolicy | null,
-  ): Promise<ScheduleEntity> {
+  /** A backfill window's errors, named by field: checked before the schedule is looked up. */
+  checkBackfillWindow(start: Date, end: Date): void {
     // The DateTime scalar reads a literal that is not a string (start: 0) as null.
     for (const [field, value] of [
       ['start', start],
@@ -436,6 +431,16 @@ export class SchedulesRepository {
         throw SwitchboardError.badInput(field, INVALID_DATE_RULE);
     }
     if (!(end.getTime() > start.getTime())) throw SwitchboardError.badInput('end', 'must be after start');
+  }
+
+  /** Take every action the spec matches in [start, end] now, as if that time were passing. */
+  async backfill(
+    idOrName: string,
+    start: Date,
+    end: Date,
+    overlap?: OverlapPolicy | null,
+  ): Promise<ScheduleEntity> {
+    this.checkBackfillWindow(start, end);
     const schedule = await this.get(idOrName);
     this.forget(schedule.id);
     try {

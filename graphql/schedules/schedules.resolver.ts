@@ -224,6 +224,7 @@ export class SchedulesResolver {
     @Context() ctx: AuthContext,
     @Args('overlap', { type: () => ScheduleOverlapEnum, nullable: true }) overlap?: OverlapPolicy | null,
   ): Promise<ScheduleEntity> {
+    this.service.checkBackfillWindow(start, end);
     await this.readable(ctx, id);
     return this.service.backfill(id, start, end, overlap);
   }
