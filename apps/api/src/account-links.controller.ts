@@ -13,6 +13,7 @@ import {
   useLink,
 } from '../../../core/accounts/account-links';
 import { AccountsRepository } from '../../../core/accounts/accounts.repository';
+import type { UserEntity } from '../../../core/accounts/account.entities';
 import { appendAudit } from '../../../core/accounts/audit';
 import { maskEmail } from '../../../core/accounts/mfa';
 import { passwordProblems } from '../../../core/accounts/passwords';
@@ -90,17 +91,13 @@ export class AccountLinksController {
     @Req() req: IncomingMessage,
     @Res({ passthrough: true }) res: ServerResponse,
   ) {
-    const meta = this.meta(req);
-    this.rateLimit(meta, res);
-    const { token, password } = readLinkConfirmation(body);
-    const userId = await linkUser(this.dataSource, token, 'reset');
-    const user = userId ? await this.accounts.findById(userId) : null;
-    if (!user || user.status !== 'ACTIVE' || user.deletedAt || user.kind !== 'human')
-      throw SwitchboardError.badInput('token', BAD_LINK);
-    const problems = passwordProblems(password, user.username, 'password');
-    if (problems.length) throw SwitchboardError.invalidFields(problems);
-    if ((await useLink(this.dataSource, token, 'reset')) !== user.id)
-      throw SwitchboardError.badInput('token', BAD_LINK);
+    const { user, password, meta } = await this.redeem(
+      body,
+      req,
+      res,
+      'reset',
+      (u) => u.status === 'ACTIVE' && u.kind === 'human',
+    );
     await this.accounts.setPassword(user.id, password);
     await this.audit(user, meta, 'account.password_reset_done', null);
     return { ok: true, username: user.username };
@@ -118,21 +115,41 @@ export class AccountLinksController {
     @Req() req: IncomingMessage,
     @Res({ passthrough: true }) res: ServerResponse,
   ) {
-    const meta = this.meta(req);
-    this.rateLimit(meta, res);
-    const { token, password } = readLinkConfirmation(body);
-    const userId = await linkUser(this.dataSource, token, 'invite');
-    const user = userId ? await this.accounts.findById(userId) : null;
-    if (!user || user.status !== 'INVITED' || user.deletedAt)
-      throw SwitchboardError.badInput('token', BAD_LINK);
-    const problems = passwordProblems(password, user.username, 'password');
-    if (problems.length) throw SwitchboardError.invalidFields(problems);
-    if ((await useLink(this.dataSource, token, 'invite')) !== user.id)
-      throw SwitchboardError.badInput('token', BAD_LINK);
+    const { user, password, meta } = await this.redeem(
+      body,
+      req,
+      res,
+      'invite',
+      (u) => u.status === 'INVITED',
+    );
     if (!(await this.accounts.activateInvited(user.id, password)))
       throw SwitchboardError.badInput('token', BAD_LINK);
     await this.audit(user, meta, 'account.invite_accepted', null);
     return { ok: true, username: user.username };
+  }
+
+  /**
+   * Spends a link of `kind` for a new password: rate limit, the link's account (which must pass
+   * `eligible` and not be deleted), the password policy, then the single use of the token.
+   */
+  private async redeem(
+    body: unknown,
+    req: IncomingMessage,
+    res: ServerResponse,
+    kind: 'reset' | 'invite',
+    eligible: (user: UserEntity) => boolean,
+  ) {
+    const meta = this.meta(req);
+    this.rateLimit(meta, res);
+    const { token, password } = readLinkConfirmation(body);
+    const userId = await linkUser(this.dataSource, token, kind);
+    const user = userId ? await this.accounts.findById(userId) : null;
+    if (!user || user.deletedAt || !eligible(user)) throw SwitchboardError.badInput('token', BAD_LINK);
+    const problems = passwordProblems(password, user.username, 'password');
+    if (problems.length) throw SwitchboardError.invalidFields(problems);
+    if ((await useLink(this.dataSource, token, kind)) !== user.id)
+      throw SwitchboardError.badInput('token', BAD_LINK);
+    return { user, password, meta };
   }
 
   private async sendReset(
